@@ -1,0 +1,256 @@
+"""The ``qtm`` command: the one entry point for people and scripts.
+
+This module is the composition root: it reads settings, loads the registry, opens the store and hands them to
+the loaders and the dashboard. Errors meant for the user print as one line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from qtm.config import Settings
+from qtm.errors import QtmError
+from qtm.regions import Regions, load_regions
+from qtm.registry import Registry, load_registry
+from qtm.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _user_errors(func: F) -> F:
+    """Print a :class:`QtmError` as one line on stderr and exit 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except QtmError as exc:
+            click.echo(f"qtm: error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _registry(settings: Settings, path: Path | None = None) -> Registry:
+    return load_registry(path or settings.registry_file, _regions(settings))
+
+
+def _regions(settings: Settings) -> Regions:
+    return load_regions(settings.regions_file)
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group()
+@click.version_option(package_name="quality-target-monitor")
+def main() -> None:
+    """qtm — the quality-target monitor (质量目标监测)."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Dash debug mode (reloader and dev tools).")
+@_user_errors
+def serve(host: str, port: int, debug: bool) -> None:
+    """Start the dashboard."""
+    from dashboard.app import create_app
+
+    settings = Settings.from_env()
+    registry = _registry(settings)
+    store = Store.open(settings.database_url)
+    app = create_app(registry, store)
+    click.echo(f"qtm: serving http://{host}:{port}/ (database {_safe_url(settings.database_url)})", err=True)
+    app.run(host=host, port=port, debug=debug)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print plans, indicators and targets as JSON.")
+@click.pass_context
+@_user_errors
+def targets(ctx: click.Context, as_json: bool) -> None:
+    """List the targets of the registry (targets.yaml)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    registry = _registry(Settings.from_env())
+    if as_json:
+        _echo_json(registry.as_json())
+        return
+    for target in registry.targets.values():
+        indicator = registry.indicators[target.indicator]
+        region = registry.regions.get(target.jurisdiction)
+        click.echo(
+            f"{target.id:55} {region.name_zh:6} {indicator.name.zh} {_target_text(registry, target.id)}"
+        )
+
+
+def _target_text(registry: Registry, target_id: str) -> str:
+    from qtm.formatting import target_text
+
+    return target_text(registry, registry.targets[target_id])
+
+
+@targets.command("check")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@_user_errors
+def targets_check(file: Path | None) -> None:
+    """Check a registry file (default: the configured targets.yaml); exit 1 with the first problem."""
+    settings = Settings.from_env()
+    registry = _registry(settings, file)
+    click.echo(
+        f"{registry.source}: ok — {len(registry.plans)} plans, {len(registry.indicators)} indicators, "
+        f"{len(registry.targets)} targets"
+    )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the regions as JSON.")
+@_user_errors
+def regions(as_json: bool) -> None:
+    """List the known regions (GB/T 2260 codes) with their parent."""
+    known = _regions(Settings.from_env())
+    rows = [
+        {
+            "code": r.code,
+            "name_zh": r.name_zh,
+            "name_en": r.name_en,
+            "short": list(r.short),
+            "parent": r.parent,
+            "level": r.level,
+        }
+        for r in known
+    ]
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['code']}  {row['parent'] or '':6}  {row['name_zh']}  {row['name_en']}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check only; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--as", "user", default=None, help="Who is uploading (default: the login name).")
+@_user_errors
+def ingest(files: tuple[Path, ...], dry_run: bool, as_json: bool, user: str | None) -> None:
+    """Read returns (Excel or CSV), check them and store each accepted file as one batch.
+
+    Exit 0: every file accepted; 1: a file rejected for its content (nothing from it stored);
+    2: a file that cannot be read at all.
+    """
+    from loaders.ingest import ingest_file
+
+    settings = Settings.from_env()
+    registry = _registry(settings)
+    store = Store.open(settings.database_url)
+    results = [
+        ingest_file(path, registry, store, uploaded_by=user or _login(), dry_run=dry_run) for path in files
+    ]
+    if as_json:
+        _echo_json({"files": [r.as_json(registry) for r in results]})
+    else:
+        for result in results:
+            for issue in result.report.issues:
+                click.echo(issue.describe(result.file), err=True)
+            click.echo(
+                f"{result.file}: {result.status}, {len(result.observations)} observations, "
+                f"{len(result.report.errors)} errors, {len(result.report.warnings)} warnings"
+            )
+    if any(r.status == "unreadable" for r in results):
+        sys.exit(2)
+    if any(r.status == "rejected" for r in results):
+        sys.exit(1)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (the shape of qtm ingest --json).")
+@click.option("--indicator", default=None, help="Indicator id or name.")
+@click.option("--region", default=None, help="Region code or name.")
+@_user_errors
+def data(as_json: bool, indicator: str | None, region: str | None) -> None:
+    """Print the current stored observations."""
+    settings = Settings.from_env()
+    registry = _registry(settings)
+    indicator_id = region_code = None
+    if indicator is not None:
+        found = registry.resolve_indicator(indicator)
+        if found is None:
+            raise click.BadParameter(f"unknown indicator {indicator!r}", param_hint="--indicator")
+        indicator_id = found.id
+    if region is not None:
+        place = registry.regions.resolve(region)
+        if place is None:
+            raise click.BadParameter(f"unknown region {region!r}", param_hint="--region")
+        region_code = place.code
+    store = Store.open(settings.database_url)
+    rows = store.current(indicator=indicator_id, region=region_code)
+    if as_json:
+        _echo_json({"observations": [o.as_json(registry.indicators[o.indicator].unit) for o in rows]})
+        return
+    for o in rows:
+        unit = registry.indicators[o.indicator].unit
+        flags = f" [{','.join(sorted(o.flags))}]" if o.flags else ""
+        click.echo(f"{o.indicator:45} {o.region} {o.period!s:8} {o.value:>12g} {unit}{flags}")
+
+
+@main.command()
+@_user_errors
+def demo() -> None:
+    """Load the demonstration returns in data/demo/ through the ordinary ingest path."""
+    from loaders.ingest import ingest_file
+    from qtm import PROJECT_ROOT
+
+    settings = Settings.from_env()
+    registry = _registry(settings)
+    store = Store.open(settings.database_url)
+    failed = False
+    for path in sorted((PROJECT_ROOT / "data" / "demo").glob("*.csv")):
+        result = ingest_file(path, registry, store, uploaded_by="qtm demo")
+        for issue in result.report.errors:
+            click.echo(issue.describe(result.file), err=True)
+        failed |= result.status in ("rejected", "unreadable")
+        click.echo(f"{path.name}: {result.status}, {len(result.observations)} observations")
+    if failed:
+        sys.exit(1)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@_user_errors
+def db_upgrade() -> None:
+    """Apply every pending schema migration."""
+    settings = Settings.from_env()
+    store = Store.open(settings.database_url)
+    click.echo(f"{_safe_url(settings.database_url)}: schema at revision {store.schema_revision()}")
+
+
+if __name__ == "__main__":
+    main()

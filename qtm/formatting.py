@@ -1,0 +1,39 @@
+"""How targets and values read to a person: "≥ 94 %", "约 10000 (±1000)", "≥ 1.6 × 现行国家标准值"."""
+
+from __future__ import annotations
+
+from qtm.registry import Indicator, Registry, Target
+
+_UNIT_SYMBOLS = {"percent": "%", "hour": "h", "count": "", "dimensionless": ""}
+
+
+def unit_symbol(indicator: Indicator) -> str:
+    """The short symbol a table shows after a value ("%", "h"), empty for counts and indices."""
+    return _UNIT_SYMBOLS.get(indicator.unit, indicator.unit)
+
+
+def value_text(value: float | None, indicator: Indicator) -> str:
+    """A value with its unit, as few decimals as it needs: 93.65 %, 250 h, 12 600."""
+    if value is None:
+        return "—"
+    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    symbol = unit_symbol(indicator)
+    return f"{number} {symbol}".strip()
+
+
+def target_text(registry: Registry, target: Target) -> str:
+    """The promise in one short phrase, Chinese first with English where words are needed."""
+    indicator = registry.indicators[target.indicator]
+    if target.comparator == "improve":
+        period = target.baseline.period if target.baseline else "?"
+        return f"高于基期 {period} / above base {period}"
+    if target.relative is not None:
+        label = target.relative.label
+        amount = f"{target.relative.factor:g} × {label.zh} ({label.en})"
+    else:
+        amount = value_text(target.value, indicator)
+    if target.comparator == "about":
+        tolerance = value_text(target.tolerance, indicator)
+        return f"约 {amount} (±{tolerance})"
+    sign = "≥" if target.comparator == "at_least" else "≤"
+    return f"{sign} {amount}"

@@ -1,0 +1,43 @@
+"""The overview of every target: its latest value straight from the store, beside what was promised."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from qtm.observations import Observation
+from qtm.registry import Registry, Target
+from qtm.store import Store
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    target: Target
+    latest: Observation | None
+    #: The value the target resolves to: its own value, or factor × the latest baseline value (None if no data).
+    target_value: float | None
+    baseline: Observation | None = None  # the baseline observation of a relative target, when there is one
+
+
+def latest(observations: list[Observation]) -> Observation | None:
+    """The observation of the most recent period (by period end; a year wins over its last quarter)."""
+    if not observations:
+        return None
+    return max(observations, key=lambda o: (o.period.end, -o.period.start.toordinal()))
+
+
+def overview_rows(registry: Registry, store: Store) -> list[TargetRow]:
+    """One row per target, in registry order."""
+    series: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+    for observation in store.current():
+        series[(observation.indicator, observation.region)].append(observation)
+    rows = []
+    for target in registry.targets.values():
+        found = latest(series.get((target.indicator, target.jurisdiction), []))
+        baseline = None
+        value = target.value
+        if target.relative is not None:
+            baseline = latest(series.get((target.relative.baseline_indicator, target.jurisdiction), []))
+            value = target.relative.factor * baseline.value if baseline is not None else None
+        rows.append(TargetRow(target, found, value, baseline))
+    return rows

@@ -1,0 +1,305 @@
+"""The target registry: plans, the indicators they measure and the targets they promise (``targets.yaml``).
+
+An *indicator* is what is measured (in every region); a *target* is what one plan promises for one indicator in
+one jurisdiction. The registry is checked completely when it is loaded: the first problem raises
+:class:`~qtm.errors.ConfigError` with one line naming the file, the entry and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from qtm import PROJECT_ROOT
+from qtm.errors import ConfigError
+from qtm.periods import Period
+from qtm.regions import Regions, load_regions
+from qtm.units import convert, is_known_unit, normalise_text, parse_unit
+
+DEFAULT_REGISTRY_FILE = PROJECT_ROOT / "targets.yaml"
+
+Kind = Literal["rate", "duration", "count", "index"]
+Direction = Literal["higher", "lower"]
+Aggregation = Literal["mean", "last", "sum"]
+Comparator = Literal["at_least", "at_most", "about", "improve"]
+Method = Literal["auto", "growth_ratio", "expected_path"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Text(_Strict):
+    """A name in Chinese first, with English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Plan(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: Text
+    issuer: str
+    date: dt.date | None = Field(description="Date of issue; null when the source does not state it")
+    jurisdiction: str = Field(description="GB/T 2260 code of the area the plan governs")
+    seed: str | None = Field(description="File in shared/seeds/ the plan was read from")
+    note: str | None = None
+
+
+class Indicator(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Text
+    aliases: list[str] = Field(default_factory=list)
+    unit: str = Field(description="A pint unit: percent, hour, count, dimensionless")
+    kind: Kind
+    direction: Direction
+    aggregation: Aggregation = Field(description="How sub-annual values make an annual one")
+    cumulative: bool = Field(default=False, description="A running total (factories built), not a level")
+    note: str | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        if not is_known_unit(unit):
+            raise ValueError(f"unknown unit {unit!r}")
+        return unit
+
+    @model_validator(mode="after")
+    def _kind_matches_unit(self) -> Indicator:
+        dimensionless = parse_unit(self.unit).dimensionless
+        if self.kind in ("rate", "count", "index") and not dimensionless:
+            raise ValueError(f"a {self.kind} needs a dimensionless unit, not {self.unit!r}")
+        if self.kind == "duration" and dimensionless:
+            raise ValueError(f"a duration needs a unit of time, not {self.unit!r}")
+        return self
+
+
+class Relative(_Strict):
+    """A target stated relative to a baseline that is data: ``factor`` × the latest value of ``baseline_indicator``."""
+
+    factor: float = Field(gt=0)
+    baseline_indicator: str
+    label: Text = Field(
+        description="What the baseline is, in words: 现行国家标准值 / current national standard"
+    )
+
+
+class Baseline(_Strict):
+    period: str
+    value: float | None = Field(
+        default=None, description="Known base value; null when it must come from data"
+    )
+    source: str | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, period: str) -> str:
+        Period.parse(period)
+        return period
+
+
+class Milestone(_Strict):
+    date: dt.date
+    value: float
+
+
+class Target(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    indicator: str
+    jurisdiction: str
+    plan: str
+    clause: str = Field(description='Where in the plan, e.g. "(七)" or "一(二) 主要目标"')
+    quote: str = Field(min_length=1, description="The plan's own wording, as in the seed")
+    quote_note: str | None = Field(
+        default=None, description="Why the quote is not in the seed, when it is not"
+    )
+    comparator: Comparator
+    value: float | None = None
+    tolerance: float | None = Field(default=None, gt=0, description="Half-width of the band for 'about'")
+    relative: Relative | None = None
+    baseline: Baseline | None = None
+    deadline: dt.date
+    milestones: list[Milestone] = Field(default_factory=list)
+    method: Method = "auto"
+    departments: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Target:
+        if self.comparator == "improve":
+            if self.value is not None or self.relative is not None:
+                raise ValueError("a direction-only target ('improve') has no value and no relative")
+            if self.baseline is None:
+                raise ValueError("a direction-only target ('improve') needs a baseline period")
+        elif (self.value is None) == (self.relative is None):
+            raise ValueError(f"a '{self.comparator}' target needs exactly one of value and relative")
+        if self.comparator == "about" and self.tolerance is None:
+            raise ValueError("an 'about' target needs a tolerance")
+        if self.comparator != "about" and self.tolerance is not None:
+            raise ValueError("only an 'about' target has a tolerance")
+        if self.baseline is not None and self.deadline < Period.parse(self.baseline.period).end:
+            raise ValueError(f"deadline {self.deadline} is before the end of baseline {self.baseline.period}")
+        for milestone in self.milestones:
+            if milestone.date > self.deadline:
+                raise ValueError(f"milestone {milestone.date} is after the deadline {self.deadline}")
+        return self
+
+
+class _Document(_Strict):
+    plans: list[Plan]
+    indicators: list[Indicator]
+    targets: list[Target]
+
+
+class Registry:
+    """The loaded, cross-checked registry, with lookups by id and by any name officials write."""
+
+    def __init__(self, document: _Document, regions: Regions, source: Path) -> None:
+        self.source = source
+        self.regions = regions
+        self.plans = {p.id: p for p in document.plans}
+        self.indicators = {i.id: i for i in document.indicators}
+        self.targets = {t.id: t for t in document.targets}
+        self._by_name: dict[str, Indicator] = {}
+        for indicator in document.indicators:
+            for name in (indicator.id, indicator.name.zh, indicator.name.en, *indicator.aliases):
+                self._by_name[_name_key(name)] = indicator
+
+    def resolve_indicator(self, text: str) -> Indicator | None:
+        """The indicator written as ``text`` (id, Chinese or English name, alias), or ``None``."""
+        return self._by_name.get(_name_key(text))
+
+    def indicator_names(self) -> list[str]:
+        return sorted({n for i in self.indicators.values() for n in (i.id, i.name.zh, i.name.en, *i.aliases)})
+
+    def targets_for(self, indicator_id: str) -> list[Target]:
+        return [t for t in self.targets.values() if t.indicator == indicator_id]
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented ``qtm targets --json`` shape: ``{"plans": [...], "indicators": [...], "targets": [...]}``."""
+        return {
+            "plans": [p.model_dump(mode="json") for p in self.plans.values()],
+            "indicators": [i.model_dump(mode="json") for i in self.indicators.values()],
+            "targets": [t.model_dump(mode="json") for t in self.targets.values()],
+        }
+
+
+def _name_key(name: str) -> str:
+    return "".join(normalise_text(name).split()).casefold()
+
+
+def load_registry(path: Path = DEFAULT_REGISTRY_FILE, regions: Regions | None = None) -> Registry:
+    """Read and check a registry file; raises :class:`ConfigError` with one line naming file, entry and key."""
+    regions = regions if regions is not None else load_regions()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the registry ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the registry must be a mapping with plans, indicators and targets")
+    try:
+        document = _Document.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc, raw)}") from None
+    _check_references(document, regions, path)
+    return Registry(document, regions, path)
+
+
+def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
+    """One line for the first problem: the entry (section, index and id) and the key."""
+    error = exc.errors()[0]
+    loc = list(error["loc"])
+    parts: list[str] = []
+    if len(loc) >= 2 and isinstance(loc[0], str) and isinstance(loc[1], int):
+        section, index = loc[0], loc[1]
+        entry = raw.get(section, [])[index] if isinstance(raw.get(section), list) else None
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        parts.append(f"{section}[{index}]" + (f" ({entry_id})" if entry_id else ""))
+        loc = loc[2:]
+    keys = ".".join(str(k) for k in loc if not str(k).startswith("function-"))
+    if keys:
+        parts.append(f"key '{keys}'")
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    return ": ".join([*parts, message])
+
+
+def _check_references(document: _Document, regions: Regions, path: Path) -> None:
+    def fail(section: str, index: int, entry_id: str, key: str, message: str) -> None:
+        raise ConfigError(f"{path}: {section}[{index}] ({entry_id}): key '{key}': {message}")
+
+    def unique(section: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for index, entry_id in enumerate(ids):
+            if entry_id in seen:
+                fail(section, index, entry_id, "id", "this id is used twice")
+            seen.add(entry_id)
+
+    unique("plans", [p.id for p in document.plans])
+    unique("indicators", [i.id for i in document.indicators])
+    unique("targets", [t.id for t in document.targets])
+    names: dict[str, str] = {}
+    for index, indicator in enumerate(document.indicators):
+        for name in {_name_key(n) for n in (indicator.name.zh, indicator.name.en, *indicator.aliases)}:
+            if names.get(name, indicator.id) != indicator.id:
+                fail("indicators", index, indicator.id, "aliases", f"'{name}' also names {names[name]}")
+            names[name] = indicator.id
+    for index, plan in enumerate(document.plans):
+        if plan.jurisdiction not in regions:
+            fail("plans", index, plan.id, "jurisdiction", f"unknown region code {plan.jurisdiction!r}")
+    plans = {p.id for p in document.plans}
+    indicators = {i.id: i for i in document.indicators}
+    for index, target in enumerate(document.targets):
+        if target.indicator not in indicators:
+            fail(
+                "targets", index, target.id, "indicator", f"no indicator {target.indicator!r} in the registry"
+            )
+        if target.plan not in plans:
+            fail("targets", index, target.id, "plan", f"no plan {target.plan!r} in the registry")
+        if target.jurisdiction not in regions:
+            fail("targets", index, target.id, "jurisdiction", f"unknown region code {target.jurisdiction!r}")
+        indicator = indicators[target.indicator]
+        if target.relative is not None:
+            base = indicators.get(target.relative.baseline_indicator)
+            if base is None:
+                fail(
+                    "targets",
+                    index,
+                    target.id,
+                    "relative.baseline_indicator",
+                    f"no indicator {target.relative.baseline_indicator!r} in the registry",
+                )
+            elif not parse_unit(base.unit).is_compatible_with(parse_unit(indicator.unit)):
+                fail(
+                    "targets",
+                    index,
+                    target.id,
+                    "relative.baseline_indicator",
+                    f"its unit {base.unit!r} does not convert to {indicator.unit!r}",
+                )
+        if indicator.kind == "rate":
+            values = [("value", target.value), *(("milestones", m.value) for m in target.milestones)]
+            if target.baseline is not None:
+                values.append(("baseline.value", target.baseline.value))
+            for key, value in values:
+                if value is not None and not 0 <= convert(value, indicator.unit, "dimensionless") <= 1:
+                    fail(
+                        "targets",
+                        index,
+                        target.id,
+                        key,
+                        f"{value} {indicator.unit} is impossible for a rate (0–100 %)",
+                    )
+        if indicator.kind in ("count", "duration") and target.value is not None and target.value < 0:
+            fail("targets", index, target.id, "value", f"a {indicator.kind} cannot be negative")

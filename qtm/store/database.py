@@ -1,0 +1,285 @@
+"""Opening the database, migrating it, and reading and writing batches of observations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, and_, create_engine, event, select, tuple_, update
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from qtm.errors import StoreError
+from qtm.observations import Observation
+from qtm.periods import Period
+from qtm.store.schema import batches, observations
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class StoredObservation:
+    observation: Observation
+    batch_id: int
+    superseded_by: int | None
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    id: int
+    file_name: str
+    sha256: str
+    uploaded_by: str
+    uploaded_at: dt.datetime
+    n_observations: int
+    n_superseded: int
+    n_unchanged: int
+    n_warnings: int
+    report: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    batch_id: int
+    n_inserted: int
+    n_superseded: int
+    n_unchanged: int
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+class Store:
+    """Batches and observations in one database. Open with :meth:`open`, which migrates to the latest schema."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect to ``url`` (``sqlite:///path`` or ``postgresql+psycopg://…``) and bring its schema up to date."""
+        parsed = make_url(url)
+        if parsed.drivername == "postgresql":  # plain postgresql:// means psycopg 3 here, not psycopg2
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            engine = create_engine(parsed)
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StoreError(
+                f"cannot use database {parsed.render_as_string(hide_password=True)}: {exc}"
+            ) from exc
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        if migrate:
+            store.upgrade()
+        return store
+
+    def upgrade(self) -> None:
+        """Apply every migration not yet applied (idempotent)."""
+        try:
+            with self.engine.begin() as connection:
+                command.upgrade(_alembic_config(connection), "head")
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the database: {exc.orig}") from exc
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    @staticmethod
+    def head_revision() -> str | None:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        return ScriptDirectory.from_config(config).get_current_head()
+
+    # ---- batches -------------------------------------------------------------------------------------------
+
+    def find_batch(self, sha256: str) -> StoredBatch | None:
+        """The batch that already stored a file with this content, if any."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(batches).where(batches.c.sha256 == sha256).order_by(batches.c.id).limit(1)
+            ).first()
+        return _batch(row._mapping) if row is not None else None
+
+    def batches(self) -> list[StoredBatch]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(batches).order_by(batches.c.id)).all()
+        return [_batch(r._mapping) for r in rows]
+
+    def commit_batch(
+        self,
+        *,
+        file_name: str,
+        sha256: str,
+        uploaded_by: str,
+        records: Sequence[Observation],
+        report: list[dict[str, Any]],
+        n_warnings: int,
+    ) -> CommitResult:
+        """Store ``records`` as one batch, in one transaction.
+
+        A record whose indicator, region and period already has a current value with the same value and flags is
+        counted as unchanged and not stored again; one with a different value supersedes the current row.
+        """
+        now = dt.datetime.now(dt.UTC)
+        with self.engine.begin() as connection:
+            current = self._current_for_keys(connection, {r.key for r in records})
+            fresh: list[Observation] = []
+            replaced: list[int] = []
+            unchanged = 0
+            for record in records:
+                existing = current.get(record.key)
+                if existing is not None:
+                    row_id, value, flags = existing
+                    if value == record.value and flags == _flags_text(record.flags):
+                        unchanged += 1
+                        continue
+                    replaced.append(row_id)
+                fresh.append(record)
+            inserted = connection.execute(
+                batches.insert().values(
+                    file_name=file_name,
+                    sha256=sha256,
+                    uploaded_by=uploaded_by,
+                    uploaded_at=now,
+                    n_observations=len(fresh),
+                    n_superseded=len(replaced),
+                    n_unchanged=unchanged,
+                    n_warnings=n_warnings,
+                    report=json.dumps(report, ensure_ascii=False),
+                )
+            )
+            assert inserted.inserted_primary_key is not None
+            batch_id = int(inserted.inserted_primary_key[0])
+            for chunk in _chunks(replaced, 500):
+                connection.execute(
+                    update(observations).where(observations.c.id.in_(chunk)).values(superseded_by=batch_id)
+                )
+            if fresh:
+                connection.execute(observations.insert(), [_row(r, batch_id) for r in fresh])
+        return CommitResult(batch_id, len(fresh), len(replaced), unchanged)
+
+    def _current_for_keys(
+        self, connection: Connection, keys: set[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], tuple[int, float, str]]:
+        found: dict[tuple[str, str, str], tuple[int, float, str]] = {}
+        if not keys:
+            return found
+        c = observations.c
+        # Read the current rows of the indicators concerned, then match keys in Python: one query, any size.
+        indicators = sorted({k[0] for k in keys})
+        query = select(c.id, c.indicator_id, c.region_code, c.period, c.value, c.flags).where(
+            and_(c.superseded_by.is_(None), c.indicator_id.in_(indicators))
+        )
+        for row in connection.execute(query):
+            key = (row.indicator_id, row.region_code, row.period)
+            if key in keys:
+                found[key] = (row.id, row.value, row.flags)
+        return found
+
+    # ---- observations --------------------------------------------------------------------------------------
+
+    def current(self, *, indicator: str | None = None, region: str | None = None) -> list[Observation]:
+        """The current value of every indicator, region and period, oldest period first."""
+        c = observations.c
+        query = select(observations).where(c.superseded_by.is_(None))
+        if indicator is not None:
+            query = query.where(c.indicator_id == indicator)
+        if region is not None:
+            query = query.where(c.region_code == region)
+        query = query.order_by(c.indicator_id, c.region_code, c.period_end, c.period)
+        with self.engine.connect() as connection:
+            return [_observation(r._mapping) for r in connection.execute(query)]
+
+    def history(self, indicator: str, region: str, period: str) -> list[StoredObservation]:
+        """Every value ever stored for one indicator, region and period, oldest first."""
+        c = observations.c
+        query = (
+            select(observations)
+            .where(tuple_(c.indicator_id, c.region_code, c.period) == (indicator, region, period))
+            .order_by(c.id)
+        )
+        with self.engine.connect() as connection:
+            return [
+                StoredObservation(_observation(r._mapping), r.batch_id, r.superseded_by)
+                for r in connection.execute(query)
+            ]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _flags_text(flags: Iterable[str]) -> str:
+    return ",".join(sorted(flags))
+
+
+def _row(record: Observation, batch_id: int) -> dict[str, Any]:
+    return {
+        "indicator_id": record.indicator,
+        "region_code": record.region,
+        "period": str(record.period),
+        "period_end": record.period.end,
+        "value": record.value,
+        "value_as_written": record.value_as_written,
+        "unit_as_written": record.unit_as_written,
+        "flags": _flags_text(record.flags),
+        "source": record.source,
+        "batch_id": batch_id,
+        "superseded_by": None,
+    }
+
+
+def _observation(row: Any) -> Observation:
+    return Observation(
+        indicator=row["indicator_id"],
+        region=row["region_code"],
+        period=Period.parse(row["period"]),
+        value=row["value"],
+        value_as_written=row["value_as_written"],
+        unit_as_written=row["unit_as_written"],
+        flags=frozenset(f for f in row["flags"].split(",") if f),
+        source=row["source"],
+    )
+
+
+def _batch(row: Any) -> StoredBatch:
+    uploaded_at = row["uploaded_at"]
+    if uploaded_at.tzinfo is None:  # SQLite keeps no zone; we always write UTC
+        uploaded_at = uploaded_at.replace(tzinfo=dt.UTC)
+    return StoredBatch(
+        id=row["id"],
+        file_name=row["file_name"],
+        sha256=row["sha256"],
+        uploaded_by=row["uploaded_by"],
+        uploaded_at=uploaded_at,
+        n_observations=row["n_observations"],
+        n_superseded=row["n_superseded"],
+        n_unchanged=row["n_unchanged"],
+        n_warnings=row["n_warnings"],
+        report=json.loads(row["report"]),
+    )
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,63 @@
+"""The database schema, as SQLAlchemy Core tables. Changes go through a migration in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("uploaded_by", Text, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("n_observations", Integer, nullable=False),
+    Column("n_superseded", Integer, nullable=False),
+    Column("n_unchanged", Integer, nullable=False),
+    Column("n_warnings", Integer, nullable=False),
+    Column("report", Text, nullable=False, comment="The full problem report, as JSON"),
+)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("indicator_id", String(100), nullable=False),
+    Column("region_code", String(6), nullable=False),
+    Column("period", String(7), nullable=False, comment="2024, 2024Q1 or 2024-05"),
+    Column("period_end", Date, nullable=False),
+    Column("value", Float, nullable=False, comment="In the indicator's own unit"),
+    Column("value_as_written", Text, nullable=False),
+    Column("unit_as_written", Text, nullable=False),
+    Column("flags", Text, nullable=False, comment="Comma-separated, sorted"),
+    Column("source", Text),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("superseded_by", Integer, ForeignKey("batches.id"), comment="NULL while current"),
+)
+
+Index("ix_observations_key", observations.c.indicator_id, observations.c.region_code, observations.c.period)
+# At most one current value per indicator, region and period.
+Index(
+    "ux_observations_current",
+    observations.c.indicator_id,
+    observations.c.region_code,
+    observations.c.period,
+    unique=True,
+    sqlite_where=observations.c.superseded_by.is_(None),
+    postgresql_where=observations.c.superseded_by.is_(None),
+)

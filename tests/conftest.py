@@ -1,0 +1,141 @@
+"""Shared fixtures: the real registry, real databases (SQLite always, PostgreSQL when it runs), a real server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from qtm import PROJECT_ROOT
+from qtm.registry import Registry, load_registry
+from qtm.store import Store
+
+TESTS = Path(__file__).parent
+SHARED = Path(os.environ.get("QTM_SHARED", PROJECT_ROOT.parent / "shared"))
+REQUIRE_SERVICES = os.environ.get("QTM_REQUIRE_SERVICES") == "1"
+POSTGRES_URL = os.environ.get("QTM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+QTM = [sys.executable, "-m", "qtm.cli"]
+
+
+def service_missing(what: str, why: str) -> None:
+    """Skip, or fail under QTM_REQUIRE_SERVICES=1 (CI), when a service a test needs is not there."""
+    message = f"{what} is not available ({why})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message}; QTM_REQUIRE_SERVICES=1 requires it")
+    pytest.skip(f"{message}; set QTM_REQUIRE_SERVICES=1 to make this a failure")
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return load_registry()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL URL, after checking the server answers."""
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:
+        service_missing("PostgreSQL at " + POSTGRES_URL, str(exc).splitlines()[0])
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A URL whose search_path is a fresh schema of its own, dropped afterwards."""
+    schema = f"qtm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server)
+    with admin.begin() as connection:
+        connection.execute(text(f'create schema "{schema}"'))
+    separator = "&" if "?" in postgres_server else "?"
+    yield f"{postgres_server}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'drop schema "{schema}" cascade'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'qtm.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test that takes this runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    opened = Store.open(database_url)
+    yield opened
+    opened.engine.dispose()
+
+
+def run_qtm(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``qtm`` command in a subprocess."""
+    return subprocess.run(
+        [*QTM, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}"
+            )
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``qtm serve`` on a free port, over a fresh SQLite database loaded by ``qtm demo``."""
+    database = tmp_path_factory.mktemp("demo") / "qtm.sqlite"
+    env = {**os.environ, "QTM_DATABASE_URL": f"sqlite:///{database}"}
+    loaded = subprocess.run([*QTM, "demo"], capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert loaded.returncode == 0, loaded.stderr
+    port = free_port()
+    process = subprocess.Popen(
+        [*QTM, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,116 @@
+"""The overview, built from the store: as a pure page builder, and in a real headless Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qtm.observations import Observation
+from qtm.overview import TargetRow, latest, overview_rows
+from qtm.periods import Period
+from qtm.store import Store
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def _text(component) -> str:
+    """All the text of a Dash component tree."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+def test_latest_prefers_the_most_recent_period():
+    a = Observation("x", "100000", Period.parse("2024"), 1.0)
+    b = Observation("x", "100000", Period.parse("2025Q3"), 2.0)
+    c = Observation("x", "100000", Period.parse("2024Q4"), 3.0)
+    assert latest([a, b, c]) is b
+    assert latest([c, a]) is a  # the year and its last quarter end together: the year wins
+    assert latest([]) is None
+
+
+def test_overview_rows_come_from_the_store_and_resolve_relative_targets(registry, sqlite_url):
+    store = Store.open(sqlite_url)
+    records = [
+        Observation("manufacturing_pass_rate", "100000", Period.parse("2023"), 93.65),
+        Observation("manufacturing_pass_rate", "100000", Period.parse("2024"), 93.93),
+        Observation("excavator_mttf_standard", "100000", Period.parse("2018"), 500.0),
+    ]
+    store.commit_batch(
+        file_name="f", sha256="a" * 64, uploaded_by="t", records=records, report=[], n_warnings=0
+    )
+    rows = {r.target.id: r for r in overview_rows(registry, store)}
+    assert len(rows) == len(registry.targets)
+    national = rows["national_manufacturing_pass_rate_2025"]
+    assert national.latest is not None and national.latest.value == 93.93
+    assert rows["gansu_manufacturing_pass_rate_2025"].latest is None  # national data is not Gansu's
+    assert rows["national_excavator_mttf_2025"].target_value == pytest.approx(800.0)
+    assert rows["national_loader_mttf_2025"].target_value is None
+
+
+def test_the_page_marks_synthetic_values_and_says_so(registry):
+    from dashboard.views.overview import SYNTHETIC_MARK, overview_page
+
+    target = registry.targets["gansu_manufacturing_pass_rate_2025"]
+    made_up = Observation(
+        target.indicator, "620000", Period.parse("2024"), 93.1, flags=frozenset({"synthetic"})
+    )
+    page = _text(overview_page(registry, [TargetRow(target, made_up, 94.0)]))
+    assert "合成演示数据" in page and "synthetic" in page and f"93.1 % {SYNTHETIC_MARK}" in page
+    real = Observation(target.indicator, "620000", Period.parse("2024"), 93.1)
+    page = _text(overview_page(registry, [TargetRow(target, real, 94.0)]))
+    assert SYNTHETIC_MARK not in page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("Chromium is missing: run `scripts/system-deps.sh` (as root) or install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.mark.browser
+def test_overview_in_a_real_browser(browser, demo_server, registry):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(demo_server + "/")
+    page.wait_for_selector("tr.target-row")
+    assert page.locator("tr.target-row").count() == len(registry.targets)
+    assert "合成演示数据" in page.locator("#synthetic-banner").inner_text()
+    national = page.locator("#target-national_manufacturing_pass_rate_2025").inner_text()
+    assert "93.93 %" in national and "2024" in national and "≥ 94 %" in national and "2025-12-31" in national
+    gansu = page.locator("#target-gansu_manufacturing_pass_rate_2025").inner_text()
+    assert "◆" in gansu  # Gansu values are synthetic demo data
+    tractor = page.locator("#target-national_tractor_mtbf_2025").inner_text()
+    assert "无数据" in tractor and "≥ 250 h" in tractor
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"overview-{dt.date.today()}.png"), full_page=True)
+    assert errors == []
+    page.close()

@@ -1,0 +1,250 @@
+"""The registry covers every measurable target in the seeds, quotes them, and rejects a broken file in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from qtm import PROJECT_ROOT
+from qtm.errors import ConfigError
+from qtm.registry import Registry, load_registry
+from tests.conftest import SHARED, run_qtm
+
+# (indicator name as the issue writes it, jurisdiction, comparator, value) — every row of issue #2's table.
+REQUIRED_TARGETS = [
+    ("主要农产品例行监测合格率", "620000", "at_least", 98),
+    ("制造业产品质量合格率", "620000", "at_least", 94),
+    ("高速（含一级）公路抽检指标总体合格率", "620000", "at_least", 98.0),
+    ("干线公路抽检指标总体合格率", "620000", "at_least", 97.5),
+    ("主粮作物收获机械平均故障间隔时间", "100000", "at_least", 80),
+    ("拖拉机平均故障间隔时间", "100000", "at_least", 250),
+    ("市级智能工厂数量", "310000", "at_least", 200),
+    ("标杆性智能工厂数量", "310000", "at_least", 20),
+    ("智能制造优秀场景数量", "310000", "at_least", 1000),
+    ("专精特新企业数量", "310000", "about", 10000),
+    ("知识产权信息服务网点数量", "310000", "at_least", 35),
+    ("数字化转型超级场景数量", "310000", "at_least", 50),
+    # 质量强国建设纲要, 2025
+    ("制造业产品质量合格率", "100000", "at_least", 94),
+    ("农产品质量安全例行监测合格率", "100000", "at_least", 98),
+    ("食品抽检合格率", "100000", "at_least", 98),
+    ("制造业质量竞争力指数", "100000", "at_least", 86),
+]
+RELATIVE = [
+    "挖掘机平均失效间隔时间",
+    "装载机平均失效间隔时间",
+    "推土机平均失效间隔时间",
+    "非公路自卸车平均失效间隔时间",
+]
+
+
+def _find(registry: Registry, name: str, jurisdiction: str) -> list:
+    indicator = registry.resolve_indicator(name)
+    assert indicator is not None, f"no indicator named {name}"
+    return [t for t in registry.targets_for(indicator.id) if t.jurisdiction == jurisdiction]
+
+
+@pytest.mark.parametrize(("name", "jurisdiction", "comparator", "value"), REQUIRED_TARGETS)
+def test_every_target_of_the_plans_is_in_the_registry(registry, name, jurisdiction, comparator, value):
+    found = _find(registry, name, jurisdiction)
+    assert [(t.comparator, t.value) for t in found] == [(comparator, value)]
+    assert found[0].deadline.isoformat() == "2025-12-31"
+
+
+@pytest.mark.parametrize("name", RELATIVE)
+def test_machinery_targets_are_relative_to_a_baseline_that_is_data(registry, name):
+    (target,) = _find(registry, name, "100000")
+    assert target.value is None
+    assert target.relative is not None and target.relative.factor == 1.6
+    baseline = registry.indicators[target.relative.baseline_indicator]
+    assert baseline.unit == registry.indicators[target.indicator].unit == "hour"
+
+
+def test_farm_and_food_pass_rate_is_direction_only(registry):
+    (target,) = _find(registry, "农产品食品合格率", "100000")
+    assert target.comparator == "improve" and target.value is None and target.baseline is not None
+
+
+def test_indicator_names_use_the_issue_wording(registry):
+    names = {i.name.zh for i in registry.indicators.values()}
+    for name, *_ in REQUIRED_TARGETS[:12]:
+        assert name in names
+    assert set(RELATIVE) <= names
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="shared/seeds is not beside the repository")
+def test_every_quote_stands_in_its_seed_or_says_why_not(registry):
+    for target in registry.targets.values():
+        plan = registry.plans[target.plan]
+        seed = _flat((SHARED / "seeds" / str(plan.seed)).read_text(encoding="utf-8"))
+        if target.quote_note is None:
+            assert _flat(target.quote) in seed, f"{target.id}: quote not found in {plan.seed}"
+        else:
+            assert _flat(target.quote) not in seed
+            assert "does not hold this clause" in target.quote_note
+
+
+def test_one_indicator_serves_several_targets(registry):
+    manufacturing = registry.resolve_indicator("制造业产品质量合格率")
+    assert manufacturing is not None
+    assert {t.jurisdiction for t in registry.targets_for(manufacturing.id)} == {"100000", "620000"}
+
+
+def test_aliases_resolve_full_width_and_half_width_alike(registry):
+    a = registry.resolve_indicator("高速(含一级)公路抽检指标总体合格率")
+    b = registry.resolve_indicator("高速（含一级）公路抽检指标总体合格率")
+    assert a is not None and a is b
+
+
+# ---- broken registries: one line naming file, entry and key -------------------------------------------------
+
+
+def _broken(tmp_path: Path, change) -> Path:
+    document = yaml.safe_load((PROJECT_ROOT / "targets.yaml").read_text(encoding="utf-8"))
+    change(document)
+    path = tmp_path / "targets.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _target(document: dict, target_id: str) -> dict:
+    return next(t for t in document["targets"] if t["id"] == target_id)
+
+
+BROKEN = {
+    "unknown key": (
+        lambda d: _target(d, "gansu_manufacturing_pass_rate_2025").update(valeu=94),
+        ["targets[", "(gansu_manufacturing_pass_rate_2025)", "key 'valeu'", "unknown key"],
+    ),
+    "wrong type": (
+        lambda d: _target(d, "gansu_manufacturing_pass_rate_2025").update(value="ninety-four"),
+        ["(gansu_manufacturing_pass_rate_2025)", "key 'value'"],
+    ),
+    "unknown unit": (
+        lambda d: d["indicators"][0].update(unit="furlongs_per_fortnight_zh"),
+        ["indicators[0]", "key 'unit'", "unknown unit"],
+    ),
+    "rate above 100 %": (
+        lambda d: _target(d, "gansu_manufacturing_pass_rate_2025").update(value=104),
+        ["(gansu_manufacturing_pass_rate_2025)", "key 'value'", "impossible for a rate"],
+    ),
+    "deadline before baseline": (
+        lambda d: _target(d, "gansu_manufacturing_pass_rate_2025").update(deadline="2021-12-31"),
+        ["(gansu_manufacturing_pass_rate_2025)", "before the end of baseline 2022"],
+    ),
+    "missing indicator": (
+        lambda d: _target(d, "gansu_manufacturing_pass_rate_2025").update(indicator="no_such_indicator"),
+        ["(gansu_manufacturing_pass_rate_2025)", "key 'indicator'", "no indicator 'no_such_indicator'"],
+    ),
+    "unknown region": (
+        lambda d: _target(d, "gansu_manufacturing_pass_rate_2025").update(jurisdiction="999999"),
+        ["key 'jurisdiction'", "unknown region code '999999'"],
+    ),
+    "about without tolerance": (
+        lambda d: _target(d, "shanghai_specialised_sme_count_2025").pop("tolerance"),
+        ["(shanghai_specialised_sme_count_2025)", "needs a tolerance"],
+    ),
+    "missing required key": (
+        lambda d: _target(d, "national_tractor_mtbf_2025").pop("quote"),
+        ["(national_tractor_mtbf_2025)", "key 'quote'", "required key is missing"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_broken_registry_fails_with_one_line_naming_file_entry_and_key(tmp_path, case):
+    change, expected = BROKEN[case]
+    path = _broken(tmp_path, change)
+    with pytest.raises(ConfigError) as caught:
+        load_registry(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(str(path))
+    for part in expected:
+        assert part in message
+
+
+def test_targets_check_exits_1_with_the_message(tmp_path):
+    path = _broken(tmp_path, BROKEN["rate above 100 %"][0])
+    result = run_qtm("targets", "check", str(path))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "impossible for a rate" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_targets_check_passes_the_real_registry():
+    result = run_qtm("targets", "check")
+    assert result.returncode == 0, result.stderr
+    assert "ok" in result.stdout
+
+
+def test_serve_refuses_an_invalid_registry_in_one_line(tmp_path):
+    path = _broken(tmp_path, BROKEN["missing indicator"][0])
+    result = run_qtm("serve", "--port", "1", env={"QTM_REGISTRY": str(path)}, timeout=60)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "no indicator 'no_such_indicator'" in result.stderr
+
+
+def test_not_yaml_at_all_is_reported_with_its_line(tmp_path):
+    path = tmp_path / "targets.yaml"
+    path.write_text("plans: [\n  - id: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_registry(path)
+
+
+# ---- the JSON contract ----------------------------------------------------------------------------------------
+
+
+def test_targets_json_has_the_documented_shape():
+    result = run_qtm("targets", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"plans", "indicators", "targets"}
+    assert set(data["plans"][0]) == {"id", "title", "issuer", "date", "jurisdiction", "seed", "note"}
+    assert set(data["indicators"][0]) == {
+        "id",
+        "name",
+        "aliases",
+        "unit",
+        "kind",
+        "direction",
+        "aggregation",
+        "cumulative",
+        "note",
+    }
+    assert set(data["targets"][0]) == {
+        "id",
+        "indicator",
+        "jurisdiction",
+        "plan",
+        "clause",
+        "quote",
+        "quote_note",
+        "comparator",
+        "value",
+        "tolerance",
+        "relative",
+        "baseline",
+        "deadline",
+        "milestones",
+        "method",
+        "departments",
+        "note",
+    }
+    sme = next(t for t in data["targets"] if t["id"] == "shanghai_specialised_sme_count_2025")
+    assert (sme["comparator"], sme["value"], sme["tolerance"], sme["deadline"]) == (
+        "about",
+        10000,
+        1000,
+        "2025-12-31",
+    )
+    excavator = next(t for t in data["targets"] if t["id"] == "national_excavator_mttf_2025")
+    assert excavator["relative"]["factor"] == 1.6 and excavator["value"] is None

@@ -1,36 +1,53 @@
-"""Reading a file into sheets of cells, each cell keeping its A1 reference and its number format."""
+"""Reading a file into sheets: cell values from A1, plus what a careful reader needs beside them — which cells show
+a percent, which ranges are merged, which formulas have no cached value.
+
+.xlsx/.xlsm values come from calamine (fast, Rust); their number formats and formulas from :mod:`loaders.xlsx_parts`.
+.xls comes from xlrd, which reads formats and merged ranges itself. CSV is decoded as UTF-8 (with or without BOM)
+or GBK. Macros are never run: nothing here evaluates anything.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.cell import column_index_from_string as column_number
+from openpyxl.utils.cell import coordinate_from_string, get_column_letter
+
+from loaders.safety import Limits, Refused
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig reads plain UTF-8 too; gb18030 is a superset of GBK
+
+Position = tuple[int, int]  # 0-based row and column
 
 
 class UnreadableFile(Exception):
     """The file cannot be read at all (wrong format, corrupt, unsupported)."""
 
-
-@dataclass(frozen=True)
-class Cell:
-    value: object  # str, int, float, datetime or None
-    ref: str  # A1 notation, "C7"
-    number_format: str | None = None
-
-    @property
-    def is_blank(self) -> bool:
-        return self.value is None or (isinstance(self.value, str) and not self.value.strip())
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.code, self.zh, self.en = code, zh, en
 
 
 @dataclass
 class Sheet:
     name: str | None  # None for a CSV file
-    rows: list[list[Cell]] = field(default_factory=list)
+    rows: list[list[object]]  # values from A1; "" or None for an empty cell
+    percent_formats: dict[Position, str] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(
+        default_factory=list
+    )  # first row, first col, last row, last col
+    uncached_formulas: set[Position] = field(default_factory=set)
+
+    def value(self, row: int, column: int) -> object:
+        if row < len(self.rows):
+            values = self.rows[row]
+            if column < len(values):
+                return values[column]
+        return None
 
 
 def ref(row: int, column: int) -> str:
@@ -38,18 +55,25 @@ def ref(row: int, column: int) -> str:
     return f"{get_column_letter(column + 1)}{row + 1}"
 
 
-def read_grid(path: Path) -> list[Sheet]:
-    """Every sheet of ``path`` as rows of :class:`Cell`; raises :class:`UnreadableFile`."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_grid(path: Path, kind: str, limits: Limits) -> list[Sheet]:
+    """Every sheet of ``path`` (already checked by :func:`loaders.safety.check_file` as ``kind``)."""
+    if kind == "csv":
         return [_read_csv(path)]
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    raise UnreadableFile(f"unsupported file type {suffix or '(none)'}: use .xlsx, .xlsm, .xls or .csv")
+    if kind == "xls":
+        return _read_xls(path, limits)
+    return _read_xlsx(path, limits)
 
 
 def _read_csv(path: Path) -> Sheet:
     data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        raise UnreadableFile(
+            "not_a_csv", "文件含有二进制内容，不是 CSV 文本", "the file holds binary data, not CSV text"
+        )
     for encoding in CSV_ENCODINGS:
         try:
             text = data.decode(encoding)
@@ -57,34 +81,132 @@ def _read_csv(path: Path) -> Sheet:
         except UnicodeDecodeError:
             continue
     else:
-        raise UnreadableFile("the CSV file is neither UTF-8 nor GBK text")
-    sheet = Sheet(None)
-    for r, values in enumerate(csv.reader(io.StringIO(text))):
-        sheet.rows.append([Cell(v if v != "" else None, ref(r, c)) for c, v in enumerate(values)])
-    return sheet
+        raise UnreadableFile(
+            "bad_encoding", "CSV 文件既不是 UTF-8 也不是 GBK 编码", "the CSV file is neither UTF-8 nor GBK"
+        )
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return Sheet(None, [list(row) for row in csv.reader(io.StringIO(text), dialect)])
 
 
-def _read_xlsx(path: Path) -> list[Sheet]:
-    import zipfile
+def _read_xlsx(path: Path, limits: Limits) -> list[Sheet]:
+    from python_calamine import CalamineError, CalamineWorkbook
 
-    from openpyxl import load_workbook
+    from loaders.xlsx_parts import read_parts
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"not a readable Excel workbook ({exc})") from exc
+        parts = read_parts(path)
+    except (OSError, KeyError, ValueError, SyntaxError) as exc:  # SyntaxError: defusedxml's ParseError
+        raise UnreadableFile(
+            "corrupt_workbook",
+            f"工作簿结构无法读取（{exc}）",
+            f"the workbook's structure cannot be read ({exc})",
+        ) from exc
+    for extent in parts.values():
+        # Calamine holds a sheet as a dense rectangle: two cells at A1 and XFD1048576 would need gigabytes.
+        cells = extent.max_row * extent.max_column
+        if cells > limits.max_cells:
+            raise _too_large(extent.name, cells, limits)
     sheets: list[Sheet] = []
     try:
-        for worksheet in workbook.worksheets:
-            sheet = Sheet(worksheet.title)
-            for r, row in enumerate(worksheet.iter_rows()):
-                sheet.rows.append(
-                    [
-                        Cell(getattr(cell, "value", None), ref(r, c), getattr(cell, "number_format", None))
-                        for c, cell in enumerate(row)
-                    ]
-                )
-            sheets.append(sheet)
-    finally:
-        workbook.close()
+        workbook = CalamineWorkbook.from_path(str(path))
+        try:
+            for name in workbook.sheet_names:
+                sheet = workbook.get_sheet_by_name(name)
+                if sheet.height * sheet.width > limits.max_cells:
+                    raise _too_large(name, sheet.height * sheet.width, limits)
+                rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
+                sheet_parts = parts.get(name)
+                grid = Sheet(name, rows, merged=_merged(sheet.merged_cell_ranges))
+                if sheet_parts is not None:
+                    grid.percent_formats = {_position(r): f for r, f in sheet_parts.percent_formats.items()}
+                    grid.uncached_formulas = {_position(r) for r in sheet_parts.uncached_formulas}
+                sheets.append(grid)
+        finally:
+            workbook.close()
+    except CalamineError as exc:
+        raise UnreadableFile(
+            "corrupt_workbook",
+            f"工作簿已损坏或无法读取（{exc}）",
+            f"the workbook is corrupt or cannot be read ({exc})",
+        ) from exc
     return sheets
+
+
+def _too_large(sheet: str, cells: int, limits: Limits) -> Refused:
+    return Refused(
+        "sheet_too_large",
+        f"工作表“{sheet}”的范围过大（约 {cells:,} 个单元格，上限 {limits.max_cells:,}）",
+        f"sheet {sheet!r} spans too many cells (about {cells:,}; the limit is {limits.max_cells:,})",
+    )
+
+
+def _position(a1: str) -> Position:
+    letters, row = coordinate_from_string(a1)
+    return row - 1, column_number(letters) - 1
+
+
+def _merged(ranges: list[tuple[tuple[int, int], tuple[int, int]]] | None) -> list[tuple[int, int, int, int]]:
+    return [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges or []]
+
+
+def _read_xls(path: Path, limits: Limits) -> list[Sheet]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except (
+        xlrd.XLRDError,
+        xlrd.compdoc.CompDocError,
+        AssertionError,
+        IndexError,
+        ValueError,
+        OSError,
+    ) as exc:
+        raise UnreadableFile(
+            "corrupt_workbook",
+            f"Excel 97-2003 工作簿已损坏或无法读取（{exc}）",
+            f"the .xls workbook cannot be read ({exc})",
+        ) from exc
+    sheets: list[Sheet] = []
+    try:
+        for index in range(book.nsheets):
+            source = book.sheet_by_index(index)
+            if source.nrows * source.ncols > limits.max_cells:
+                raise _too_large(source.name, source.nrows * source.ncols, limits)
+            rows: list[list[object]] = []
+            percent: dict[Position, str] = {}
+            for r in range(source.nrows):
+                row: list[object] = []
+                for c in range(source.ncols):
+                    cell = source.cell(r, c)
+                    value: object = cell.value
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        value = xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
+                    elif cell.ctype == xlrd.XL_CELL_NUMBER:
+                        number_format = book.format_map[book.xf_list[cell.xf_index].format_key].format_str
+                        if "%" in number_format:
+                            percent[(r, c)] = number_format
+                    elif cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                        value = None
+                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                        value = bool(cell.value)
+                    row.append(value)
+                rows.append(row)
+            merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in source.merged_cells]
+            sheets.append(Sheet(source.name, rows, percent, merged))
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+    return sheets
+
+
+def to_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None

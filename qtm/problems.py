@@ -36,17 +36,52 @@ class Issue:
         return f"{where}: {self.severity} {self.code}: {self.message}"
 
 
+#: Issues of one code listed in full; beyond this a report counts them and says how many more there are.
+MAX_PER_CODE = 200
+
+
 @dataclass
 class Report:
-    """Every issue found in one file, in the order found."""
+    """Every issue found in one file, in the order found; the same issue at the same cell is listed once."""
 
     issues: list[Issue] = field(default_factory=list)
+    _seen: set[tuple[str, str, str | None, str | None, str]] = field(default_factory=set, repr=False)
+    _per_code: dict[str, int] = field(default_factory=dict, repr=False)
+    _has_error: bool = field(default=False, repr=False)
+
+    def add(self, issue: Issue) -> None:
+        key = (issue.severity, issue.code, issue.sheet, issue.cell, issue.message_en)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        count = self._per_code.get(issue.code, 0) + 1
+        self._per_code[issue.code] = count
+        if issue.severity == "error":
+            self._has_error = True
+        if count <= MAX_PER_CODE:
+            self.issues.append(issue)
 
     def error(self, code: str, zh: str, en: str, sheet: str | None = None, cell: str | None = None) -> None:
-        self.issues.append(Issue("error", code, zh, en, sheet, cell))
+        self.add(Issue("error", code, zh, en, sheet, cell))
 
     def warning(self, code: str, zh: str, en: str, sheet: str | None = None, cell: str | None = None) -> None:
-        self.issues.append(Issue("warning", code, zh, en, sheet, cell))
+        self.add(Issue("warning", code, zh, en, sheet, cell))
+
+    def close(self) -> None:
+        """Put the issues in reading order (sheet by sheet, row by row) and say how many of each code were counted
+        but not listed."""
+        sheets: dict[str | None, int] = {}
+        for issue in self.issues:
+            sheets.setdefault(issue.sheet, len(sheets))
+        self.issues.sort(key=lambda i: (sheets[i.sheet], *_cell_order(i.cell)))
+        for code, count in self._per_code.items():
+            if count > MAX_PER_CODE:
+                severity = next(i.severity for i in self.issues if i.code == code)
+                more = count - MAX_PER_CODE
+                self.issues.append(
+                    Issue(severity, code, f"另有 {more} 处同类问题未列出", f"{more} more of these not listed")
+                )
+                self._per_code[code] = MAX_PER_CODE
 
     @property
     def errors(self) -> list[Issue]:
@@ -58,7 +93,19 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self._has_error
 
     def as_json(self) -> list[dict[str, object]]:
         return [i.as_json() for i in self.issues]
+
+
+def _cell_order(cell: str | None) -> tuple[int, int]:
+    """(row, column) of an A1 reference; issues about the whole file come first."""
+    if not cell:
+        return (-1, -1)
+    letters = cell.rstrip("0123456789")
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    digits = cell[len(letters) :]
+    return (int(digits) if digits.isdigit() else -1, column)

@@ -57,8 +57,8 @@ def test_published_figures_are_the_ones_in_the_reference():
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_demo_files_pass_the_ordinary_checks(path, registry):
-    observations, report = read_return(path, registry)
-    assert report.issues == [] and len(observations) == len(_rows(path))
+    reading = read_return(path, registry)
+    assert reading.report.issues == [] and len(reading.observations) == len(_rows(path))
 
 
 def test_qtm_demo_loads_through_ingest_and_is_idempotent(sqlite_url):

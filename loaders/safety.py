@@ -1,0 +1,161 @@
+"""Refusing hostile or broken files before any parser touches them.
+
+Every check here is bounded in time and memory: it reads a few bytes, the zip directory, and the first bytes of each
+XML part. What it refuses raises :class:`Refused` with a message for the user.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MAX_UPLOAD_MB = 20.0
+
+
+class Refused(Exception):
+    """The file is refused without being parsed."""
+
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.code, self.zh, self.en = code, zh, en
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a single upload may ask of the machine."""
+
+    max_bytes: int = int(DEFAULT_MAX_UPLOAD_MB * 1024 * 1024)
+    max_uncompressed_bytes: int = 400 * 1024 * 1024  # all parts of an xlsx, unpacked
+    max_ratio: float = 100.0  # unpacked / packed, for any part over 1 MB unpacked
+    max_parts: int = 10_000
+    max_cells: int = 10_000_000  # rows × columns of one sheet's used range
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """``QTM_MAX_UPLOAD_MB`` sets the size limit (default 20 MB)."""
+        megabytes = float(os.environ.get("QTM_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB)
+        return cls(max_bytes=int(megabytes * 1024 * 1024))
+
+
+_MAGIC = [
+    (b"\x89PNG", "a PNG image", "PNG 图片"),
+    (b"\xff\xd8\xff", "a JPEG image", "JPEG 图片"),
+    (b"GIF8", "a GIF image", "GIF 图片"),
+    (b"%PDF", "a PDF document", "PDF 文档"),
+    (b"Rar!", "a RAR archive", "RAR 压缩包"),
+    (b"7z\xbc\xaf", "a 7-Zip archive", "7z 压缩包"),
+    (b"\x1f\x8b", "a gzip archive", "gzip 压缩包"),
+]
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and old .doc): an OLE2 compound file
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+def check_file(path: Path, limits: Limits) -> str:
+    """Check ``path`` before parsing; return its kind ("xlsx", "xls", "csv"). Raises :class:`Refused`."""
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise Refused(
+            "file_too_large",
+            f"文件过大（{size / 1048576:.1f} MB），上限为 {limits.max_bytes / 1048576:.0f} MB",
+            f"the file is too large ({size / 1048576:.1f} MB; the limit is {limits.max_bytes / 1048576:.0f} MB)",
+        )
+    if size == 0:
+        raise Refused("empty_file", "文件为空", "the file is empty")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    suffix = path.suffix.lower()
+    for magic, en, zh in _MAGIC:
+        if head.startswith(magic):
+            raise Refused(
+                "not_a_spreadsheet",
+                f"文件内容是{zh}，不是 Excel 或 CSV 报表",
+                f"the file is {en}, not an Excel or CSV return",
+            )
+    if suffix in (".xlsx", ".xlsm"):
+        if not head.startswith(ZIP_MAGIC):
+            raise Refused(
+                "not_a_workbook",
+                f"文件扩展名为 {suffix}，但内容不是 Excel 工作簿",
+                f"the file is named {suffix} but is not an Excel workbook",
+            )
+        _check_zip(path, size, limits)
+        return "xlsx"
+    if suffix == ".xls":
+        if head.startswith(ZIP_MAGIC):  # an .xlsx saved under the old extension
+            _check_zip(path, size, limits)
+            return "xlsx"
+        if not head.startswith(OLE_MAGIC):
+            raise Refused(
+                "not_a_workbook",
+                "文件扩展名为 .xls，但内容不是 Excel 97-2003 工作簿",
+                "the file is named .xls but is not an Excel 97-2003 workbook",
+            )
+        return "xls"
+    if suffix in (".csv", ".txt"):
+        if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
+            raise Refused(
+                "not_a_csv",
+                "文件扩展名为 .csv，但内容是 Excel 工作簿",
+                "the file is named .csv but is a workbook",
+            )
+        return "csv"
+    raise Refused(
+        "unsupported_type",
+        f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .xlsx、.xlsm、.xls 或 .csv",
+        f"unsupported file type {suffix or '(none)'}: use .xlsx, .xlsm, .xls or .csv",
+    )
+
+
+def _check_zip(path: Path, size: int, limits: Limits) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+            if len(parts) > limits.max_parts:
+                raise _bomb(f"{len(parts)} parts")
+            total = sum(p.file_size for p in parts)
+            if total > limits.max_uncompressed_bytes:
+                raise _bomb(f"{total / 1048576:.0f} MB unpacked")
+            for part in parts:
+                if part.file_size > 1048576 and part.file_size > limits.max_ratio * max(
+                    part.compress_size, 1
+                ):
+                    raise _bomb(f"{part.filename} unpacks {part.file_size // max(part.compress_size, 1)}×")
+            names = {p.filename for p in parts}
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                raise Refused(
+                    "not_a_workbook",
+                    "压缩包不是 Excel 工作簿（缺少 xl/ 部件）",
+                    "the archive is not an Excel workbook (it has no xl/ parts)",
+                )
+            for part in parts:
+                if part.filename.endswith((".xml", ".rels", ".vml")):
+                    with archive.open(part) as stream:
+                        prologue = stream.read(4096)
+                    if _DOCTYPE.search(prologue):
+                        raise Refused(
+                            "xml_entities",
+                            f"工作簿部件 {part.filename} 含有 DOCTYPE/ENTITY 声明，已拒绝（可能是 XML 实体攻击）",
+                            f"the part {part.filename} declares a DOCTYPE or entities; refused (XML entity attack)",
+                        )
+    except zipfile.BadZipFile as exc:
+        raise Refused(
+            "corrupt_workbook",
+            f"工作簿已损坏或不完整（{exc}）",
+            f"the workbook is corrupt or truncated ({exc})",
+        ) from exc
+    except (zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
+        raise Refused(
+            "corrupt_workbook", f"无法读取工作簿（{exc}）", f"cannot read the workbook ({exc})"
+        ) from exc
+
+
+def _bomb(detail: str) -> Refused:
+    return Refused(
+        "zip_bomb",
+        f"工作簿解压后体积异常（{detail}），已拒绝",
+        f"the workbook unpacks to an absurd size ({detail}); refused",
+    )

@@ -444,7 +444,12 @@ def _build_table(filled: Filled, classifier: Classifier, header: int, context_fr
         row_kinds = [kind for _c, kind in _row_kinds(filled, classifier, row)]
         stub_merged = filled.merged_from.get((row, stub), (row, stub))[0] <= header
         stub_blank = is_blank(sheet.value(row, stub))
-        if (stub_merged or stub_blank) and "number" not in row_kinds and any(k != "blank" for k in row_kinds):
+        translated = all(k in ("field", "blank") for k in row_kinds)  # a bilingual header's English line
+        if (
+            (stub_merged or stub_blank or translated)
+            and "number" not in row_kinds
+            and any(k != "blank" for k in row_kinds)
+        ):
             header_rows.append(row)
             row += 1
             continue
@@ -511,6 +516,10 @@ def _context(filled: Filled, classifier: Classifier, first: int, header: int) ->
                 if name == "region":
                     match = _CODE_PREFIX.match(found)
                     found = match.group(1) if match else found
+                elif name == "indicator":  # 指标：地区生产总值(亿元)
+                    found, unit = split_unit(text_key(found))
+                    if unit is not None and context.unit is None:
+                        context.unit = (unit, cell)
                 setattr(context, name, (found, cell))
             if "：" not in text and ":" not in text:
                 titles.append((text, cell))
@@ -575,7 +584,7 @@ def is_note_row(values: list[object]) -> bool:
             text = value.lstrip()
             if text[:1] in _NOTE_FIRST or text[:1].lower() in _NOTE_FIRST:
                 key = normalise_text(text).lower()
-                return key.startswith(_NOTE_PREFIXES) and not key.startswith(tuple(_FIELD_OF))
+                return key.startswith(_NOTE_PREFIXES) and text_key(text) not in _FIELD_OF
         return False
     return False
 
@@ -618,16 +627,19 @@ def table_values(table: Table, jurisdiction: str | None) -> Iterator[RawValue]:
         if all(row[c] is None or row[c] == "" for c in measure_index if c < width) and not any(
             (r, c) in uncached for c in measure_index
         ):
-            first = next((v for v in row if not is_blank(v)), None)
-            if isinstance(first, str) and is_note_row(row):
+            if all(is_blank(v) for v in row):
+                continue  # a blank spacer row
+            if is_note_row(row):
                 return  # notes and signatures end the table
-            continue  # a blank, spacer or section row
+            if not any(not is_blank(cell(row, r, c)) for c in (ind_col, reg_col, per_col) if c is not None):
+                continue  # a section or spacer row with no coordinates
         first = row[table.stub] if table.stub < width else None
         if isinstance(first, str):
             if first[:1] in _NOTE_FIRST and is_note_row(row):
                 return
-            if text_key(first) == header_stub:
-                continue  # the header repeated (续表)
+            key = text_key(first)
+            if key == header_stub or key.startswith("续表"):
+                continue  # a table continued: 续表 and its header repeated
         indicator = cell(row, r, ind_col)
         region = cell(row, r, reg_col)
         if reg_col is not None and jurisdiction is not None and stub_text(region) in TOTAL_WORDS:
@@ -636,8 +648,10 @@ def table_values(table: Table, jurisdiction: str | None) -> Iterator[RawValue]:
         unit = cell(row, r, unit_col)
         flags = cell(row, r, flag_col)
         source = cell(row, r, src_col)
+        unit_in_label = None
         if isinstance(indicator, str):
-            indicator = stub_text(indicator) or indicator
+            label, unit_in_label = split_unit(stub_text(indicator))  # 制造业产品质量合格率（%）
+            indicator = label or indicator
         for column in measures:
             c = column.index
             value = row[c] if c < width else None
@@ -661,7 +675,11 @@ def table_values(table: Table, jurisdiction: str | None) -> Iterator[RawValue]:
                 *_coordinate(
                     period, per_col, str(column.period) if column.period else None, column, ctx.period
                 ),
-                *_coordinate(unit, unit_col, column.unit, column, ctx.unit),
+                *(
+                    (unit_in_label, At(ind_col, None))
+                    if unit_in_label is not None and is_blank(unit)
+                    else _coordinate(unit, unit_col, column.unit, column, ctx.unit)
+                ),
                 flags,
                 At(flag_col, None) if flag_col is not None else None,
                 source,

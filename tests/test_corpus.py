@@ -1,0 +1,158 @@
+"""The return corpus: real files, clean, messy, broken and hostile, each with what a careful reader must make of it.
+
+The files and their expectations are written by tests/corpus/make_corpus.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from loaders.ingest import ingest_file
+from qtm.store import Store
+
+CORPUS = Path(__file__).parent / "corpus"
+EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+TODAY = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory):
+    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'qtm.sqlite'}")
+    yield store
+    store.engine.dispose()
+
+
+def test_the_corpus_is_large_and_varied():
+    statuses = [e["status"] for e in EXPECTED.values()]
+    assert len(EXPECTED) >= 30
+    assert {"accepted", "rejected", "unreadable"} == set(statuses)
+    suffixes = {Path(name).suffix for name in EXPECTED}
+    assert {".xlsx", ".xls", ".xlsm", ".csv"} <= suffixes
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_file(name, registry, empty_store):
+    expected = EXPECTED[name]
+    started = time.monotonic()
+    result = ingest_file(
+        CORPUS / "files" / name, registry, empty_store, uploaded_by="t", dry_run=True, today=TODAY
+    )
+    elapsed = time.monotonic() - started
+    issues = sorted(([i.severity, i.code, i.sheet, i.cell] for i in result.report.issues), key=str)
+    assert issues == expected["issues"], [i.describe(name) for i in result.report.issues]
+    if expected["status"] == "accepted":
+        assert result.status == "would-commit"
+        observations = sorted([o.indicator, o.region, str(o.period), o.value] for o in result.observations)
+        assert [o[:3] for o in observations] == [e[:3] for e in expected["observations"]]
+        for got, want in zip(observations, expected["observations"], strict=True):
+            assert got[3] == pytest.approx(want[3], abs=1e-9), got
+    else:
+        assert result.status == expected["status"].replace("unreadable", "unreadable")
+        assert result.observations == [] or expected["status"] == "rejected"
+    assert elapsed < 10, "refused or read within seconds"  # a hang or a bomb would blow far past this
+
+
+def test_every_issue_names_file_sheet_and_cell_in_both_languages(registry, empty_store):
+    result = ingest_file(
+        CORPUS / "files" / "bad_ranges.xlsx", registry, empty_store, uploaded_by="t", today=TODAY
+    )
+    (first, *_rest) = result.report.issues
+    assert first.describe("bad_ranges.xlsx").startswith(
+        "bad_ranges.xlsx[Sheet1]!D2: error rate_out_of_range:"
+    )
+    assert "超出" in first.message and "outside" in first.message
+
+
+def test_a_rejected_file_stores_nothing(registry, sqlite_url):
+    store = Store.open(sqlite_url)
+    result = ingest_file(
+        CORPUS / "files" / "bad_unknown_names.xlsx", registry, store, uploaded_by="t", today=TODAY
+    )
+    assert result.status == "rejected"
+    assert store.current() == [] and store.batches() == []
+
+
+# ---- layouts written fresh here, beyond the corpus ----------------------------------------------------------------
+
+
+def _workbook(tmp_path: Path, rows: list[list[object]], merges: tuple[str, ...] = ()) -> Path:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    for merge in merges:
+        sheet.merge_cells(merge)
+    path = tmp_path / "return.xlsx"
+    workbook.save(path)
+    return path
+
+
+def _read(path: Path, registry, store) -> dict[tuple[str, str, str], float]:
+    result = ingest_file(path, registry, store, uploaded_by="t", dry_run=True, today=TODAY)
+    assert result.report.ok, [i.describe(path.name) for i in result.report.issues]
+    return {(o.indicator, o.region, str(o.period)): o.value for o in result.observations}
+
+
+def test_unit_written_inside_the_indicator_name(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path, [["指标", "地区", "年份", "数值"], ["拖拉机平均故障间隔时间（天）", "全国", 2024, 10]]
+    )
+    assert _read(path, registry, empty_store) == {("tractor_mtbf", "100000", "2024"): 240}
+
+
+def test_indicator_merged_down_over_its_regions(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [["指标", "地区", "2024年"], ["制造业产品质量合格率", "兰州市", 93.1], [None, "天水市", 92.4]],
+        merges=("A2:A3",),
+    )
+    assert _read(path, registry, empty_store) == {
+        ("manufacturing_pass_rate", "620100", "2024"): 93.1,
+        ("manufacturing_pass_rate", "620500", "2024"): 92.4,
+    }
+
+
+def test_periods_down_and_regions_across(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [
+            ["指标：主要农产品例行监测合格率"],
+            ["年份", "兰州市", "天水市"],
+            ["2023年", 97.5, 97.1],
+            ["2024年", 97.9, 97.4],
+        ],
+    )
+    assert _read(path, registry, empty_store) == {
+        ("farm_product_monitoring_pass_rate", "620100", "2023"): 97.5,
+        ("farm_product_monitoring_pass_rate", "620500", "2023"): 97.1,
+        ("farm_product_monitoring_pass_rate", "620100", "2024"): 97.9,
+        ("farm_product_monitoring_pass_rate", "620500", "2024"): 97.4,
+    }
+
+
+def test_code_and_name_columns_and_a_hierarchy_prefix(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [
+            ["序号", "区划代码", "地区名称", "指标名称", "统计期", "本期"],
+            [1, "620100", "兰州市", "（一）制造业产品质量合格率", "2024年度", "93.1 "],
+            [2, "620200", "嘉峪关市", "1、制造业产品质量合格率", "2024", "93.5"],
+        ],
+    )
+    assert _read(path, registry, empty_store) == {
+        ("manufacturing_pass_rate", "620100", "2024"): 93.1,
+        ("manufacturing_pass_rate", "620200", "2024"): 93.5,
+    }
+
+
+def test_a_tab_separated_csv(tmp_path, registry, empty_store):
+    path = tmp_path / "export.csv"
+    path.write_text("指标名称\t地区\t年份\t数值\n制造业产品质量合格率\t甘肃\t2024\t93.4\n", encoding="utf-8")
+    assert _read(path, registry, empty_store) == {("manufacturing_pass_rate", "620000", "2024"): 93.4}

@@ -7,20 +7,23 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
-import math
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-from loaders.layout import RawValue, text_key, where
-from loaders.values import read_flags, read_number, read_period
-from qtm.observations import Observation
+from loaders.grid import ref
+from loaders.layout import TOTAL_WORDS, Coordinate, ValueColumn, text_key
+from loaders.values import format_percent, read_flags, read_number, read_period
+from qtm.observations import NO_FLAGS, Observation
 from qtm.periods import Period
 from qtm.problems import Report
 from qtm.registry import Indicator, Registry
 from qtm.units import convert, converts, normalise_text
 
 _MISSING = object()
+_INF = float("inf")
+T = TypeVar("T")
 DEFAULT_JUMP_POINTS = 10.0
 
 
@@ -33,7 +36,8 @@ def _display(value: object) -> str:
 
 
 class Checker:
-    """Turns raw values into observations; caches every lookup, since a return repeats its names."""
+    """Turns columns of values into observations. Every name, period and unit is resolved once per distinct
+    spelling, so a return of 100 000 rows costs little more than one pass over its values."""
 
     def __init__(self, registry: Registry, report: Report, today: dt.date) -> None:
         self.registry = registry
@@ -43,24 +47,25 @@ class Checker:
         self._regions: dict[object, str | None] = {}
         self._periods: dict[object, Period | None] = {}
         self._factors: dict[tuple[str, str], float | None] = {}
-        self._unknown_indicators: dict[str, tuple[str | None, str]] = {}
+        self._factors_by_id: dict[tuple[str, str], object] = {}
+        self._ceilings = _Ceilings(self)
+        self._unknown_indicators: dict[str, tuple[str | None, str | None]] = {}
         self._known_seen = False
-        self._seen: dict[tuple[str, str, str], tuple[float, str]] = {}
-        self._scales: dict[str, float] = {}
+        self._seen: dict[tuple[str, str, str], tuple[float, str | None, int, int]] = {}
 
-    # ---- lookups --------------------------------------------------------------------------------------------
+    # ---- lookups, cached by spelling ----------------------------------------------------------------------------
 
     def indicator(self, written: object) -> Indicator | None:
         found = self._indicators.get(written, _MISSING)
         if found is _MISSING:
-            found = self.registry.resolve_indicator(_display(written)) if written is not None else None
+            found = self.registry.resolve_indicator(_display(written)) if not _blank(written) else None
             self._indicators[written] = found
         return found  # type: ignore[return-value]
 
     def region(self, written: object) -> str | None:
         found = self._regions.get(written, _MISSING)
         if found is _MISSING:
-            text = _display(written)
+            text = "".join(_display(written).split())
             region = self.registry.regions.resolve(text) if text else None
             if region is None and len(text) > 6 and text[:6].isdigit():  # '310118青浦区'
                 region = self.registry.regions.resolve(text[:6]) or self.registry.regions.resolve(text[6:])
@@ -75,250 +80,291 @@ class Checker:
             self._periods[written] = found
         return found  # type: ignore[return-value]
 
+    def _period_begun(self, written: object) -> Period | None:
+        """The period, unless it has not started yet (reported as future_period)."""
+        period = self.period(written)
+        return period if period is not None and period.start <= self.today else None
+
     def factor(self, unit: str, indicator: Indicator) -> float | None:
         """Multiplier from ``unit`` to the indicator's unit, or None when it does not convert."""
         key = (unit, indicator.unit)
         found = self._factors.get(key, _MISSING)
         if found is _MISSING:
-            if converts(unit, indicator.unit):
-                offset = convert(0.0, unit, indicator.unit)
-                found = convert(1.0, unit, indicator.unit) if offset == 0 else None
-            else:
-                found = None
+            found = None
+            if converts(unit, indicator.unit) and convert(0.0, unit, indicator.unit) == 0:
+                found = convert(1.0, unit, indicator.unit)
             self._factors[key] = found
         return found  # type: ignore[return-value]
 
-    # ---- the pass -------------------------------------------------------------------------------------------
+    def rate_ceiling(self, indicator_id: str) -> float:
+        """100 % in the indicator's own unit (100 for percent, 1 for a fraction)."""
+        return 1.0 / convert(1.0, self.registry.indicators[indicator_id].unit, "dimensionless")
 
-    def check(self, raw: RawValue) -> Observation | None:
-        report, sheet = self.report, raw.sheet
-        value = raw.value
-        if raw.uncached_formula and (value is None or value == ""):
-            report.error(
-                "formula_without_value",
-                "公式单元格没有计算结果（请在 Excel 中重新计算并保存）",
-                "a formula with no cached value (recalculate and save the workbook in Excel)",
-                sheet,
-                where(raw, None),
-            )
-            return None
-        if (
-            (type(value) is float or type(value) is int)
-            and raw.percent_format is None
-            and math.isfinite(value)
-        ):
-            number, as_written, unit_in_cell = float(value), None, None
-        else:
-            reading = read_number(value, raw.percent_format)
-            if reading.missing:
-                indicator = self.indicator(raw.indicator)
-                if indicator is not None:
-                    report.warning(
-                        "missing_value",
-                        f"无数据（“{reading.as_written or '空白'}”），该值未导入",
-                        f"no value ({reading.as_written or 'blank'!r}); not imported",
+    # ---- one column of values -------------------------------------------------------------------------------
+
+    def check_column(
+        self, column: ValueColumn, out: list[Observation], places: list[tuple[str | None, int, int]]
+    ) -> None:
+        report, sheet, rows = self.report, column.sheet, column.rows
+        indicators = self._resolve(column.indicator, self.indicator)
+        regions = self._resolve(column.region, self.region)
+        periods = self._resolve(column.period, self._period_begun)
+        units = column.unit
+        unit_texts = self._resolve(units, _unit_text)
+        flag_sets = self._resolve(column.flags, self._flag_set)
+        sources = self._resolve(column.source, _source_text)
+        percent, uncached = column.percent, column.uncached
+        seen = self._seen
+        factors: dict[tuple[str, str], object] = self._factors_by_id
+        ceilings = self._ceilings
+        known_seen = False
+        for index, value in enumerate(column.values):
+            number: float
+            kind = type(value)
+            if (kind is float or kind is int) and value == value and value not in (_INF, -_INF):
+                assert isinstance(value, float | int)
+                if index in percent:  # a cell that shows 97.8% holds 0.978: keep what the official sees
+                    number = round(value * 100, 12)
+                    as_written: str | None = format_percent(number, percent[index])
+                    unit_in_cell: str | None = "%"
+                else:
+                    number, as_written, unit_in_cell = value, None, None
+            else:
+                if index in uncached and _blank(value):
+                    report.error(
+                        "formula_without_value",
+                        "公式单元格没有计算结果（请在 Excel 中重新计算并保存）",
+                        "a formula with no cached value (recalculate and save the workbook in Excel)",
                         sheet,
-                        where(raw, None),
+                        column.cell(index),
                     )
-                return None
-            if reading.not_a_number:
+                    continue
+                reading = read_number(value, percent.get(index))
+                if reading.missing:
+                    if indicators is not None and indicators[index] is not None:
+                        report.warning(
+                            "missing_value",
+                            f"无数据（“{reading.as_written or '空白'}”），该值未导入",
+                            f"no value ({reading.as_written or 'blank'!r}); not imported",
+                            sheet,
+                            column.cell(index),
+                        )
+                    continue
+                if reading.not_a_number or reading.value is None:
+                    report.error(
+                        "not_a_number",
+                        f"“{reading.as_written}”不是数值",
+                        f"{reading.as_written!r} is not a number",
+                        sheet,
+                        column.cell(index),
+                    )
+                    continue
+                number, as_written, unit_in_cell = reading.value, reading.as_written, reading.unit_in_cell
+            indicator = indicators[index] if indicators is not None else None
+            region = regions[index] if regions is not None else None
+            period = periods[index] if periods is not None else None
+            if indicator is None or region is None or period is None:
+                self._coordinate_problems(column, index, indicator, region, period)
+                continue
+            known_seen = True
+            unit_text = unit_texts[index] if unit_texts is not None else ""
+            if (
+                unit_in_cell
+                and unit_text
+                and unit_text != unit_in_cell
+                and not converts(unit_text, unit_in_cell)
+            ):
                 report.error(
-                    "not_a_number",
-                    f"“{reading.as_written}”不是数值",
-                    f"{reading.as_written!r} is not a number",
+                    "unit_conflict",
+                    f"单元格显示“{unit_in_cell}”，但计量单位为“{unit_text}”",
+                    f"the cell shows {unit_in_cell!r} but the unit is given as {unit_text!r}",
                     sheet,
-                    where(raw, None),
+                    column.cell(index),
                 )
-                return None
-            assert reading.value is not None
-            number, as_written, unit_in_cell = reading.value, reading.as_written, reading.unit_in_cell
-        indicator = self._indicator_or_report(raw)
-        region = self._region_or_report(raw)
-        period = self._period_or_report(raw)
-        flags: frozenset[str] = frozenset()
-        if raw.flags is not None and raw.flags != "":
-            flags, unknown = read_flags(raw.flags)
-            if unknown:
-                report.warning(
-                    "unknown_flag",
-                    f"无法识别的标记：{'、'.join(unknown)}（可用：初步、估计、修订、合成）",
-                    f"unknown flag(s) {', '.join(unknown)} (known: provisional, estimated, revised, synthetic)",
-                    sheet,
-                    where(raw, raw.flags_at),
-                )
-        if indicator is None or region is None or period is None:
-            return None
-        unit_text = _display(raw.unit) if raw.unit is not None else ""
-        if unit_in_cell and unit_text and unit_text != unit_in_cell and not converts(unit_text, unit_in_cell):
-            report.error(
-                "unit_conflict",
-                f"单元格显示“{unit_in_cell}”，但计量单位为“{unit_text}”",
-                f"the cell shows {unit_in_cell!r} but the unit is given as {unit_text!r}",
-                sheet,
-                where(raw, None),
-            )
-            return None
-        unit = unit_in_cell or unit_text or indicator.unit  # no unit written: the indicator's own
-        factor = self.factor(unit, indicator)
-        if factor is None:
-            report.error(
-                "unit_mismatch",
-                f"单位“{unit}”无法换算为指标“{indicator.name.zh}”的单位“{indicator.unit}”",
-                f"unit {unit!r} does not convert to {indicator.unit!r}, the unit of {indicator.name.en}",
-                sheet,
-                where(raw, raw.unit_at if unit_text and not unit_in_cell else None),
-            )
-            return None
-        converted = number * factor if factor != 1.0 else number
-        if not self._plausible(raw, converted, indicator):
-            return None
-        if as_written is None:
-            as_written = repr(number) if not number.is_integer() else str(int(number))
-        record = Observation(
-            indicator.id,
-            region,
-            period,
-            converted,
-            as_written,
-            unit_text or (unit_in_cell or ""),
-            flags,
-            _display(raw.source) or None if raw.source is not None else None,
-        )
-        key = (indicator.id, region, str(period))
-        earlier = self._seen.get(key)
-        if earlier is not None:
-            cell = where(raw, None)
-            if earlier[0] != converted:
+                continue
+            unit = unit_in_cell or unit_text or indicator.unit  # no unit written: the indicator's own
+            factor = factors.get((unit, indicator.id), _MISSING)
+            if factor is _MISSING:
+                factor = factors[(unit, indicator.id)] = self.factor(unit, indicator)
+            if factor is None:
+                blamed = units.where(index, rows[index]) if unit_text and not unit_in_cell else None
                 report.error(
-                    "conflicting_duplicate",
-                    f"与 {earlier[1]} 为同一指标、地区、统计期，但数值不同（{earlier[0]:g} 与 {converted:g}）",
-                    f"same indicator, region and period as {earlier[1]} with a different value "
-                    f"({earlier[0]:g} vs {converted:g})",
+                    "unit_mismatch",
+                    f"单位“{unit}”无法换算为指标“{indicator.name.zh}”的单位“{indicator.unit}”",
+                    f"unit {unit!r} does not convert to {indicator.unit!r}, the unit of {indicator.name.en}",
                     sheet,
-                    cell,
+                    blamed or column.cell(index),
                 )
-            else:
-                report.warning(
-                    "duplicate_row",
-                    f"与 {earlier[1]} 重复，已忽略",
-                    f"repeats {earlier[1]}; ignored",
+                continue
+            converted = number * factor if factor != 1.0 else float(number)  # type: ignore[operator]
+            if indicator.kind == "rate":
+                if not 0 <= converted <= ceilings[indicator.id]:
+                    report.error(
+                        "rate_out_of_range",
+                        f"比率 {converted:g} {indicator.unit} 超出 0–100% 范围",
+                        f"rate {converted:g} {indicator.unit} is outside 0–100 %",
+                        sheet,
+                        column.cell(index),
+                    )
+                    continue
+            elif converted < 0:
+                report.error(
+                    "negative_value",
+                    f"{indicator.name.zh}不能为负数（{converted:g}）",
+                    f"{indicator.name.en} cannot be negative ({converted:g})",
                     sheet,
-                    cell,
+                    column.cell(index),
                 )
-            return None
-        self._seen[key] = (converted, _qualified(raw))
-        return record
-
-    def _indicator_or_report(self, raw: RawValue) -> Indicator | None:
-        if raw.indicator is None:
-            self.report.error(
-                "no_indicator",
-                "无法确定该数值属于哪个指标（表中没有指标列、表头或标题说明）",
-                "cannot tell which indicator this value is for (no indicator column, header or title)",
-                raw.sheet,
-                where(raw, None),
+                continue
+            key = (indicator.id, region, period.text)
+            earlier = seen.get(key)
+            if earlier is not None:
+                cell = column.cell(index)
+                first = ref(earlier[2], earlier[3])
+                first = f"{earlier[1]}!{first}" if earlier[1] else first
+                if earlier[0] != converted:
+                    report.error(
+                        "conflicting_duplicate",
+                        f"与 {first} 为同一指标、地区、统计期，但数值不同（{earlier[0]:g} 与 {converted:g}）",
+                        f"same indicator, region and period as {first} with a different value "
+                        f"({earlier[0]:g} vs {converted:g})",
+                        sheet,
+                        cell,
+                    )
+                else:
+                    report.warning(
+                        "duplicate_row", f"与 {first} 重复，已忽略", f"repeats {first}; ignored", sheet, cell
+                    )
+                continue
+            seen[key] = (converted, sheet, rows[index], column.column)
+            flags = flag_sets[index] if flag_sets is not None else NO_FLAGS
+            if flags is None:  # words not understood: warn once per cell, keep the value
+                flags = self._flags(column.flags, index, sheet, rows[index])
+            if as_written is None:
+                as_written = str(int(number)) if float(number).is_integer() else repr(float(number))
+            out.append(
+                Observation(
+                    indicator.id,
+                    region,
+                    period,
+                    converted,
+                    as_written,
+                    unit_text or (unit_in_cell or ""),
+                    flags,
+                    sources[index] if sources is not None else None,
+                )
             )
-            return None
-        indicator = self.indicator(raw.indicator)
-        if indicator is None:
-            text = _display(raw.indicator)
-            self._unknown_indicators.setdefault(text, (raw.sheet, where(raw, raw.indicator_at)))
-        else:
+            places.append((sheet, rows[index], column.column))
+        if known_seen:
             self._known_seen = True
-        return indicator
 
-    def _region_or_report(self, raw: RawValue) -> str | None:
-        if raw.region is None:
-            self.report.error(
-                "no_region",
-                "无法确定该数值属于哪个地区（表中没有地区列，也没有“地区：…”说明）",
-                "cannot tell which region this value is for (no region column, header or 地区： line)",
-                raw.sheet,
-                where(raw, None),
-            )
-            return None
-        code = self.region(raw.region)
-        if code is None:
-            text = _display(raw.region)
-            if text_key(text) in {
-                "合计",
-                "总计",
-                "全省",
-                "全市",
-                "全区",
-                "全州",
-                "全省合计",
-                "全市合计",
-                "总体",
-            }:
-                zh = f"“{text}”指本表所属地区，但表中未说明是哪个地区（请在表头上方注明“地区：…”）"
-                en = f"{text!r} means the return's own area, which the return does not name (add 地区：… above the table)"
-            else:
-                hint = "、".join(
-                    difflib.get_close_matches(text, self.registry.regions.all_names(), n=3, cutoff=0.5)
+    def _resolve(self, coordinate: Coordinate, lookup: Callable[[object], T | None]) -> list[T | None] | None:
+        """The coordinate resolved for every value, by one lookup per distinct spelling; None when unknown."""
+        if coordinate.values is not None:
+            resolved = {v: lookup(v) for v in set(coordinate.values)}
+            return [resolved[v] for v in coordinate.values]
+        if coordinate.constant is not None:
+            return _Repeat(lookup(coordinate.constant))  # type: ignore[return-value]
+        return None
+
+    def _coordinate_problems(
+        self,
+        column: ValueColumn,
+        index: int,
+        indicator: Indicator | None,
+        region: str | None,
+        period: Period | None,
+    ) -> None:
+        """Report why a value has no indicator, region or period, at the cell to blame."""
+        report, sheet, row = self.report, column.sheet, column.rows[index]
+        if indicator is None:
+            written = column.indicator.at(index)
+            if _blank(written):
+                report.error(
+                    "no_indicator",
+                    "无法确定该数值属于哪个指标（表中没有指标列、表头或标题说明）",
+                    "cannot tell which indicator this value is for (no indicator column, header or title)",
+                    sheet,
+                    column.indicator.where(index, row) or column.cell(index),
                 )
-                zh = f"未知地区“{text}”" + (f"，是否为：{hint}" if hint else "")
-                en = f"unknown region {text!r}" + (f"; did you mean: {hint}" if hint else "")
-            self.report.error("unknown_region", zh, en, raw.sheet, where(raw, raw.region_at))
-        return code
-
-    def _period_or_report(self, raw: RawValue) -> Period | None:
-        if raw.period is None:
-            self.report.error(
-                "no_period",
-                "无法确定该数值的统计期（表中没有统计期列、表头或标题说明）",
-                "cannot tell which period this value is for (no period column, header or title)",
-                raw.sheet,
-                where(raw, None),
-            )
-            return None
-        period = self.period(raw.period)
+            else:
+                text = _display(written)
+                self._unknown_indicators.setdefault(text, (sheet, column.indicator.where(index, row)))
+            return  # region and period are not judged for a value that belongs to no known indicator
+        if region is None:
+            written = column.region.at(index)
+            if _blank(written):
+                report.error(
+                    "no_region",
+                    "无法确定该数值属于哪个地区（表中没有地区列，也没有“地区：…”说明）",
+                    "cannot tell which region this value is for (no region column, header or 地区： line)",
+                    sheet,
+                    column.region.where(index, row) or column.cell(index),
+                )
+            else:
+                self._unknown_region(_display(written), sheet, column.region.where(index, row))
         if period is None:
-            text = _display(raw.period)
-            self.report.error(
-                "bad_period",
-                f"无法识别的统计期“{text}”（应如 2024、2024年第一季度、2024年5月）",
-                f"cannot read the period {text!r} (expected e.g. 2024, 2024Q1, 2024-05)",
-                raw.sheet,
-                where(raw, raw.period_at),
-            )
-        elif period.start > self.today:
-            self.report.error(
-                "future_period",
-                f"统计期 {period} 尚未开始",
-                f"period {period} has not started yet",
-                raw.sheet,
-                where(raw, raw.period_at),
-            )
-            return None
-        return period
+            written = column.period.at(index)
+            where = column.period.where(index, row) or column.cell(index)
+            if _blank(written):
+                report.error(
+                    "no_period",
+                    "无法确定该数值的统计期（表中没有统计期列、表头或标题说明）",
+                    "cannot tell which period this value is for (no period column, header or title)",
+                    sheet,
+                    where,
+                )
+            elif (parsed := self.period(written)) is not None:
+                report.error(
+                    "future_period",
+                    f"统计期 {parsed} 尚未开始",
+                    f"period {parsed} has not started yet",
+                    sheet,
+                    where,
+                )
+            else:
+                text = _display(written)
+                report.error(
+                    "bad_period",
+                    f"无法识别的统计期“{text}”（应如 2024、2024年第一季度、2024年5月）",
+                    f"cannot read the period {text!r} (expected e.g. 2024, 2024Q1, 2024-05)",
+                    sheet,
+                    where,
+                )
 
-    def _plausible(self, raw: RawValue, value: float, indicator: Indicator) -> bool:
-        if indicator.kind == "rate" and not 0 <= value * self._rate_scale(indicator) <= 1:
-            self.report.error(
-                "rate_out_of_range",
-                f"比率 {value:g} {indicator.unit} 超出 0–100% 范围",
-                f"rate {value:g} {indicator.unit} is outside 0–100 %",
-                raw.sheet,
-                where(raw, None),
+    def _unknown_region(self, text: str, sheet: str | None, cell: str | None) -> None:
+        if text_key(text) in TOTAL_WORDS:
+            zh = f"“{text}”指本表所属地区，但表中未说明是哪个地区（请在表头上方注明“地区：…”）"
+            en = f"{text!r} means the return's own area, which the return does not name (add 地区：… above the table)"
+        else:
+            hint = "、".join(
+                difflib.get_close_matches(text, self.registry.regions.all_names(), n=3, cutoff=0.5)
             )
-            return False
-        if indicator.kind in ("count", "duration", "index") and value < 0:
-            self.report.error(
-                "negative_value",
-                f"{indicator.name.zh}不能为负数（{value:g}）",
-                f"{indicator.name.en} cannot be negative ({value:g})",
-                raw.sheet,
-                where(raw, None),
-            )
-            return False
-        return True
+            zh = f"未知地区“{text}”" + (f"，是否为：{hint}" if hint else "")
+            en = f"unknown region {text!r}" + (f"; did you mean: {hint}" if hint else "")
+        self.report.error("unknown_region", zh, en, sheet, cell)
 
-    def _rate_scale(self, indicator: Indicator) -> float:
-        scale = self._scales.get(indicator.id)
-        if scale is None:
-            scale = self._scales[indicator.id] = convert(1.0, indicator.unit, "dimensionless")
-        return scale
+    def _flag_set(self, written: object) -> frozenset[str] | None:
+        """The flags a cell states; None when it has words not understood (reported by :meth:`_flags`)."""
+        if _blank(written):
+            return NO_FLAGS
+        flags, unknown = read_flags(written)
+        return None if unknown else flags
+
+    def _flags(self, coordinate: Coordinate, index: int, sheet: str | None, row: int) -> frozenset[str]:
+        written = coordinate.at(index)
+        if _blank(written):
+            return NO_FLAGS
+        flags, unknown = read_flags(written)
+        if unknown:
+            self.report.warning(
+                "unknown_flag",
+                f"无法识别的标记：{'、'.join(unknown)}（可用：初步、估计、修订、合成）",
+                f"unknown flag(s) {', '.join(unknown)} (known: provisional, estimated, revised, synthetic)",
+                sheet,
+                coordinate.where(index, row),
+            )
+        return flags
 
     def finish(self) -> None:
         """Report unknown indicators: an error when close to a known name or when nothing in the file is known;
@@ -341,23 +387,51 @@ class Checker:
                 )
 
 
-def _qualified(raw: RawValue) -> str:
-    cell = where(raw, None)
-    return f"{raw.sheet}!{cell}" if raw.sheet else cell
+class _Ceilings(dict[str, float]):
+    """100 % in each rate indicator's own unit, computed on first use."""
+
+    def __init__(self, checker: Checker) -> None:
+        super().__init__()
+        self.checker = checker
+
+    def __missing__(self, indicator_id: str) -> float:
+        ceiling = self[indicator_id] = self.checker.rate_ceiling(indicator_id)
+        return ceiling
 
 
-def check_values(
-    values: Iterable[RawValue], registry: Registry, report: Report, today: dt.date
+class _Repeat:
+    """The same resolved value for every index (a coordinate stated once)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __getitem__(self, _index: int) -> object:
+        return self.value
+
+
+def _unit_text(value: object) -> str:
+    return _display(value) if value is not None else ""
+
+
+def _source_text(value: object) -> str | None:
+    return _display(value) or None
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def check_columns(
+    columns: Iterable[ValueColumn], registry: Registry, report: Report, today: dt.date
 ) -> tuple[list[Observation], list[tuple[str | None, int, int]]]:
     """Observations in their indicators' units, and where each came from; problems go into ``report``."""
     checker = Checker(registry, report, today)
     observations: list[Observation] = []
     places: list[tuple[str | None, int, int]] = []
-    for raw in values:
-        record = checker.check(raw)
-        if record is not None:
-            observations.append(record)
-            places.append((raw.sheet, raw.row, raw.column))
+    for column in columns:
+        checker.check_column(column, observations, places)
     checker.finish()
     return observations, places
 
@@ -375,27 +449,39 @@ def plausibility_warnings(
 ) -> None:
     """Warnings that need the whole series: a jump of more than ``QTM_JUMP_POINTS`` points in a rate or index
     between consecutive periods, and a running total that falls."""
-    from loaders.grid import ref
-
     limit = jump_points()
-    series: dict[tuple[str, str, str], list[tuple[Period, float, int | None]]] = defaultdict(list)
-    incoming = {o.key for o in observations}
-    for o in stored:
-        if o.key not in incoming:
-            series[(o.indicator, o.region, o.period.frequency)].append((o.period, o.value, None))
+    watched = {
+        i.id: (i.kind in ("rate", "index"), i.cumulative)
+        for i in registry.indicators.values()
+        if i.kind in ("rate", "index") or i.cumulative
+    }
+    series: dict[tuple[str, str, str], list[tuple[tuple[dt.date, dt.date], Period, float, int | None]]] = (
+        defaultdict(list)
+    )
     for index, o in enumerate(observations):
-        series[(o.indicator, o.region, o.period.frequency)].append((o.period, o.value, index))
+        if o.indicator in watched:
+            period = o.period
+            series[(o.indicator, o.region, period.frequency)].append(
+                (period.sort_key(), period, o.value, index)
+            )
+    incoming = {(o.indicator, o.region, o.period.text) for o in observations if o.indicator in watched}
+    for o in stored:
+        if o.indicator in watched and (o.indicator, o.region, o.period.text) not in incoming:
+            key = (o.indicator, o.region, o.period.frequency)
+            if key in series:
+                series[key].append((o.period.sort_key(), o.period, o.value, None))
     for (indicator_id, _region, _frequency), points in series.items():
-        indicator = registry.indicators[indicator_id]
-        if len(points) < 2 or not (indicator.kind in ("rate", "index") or indicator.cumulative):
+        if len(points) < 2:
             continue
-        points.sort(key=lambda p: p[0].sort_key())
-        for (p0, v0, i0), (p1, v1, i1) in itertools.pairwise(points):
+        jumps, cumulative = watched[indicator_id]
+        indicator = registry.indicators[indicator_id]
+        points.sort(key=lambda p: p[0])
+        for (_k0, p0, v0, i0), (_k1, p1, v1, i1) in itertools.pairwise(points):
             blamed = i1 if i1 is not None else i0
             if blamed is None:
                 continue
-            sheet, row, column = places[blamed]
-            if indicator.kind in ("rate", "index") and abs(v1 - v0) > limit:
+            if jumps and abs(v1 - v0) > limit:
+                sheet, row, column = places[blamed]
                 report.warning(
                     "implausible_jump",
                     f"{indicator.name.zh}从 {p0} 的 {v0:g} 变为 {p1} 的 {v1:g}，变动超过 {limit:g} 个点，请核实",
@@ -404,7 +490,8 @@ def plausibility_warnings(
                     sheet,
                     ref(row, column),
                 )
-            if indicator.cumulative and v1 < v0:
+            if cumulative and v1 < v0:
+                sheet, row, column = places[blamed]
                 report.warning(
                     "cumulative_fell",
                     f"累计数{indicator.name.zh}从 {p0} 的 {v0:g} 降为 {p1} 的 {v1:g}，请核实",

@@ -11,11 +11,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils.cell import column_index_from_string as column_number
-from openpyxl.utils.cell import coordinate_from_string, get_column_letter
+from openpyxl.utils.cell import get_column_letter
 
 from loaders.safety import Limits, Refused
 
@@ -93,46 +93,59 @@ def _read_csv(path: Path) -> Sheet:
 
 
 def _read_xlsx(path: Path, limits: Limits) -> list[Sheet]:
+    from concurrent.futures import ThreadPoolExecutor
+
     from python_calamine import CalamineError, CalamineWorkbook
 
     from loaders.xlsx_parts import read_parts
 
     try:
-        parts = read_parts(path)
-    except (OSError, KeyError, ValueError, SyntaxError) as exc:  # SyntaxError: defusedxml's ParseError
+        extents = read_parts(path, formats=False)
+    except (OSError, KeyError, ValueError, SyntaxError, zipfile.BadZipFile) as exc:  # SyntaxError: ParseError
         raise UnreadableFile(
             "corrupt_workbook",
             f"工作簿结构无法读取（{exc}）",
             f"the workbook's structure cannot be read ({exc})",
         ) from exc
-    for extent in parts.values():
+    for extent in extents.values():
         # Calamine holds a sheet as a dense rectangle: two cells at A1 and XFD1048576 would need gigabytes.
         cells = extent.max_row * extent.max_column
         if cells > limits.max_cells:
             raise _too_large(extent.name, cells, limits)
     sheets: list[Sheet] = []
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Number formats and formulas are read while calamine parses the values (it releases the GIL).
+        formats = pool.submit(read_parts, path, extent=False)
         try:
-            for name in workbook.sheet_names:
-                sheet = workbook.get_sheet_by_name(name)
-                if sheet.height * sheet.width > limits.max_cells:
-                    raise _too_large(name, sheet.height * sheet.width, limits)
-                rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
-                sheet_parts = parts.get(name)
-                grid = Sheet(name, rows, merged=_merged(sheet.merged_cell_ranges))
-                if sheet_parts is not None:
-                    grid.percent_formats = {_position(r): f for r, f in sheet_parts.percent_formats.items()}
-                    grid.uncached_formulas = {_position(r) for r in sheet_parts.uncached_formulas}
-                sheets.append(grid)
-        finally:
-            workbook.close()
-    except CalamineError as exc:
-        raise UnreadableFile(
-            "corrupt_workbook",
-            f"工作簿已损坏或无法读取（{exc}）",
-            f"the workbook is corrupt or cannot be read ({exc})",
-        ) from exc
+            workbook = CalamineWorkbook.from_path(str(path))
+            try:
+                for name in workbook.sheet_names:
+                    sheet = workbook.get_sheet_by_name(name)
+                    if sheet.height * sheet.width > limits.max_cells:
+                        raise _too_large(name, sheet.height * sheet.width, limits)
+                    rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
+                    sheets.append(Sheet(name, rows, merged=_merged(sheet.merged_cell_ranges)))
+            finally:
+                workbook.close()
+        except CalamineError as exc:
+            raise UnreadableFile(
+                "corrupt_workbook",
+                f"工作簿已损坏或无法读取（{exc}）",
+                f"the workbook is corrupt or cannot be read ({exc})",
+            ) from exc
+        try:
+            parts = formats.result()
+        except (OSError, KeyError, ValueError, SyntaxError, zipfile.BadZipFile) as exc:
+            raise UnreadableFile(
+                "corrupt_workbook",
+                f"工作簿结构无法读取（{exc}）",
+                f"the workbook's structure cannot be read ({exc})",
+            ) from exc
+    for grid in sheets:
+        found = parts.get(str(grid.name))
+        if found is not None:
+            grid.percent_formats = found.percent_formats
+            grid.uncached_formulas = found.uncached_formulas
     return sheets
 
 
@@ -142,11 +155,6 @@ def _too_large(sheet: str, cells: int, limits: Limits) -> Refused:
         f"工作表“{sheet}”的范围过大（约 {cells:,} 个单元格，上限 {limits.max_cells:,}）",
         f"sheet {sheet!r} spans too many cells (about {cells:,}; the limit is {limits.max_cells:,})",
     )
-
-
-def _position(a1: str) -> Position:
-    letters, row = coordinate_from_string(a1)
-    return row - 1, column_number(letters) - 1
 
 
 def _merged(ranges: list[tuple[tuple[int, int], tuple[int, int]]] | None) -> list[tuple[int, int, int, int]]:

@@ -11,9 +11,9 @@ from itertools import chain
 from pathlib import Path
 from typing import Literal
 
-from loaders.checks import check_values, plausibility_warnings
+from loaders.checks import check_columns, plausibility_warnings
 from loaders.grid import Sheet, UnreadableFile, read_grid
-from loaders.layout import Classifier, RawValue, Table, find_tables, stub_text, table_values, text_key
+from loaders.layout import Classifier, Table, ValueColumn, find_tables, stub_text, table_columns, text_key
 from loaders.safety import Limits, Refused, check_file
 from qtm.observations import Observation
 from qtm.problems import Report
@@ -106,10 +106,10 @@ def read_return(
             "no table found: expected headers such as indicator, region, period and value, "
             "or a wide table with periods, indicators or regions across",
         )
-    values: Iterator[RawValue] = chain.from_iterable(
-        table_values(table, _jurisdiction(table, classifier)) for _sheet, table in tables
+    columns: Iterator[ValueColumn] = chain.from_iterable(
+        table_columns(table, _jurisdiction(table, classifier)) for _sheet, table in tables
     )
-    observations, places = check_values(values, registry, report, today or dt.date.today())
+    observations, places = check_columns(columns, registry, report, today or dt.date.today())
     return Reading(observations, places, report)
 
 

@@ -13,7 +13,6 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from loaders.grid import Position, Sheet, is_blank, ref
 from loaders.values import MISSING_MARKERS, read_period
@@ -137,44 +136,53 @@ _MAX_HEADER_ROWS = 5
 _MAX_FILL = 2_000_000
 
 
-class At(NamedTuple):
-    """Where a coordinate was written: a cell of the value's row (``column``), or a fixed cell (``cell``, A1)."""
+@dataclass
+class Coordinate:
+    """One coordinate (indicator, region, period, unit, flags or source) of a column of values.
 
-    column: int | None
-    cell: str | None
+    Written in a column of each row (``values``, aligned with the value column's rows), or stated once in a header
+    or the context (``constant``, written at ``cell``), or both: a blank row cell falls back to the constant.
+    """
+
+    column: int | None = None
+    values: list[object] | None = None
+    constant: object = None
+    cell: str | None = None
+    fallback_rows: frozenset[int] = frozenset()  # indices whose row cell was blank and took the constant
+
+    @property
+    def known(self) -> bool:
+        return self.values is not None or self.constant is not None
+
+    def at(self, index: int) -> object:
+        return self.values[index] if self.values is not None else self.constant
+
+    def where(self, index: int, row: int) -> str | None:
+        """The A1 reference of this coordinate for the value at ``index`` (in sheet row ``row``)."""
+        if self.values is not None and self.column is not None and index not in self.fallback_rows:
+            return ref(row, self.column)
+        return self.cell
 
 
-class RawValue(NamedTuple):
-    """One value cell and its coordinates, as written; checked by :mod:`loaders.checks`."""
+@dataclass
+class ValueColumn:
+    """A column of values of one table, with the coordinates of each value."""
 
     sheet: str | None
-    row: int  # 0-based
-    column: int  # 0-based
-    value: object
-    percent_format: str | None
-    uncached_formula: bool
-    indicator: object
-    indicator_at: At | None
-    region: object
-    region_at: At | None
-    period: object
-    period_at: At | None
-    unit: object
-    unit_at: At | None
-    flags: object
-    flags_at: At | None
-    source: object
-    source_at: At | None
+    column: int
+    rows: list[int]  # 0-based sheet rows
+    values: list[object]
+    percent: dict[int, str]  # index → number format, for the cells that show a percent
+    uncached: set[int]  # indices of formulas with no cached value
+    indicator: Coordinate
+    region: Coordinate
+    period: Coordinate
+    unit: Coordinate
+    flags: Coordinate
+    source: Coordinate
 
-
-def where(raw: RawValue, at: At | None) -> str:
-    """The A1 reference of a coordinate (the value's own cell when nothing better is known)."""
-    if at is None:
-        return ref(raw.row, raw.column)
-    if at.cell is not None:
-        return at.cell
-    assert at.column is not None
-    return ref(raw.row, at.column)
+    def cell(self, index: int) -> str:
+        return ref(self.rows[index], self.column)
 
 
 def text_key(value: object) -> str:
@@ -589,117 +597,146 @@ def is_note_row(values: list[object]) -> bool:
     return False
 
 
-def table_values(table: Table, jurisdiction: str | None) -> Iterator[RawValue]:
-    """Every value cell of the table with its coordinates."""
+def table_columns(table: Table, jurisdiction: str | None) -> list[ValueColumn]:
+    """The table's values, column by column, each with its coordinates (columnar: a return of 100 000 rows is
+    handled with a few list comprehensions per column rather than work per cell)."""
     sheet = table.sheet
-    filled = Filled(sheet) if sheet.merged else None
+    rows = sheet.rows
     columns = table.columns
-    field_column = {c.field: c.index for c in columns if c.field and c.field != "value"}
     measures = [c for c in columns if c.is_measure]
+    if not measures:
+        return []
+    field_column = {c.field: c.index for c in columns if c.field and c.field not in ("value", "ignored")}
+    coordinate_columns = [field_column[f] for f in ("indicator", "region", "period") if f in field_column]
+    data_rows = _data_rows(table, [c.index for c in measures], coordinate_columns)
+    if not data_rows:
+        return []
+    filled = Filled(sheet) if sheet.merged else None
+    fill = {k: v for k, v in filled.fill.items() if k[0] >= table.first_data_row} if filled else {}
+
+    def extract(column: int) -> list[object]:
+        values = [rows[r][column] if column < len(rows[r]) else None for r in data_rows]
+        if fill:
+            for index, r in enumerate(data_rows):
+                if (r, column) in fill and is_blank(values[index]):
+                    values[index] = fill[(r, column)]
+        return values
+
+    row_values = {name: extract(column) for name, column in field_column.items()}
+    unit_from_label: list[object] | None = None
+    if "indicator" in row_values:  # '（一）制造业产品质量合格率（%）' → the indicator, and a unit
+        labels = {
+            v: split_unit(stub_text(v)) if isinstance(v, str) else (v, None)
+            for v in set(row_values["indicator"])
+        }
+        row_values["indicator"] = [labels[v][0] or v for v in row_values["indicator"]]
+        if any(unit is not None for _label, unit in labels.values()):
+            unit_from_label = [labels[v][1] for v in extract(field_column["indicator"])]
+    if "region" in row_values and jurisdiction is not None:  # 合计, 全省 … stand for the return's own area
+        row_values["region"] = [
+            jurisdiction if stub_text(v) in TOTAL_WORDS else v for v in row_values["region"]
+        ]
     ctx = table.context
-    ind_col, reg_col, per_col = (
-        field_column.get("indicator"),
-        field_column.get("region"),
-        field_column.get("period"),
-    )
-    unit_col, flag_col, src_col = (
-        field_column.get("unit"),
-        field_column.get("flags"),
-        field_column.get("source"),
-    )
-    header_stub = text_key(sheet.value(table.header_rows[0], table.stub))
-    measure_index = [c.index for c in measures]
-    percent = sheet.percent_formats
-    uncached = sheet.uncached_formulas
-    name = sheet.name
+    header_row = {m.index: m.header_cell for m in measures}
+    result: list[ValueColumn] = []
+    for measure in measures:
+        c = measure.index
+        values = extract(c)
+        percent = {
+            i: sheet.percent_formats[(r, c)]
+            for i, r in enumerate(data_rows)
+            if (r, c) in sheet.percent_formats
+        }
+        uncached = {i for i, r in enumerate(data_rows) if (r, c) in sheet.uncached_formulas}
+        header_cell = header_row[c] or ref(table.header_rows[0], c)
 
-    def cell(row: list[object], r: int, c: int | None) -> object:
-        if c is None:
-            return None
-        value = row[c] if c < len(row) else None
-        if filled is not None and (value is None or value == ""):
-            value = filled.fill.get((r, c), value)
-        return value
-
-    for r in range(table.first_data_row, len(sheet.rows)):
-        row = sheet.rows[r]
-        width = len(row)
-        if all(row[c] is None or row[c] == "" for c in measure_index if c < width) and not any(
-            (r, c) in uncached for c in measure_index
-        ):
-            if all(is_blank(v) for v in row):
-                continue  # a blank spacer row
-            if is_note_row(row):
-                return  # notes and signatures end the table
-            if not any(not is_blank(cell(row, r, c)) for c in (ind_col, reg_col, per_col) if c is not None):
-                continue  # a section or spacer row with no coordinates
-        first = row[table.stub] if table.stub < width else None
-        if isinstance(first, str):
-            if first[:1] in _NOTE_FIRST and is_note_row(row):
-                return
-            key = text_key(first)
-            if key == header_stub or key.startswith("续表"):
-                continue  # a table continued: 续表 and its header repeated
-        indicator = cell(row, r, ind_col)
-        region = cell(row, r, reg_col)
-        if reg_col is not None and jurisdiction is not None and stub_text(region) in TOTAL_WORDS:
-            region = jurisdiction
-        period = cell(row, r, per_col)
-        unit = cell(row, r, unit_col)
-        flags = cell(row, r, flag_col)
-        source = cell(row, r, src_col)
-        unit_in_label = None
-        if isinstance(indicator, str):
-            label, unit_in_label = split_unit(stub_text(indicator))  # 制造业产品质量合格率（%）
-            indicator = label or indicator
-        for column in measures:
-            c = column.index
-            value = row[c] if c < width else None
-            yield RawValue(
-                name,
-                r,
-                c,
-                value,
-                percent.get((r, c)) if percent else None,
-                (r, c) in uncached if uncached else False,
-                *_coordinate(
-                    indicator,
-                    ind_col,
-                    column.indicator.id if column.indicator else None,
-                    column,
-                    ctx.indicator,
-                ),
-                *_coordinate(
-                    region, reg_col, column.region.code if column.region else None, column, ctx.region
-                ),
-                *_coordinate(
-                    period, per_col, str(column.period) if column.period else None, column, ctx.period
-                ),
-                *(
-                    (unit_in_label, At(ind_col, None))
-                    if unit_in_label is not None and is_blank(unit)
-                    else _coordinate(unit, unit_col, column.unit, column, ctx.unit)
-                ),
-                flags,
-                At(flag_col, None) if flag_col is not None else None,
-                source,
-                At(src_col, None) if src_col is not None else None,
+        def coordinate(
+            name: str,
+            header_value: object,
+            context: tuple[object, str] | None,
+            header_cell: str = header_cell,
+        ) -> Coordinate:
+            constant, cell = (
+                (header_value, header_cell) if header_value is not None else (context or (None, None))
             )
+            column = field_column.get(name)
+            values = row_values.get(name)
+            if values is None:
+                return Coordinate(None, None, constant, cell)
+            if constant is None:
+                return Coordinate(column, values, None, None)
+            blanks = frozenset(i for i, v in enumerate(values) if is_blank(v))
+            if blanks:
+                values = [constant if i in blanks else v for i, v in enumerate(values)]
+            return Coordinate(column, values, constant, cell, blanks)
+
+        unit = coordinate("unit", measure.unit, ctx.unit)
+        if unit_from_label is not None:
+            merged_units = [
+                u if not is_blank(u) else unit_from_label[i] for i, u in enumerate(_expand(unit, len(values)))
+            ]
+            unit = Coordinate(field_column.get("unit", field_column["indicator"]), merged_units, None, None)
+        result.append(
+            ValueColumn(
+                sheet.name,
+                c,
+                data_rows,
+                values,
+                percent,
+                uncached,
+                coordinate("indicator", measure.indicator.id if measure.indicator else None, ctx.indicator),
+                coordinate("region", measure.region.code if measure.region else None, ctx.region),
+                coordinate("period", measure.period.text if measure.period else None, ctx.period),
+                unit,
+                coordinate("flags", None, None),
+                coordinate("source", None, None),
+            )
+        )
+    return result
 
 
-def _coordinate(
-    in_row: object,
-    row_column: int | None,
-    in_header: object,
-    column: Column,
-    in_context: tuple[object, str] | None,
-) -> tuple[object, At | None]:
-    if row_column is not None and not is_blank(in_row):
-        return in_row, At(row_column, None)
-    if in_header is not None:
-        return in_header, At(None, column.header_cell or ref(0, column.index))
-    if in_context is not None:
-        return in_context[0], At(None, in_context[1])
-    if row_column is not None:
-        return in_row, At(row_column, None)
-    return None, None
+def _expand(coordinate: Coordinate, length: int) -> list[object]:
+    return coordinate.values if coordinate.values is not None else [coordinate.constant] * length
+
+
+def _data_rows(table: Table, measures: list[int], coordinates: list[int]) -> list[int]:
+    """The rows that hold values: not blank, not a note, a section heading, a repeated header or 续表."""
+    sheet = table.sheet
+    rows = sheet.rows
+    stub = table.stub
+    header_stub = text_key(sheet.value(table.header_rows[0], stub))
+    uncached_rows = {r for r, _c in sheet.uncached_formulas}
+    seen_stub: dict[str, str] = {}  # a stub's verdict, by its text: returns repeat their labels
+    kept: list[int] = []
+    for r in range(table.first_data_row, len(rows)):
+        row = rows[r]
+        width = len(row)
+        has_value = (
+            any(c < width and row[c] is not None and row[c] != "" for c in measures) or r in uncached_rows
+        )
+        first = row[stub] if stub < width else None
+        if isinstance(first, str) and first:
+            verdict = seen_stub.get(first)
+            if verdict is None:
+                key = text_key(first)
+                verdict = seen_stub[first] = (
+                    "note"
+                    if first[:1] in _NOTE_FIRST and is_note_row([first])
+                    else "skip"
+                    if key == header_stub or key.startswith("续表")
+                    else "data"
+                )
+            if verdict == "note":
+                break  # notes and signatures end the table
+            if verdict == "skip":
+                continue  # a table continued: 续表 and its header repeated
+        if has_value:
+            kept.append(r)
+            continue
+        if all(is_blank(v) for v in row):
+            continue  # a blank spacer row
+        if is_note_row(row):
+            break
+        if any(c < width and not is_blank(row[c]) for c in coordinates):
+            kept.append(r)  # named, but no value: reported as missing
+    return kept

@@ -46,7 +46,7 @@ def read_number(raw: object, number_format: str | None = None) -> NumberReading:
             return NumberReading(None, str(raw), not_a_number=True)
         if number_format and "%" in number_format:
             shown = value * 100
-            return NumberReading(round(shown, 12), _format_percent(shown, number_format), "%")
+            return NumberReading(round(shown, 12), format_percent(shown, number_format), "%")
         return NumberReading(value, _plain(value))
     if isinstance(raw, dt.date | dt.datetime | dt.time):
         return NumberReading(None, str(raw), not_a_number=True)
@@ -69,12 +69,17 @@ def _plain(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _format_percent(shown: float, number_format: str) -> str:
-    decimals = 0
-    match = re.search(r"0\.(0+)%", number_format)
-    if match:
-        decimals = len(match.group(1))
-    return f"{shown:.{decimals}f}%"
+_PERCENT_TEMPLATES: dict[str, str] = {}
+
+
+def format_percent(shown: float, number_format: str) -> str:
+    """How Excel shows the value: 97.8% under "0.0%"."""
+    template = _PERCENT_TEMPLATES.get(number_format)
+    if template is None:
+        match = re.search(r"0\.(0+)%", number_format)
+        decimals = len(match.group(1)) if match else 0
+        template = _PERCENT_TEMPLATES[number_format] = "{:." + str(decimals) + "f}%"
+    return template.format(shown)
 
 
 _PERIOD_PATTERNS: list[tuple[re.Pattern[str], str]] = [

@@ -17,8 +17,11 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
 _CHUNK = 1 << 20
-_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_WIDE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3})\d+"')  # columns AA and beyond are rare
+# Patterns start with literal text so that the regex engine can skip ahead quickly through 30 MB of XML.
+_ROW = re.compile(rb'row r="(\d+)"')
+_WIDE_CELL = re.compile(
+    rb' r="([A-Z]{2,3})\d'
+)  # cells in columns AA and beyond (rows have r="5": no letters)
 _UNCACHED = re.compile(
     rb'<(?:\w+:)?c\b([^>]*?)\br="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
@@ -29,8 +32,10 @@ _UNCACHED = re.compile(
 class SheetParts:
     name: str
     path: str  # inside the package
-    percent_formats: dict[str, str] = field(default_factory=dict)  # A1 ref → number format
-    uncached_formulas: set[str] = field(default_factory=set)  # A1 refs
+    percent_formats: dict[tuple[int, int], str] = field(
+        default_factory=dict
+    )  # 0-based (row, column) → format
+    uncached_formulas: set[tuple[int, int]] = field(default_factory=set)  # 0-based (row, column)
     max_row: int = 0
     max_column: int = 26  # 1-based; columns A–Z are not scanned for (they cannot make a sheet absurd)
 
@@ -42,17 +47,32 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def read_parts(path: Path) -> dict[str, SheetParts]:
-    """Per sheet name: percent-formatted cells, formulas without a cached value, and the extent of the data."""
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _position(a1: bytes) -> tuple[int, int]:
+    """b"E12" → (11, 4), 0-based."""
+    split = 1 if a1[1] < 65 else (2 if a1[2] < 65 else 3)
+    letters = a1[:split]
+    column = _COLUMNS.get(letters)
+    if column is None:
+        column = _COLUMNS[letters] = _column_number(letters) - 1
+    return int(a1[split:]) - 1, column
+
+
+def read_parts(path: Path, *, extent: bool = True, formats: bool = True) -> dict[str, SheetParts]:
+    """Per sheet name: the extent of the data (``extent``), and percent-formatted cells and formulas without a
+    cached value (``formats``). The two can be read apart: the extent must be known before calamine allocates a
+    sheet, while the formats can be read while calamine works (it releases the GIL)."""
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         sheets = _sheet_paths(archive, names)
-        percent_styles = _percent_styles(archive) if "xl/styles.xml" in names else {}
+        percent_styles = _percent_styles(archive) if formats and "xl/styles.xml" in names else {}
         result: dict[str, SheetParts] = {}
         for name, part in sheets.items():
             parts = SheetParts(name, part)
             if part in names:
-                _scan_sheet(archive, part, percent_styles, parts)
+                _scan_sheet(archive, part, percent_styles, parts, extent=extent, formulas=formats)
             result[name] = parts
         return result
 
@@ -97,13 +117,24 @@ def _percent_styles(archive: zipfile.ZipFile) -> dict[int, str]:
     return found
 
 
-def _scan_sheet(archive: zipfile.ZipFile, part: str, percent_styles: dict[int, str], out: SheetParts) -> None:
-    style_pattern = None
+def _scan_sheet(
+    archive: zipfile.ZipFile,
+    part: str,
+    percent_styles: dict[int, str],
+    out: SheetParts,
+    *,
+    extent: bool,
+    formulas: bool,
+) -> None:
+    style_patterns: list[re.Pattern[bytes]] = []
     if percent_styles:
-        alternatives = b"|".join(str(s).encode() for s in sorted(percent_styles))
-        style_pattern = re.compile(
-            rb'<(?:\w+:)?c\b(?=[^>]*?\bs="(' + alternatives + rb')")[^>]*?\br="([A-Z]+\d+)"'
-        )
+        ids = b"|".join(str(s).encode() for s in sorted(percent_styles))
+        # Excel, WPS and openpyxl write r before s; other writers may not, or may prefix the namespace.
+        style_patterns = [
+            re.compile(rb'<c r="([A-Z]+\d+)" s="(' + ids + rb')"'),
+            re.compile(rb'<(?:\w+:)?c\b[^>]*?\bs="(' + ids + rb')"[^>]*?\br="([A-Z]+\d+)"'),
+            re.compile(rb'<\w+:c\b[^>]*?\br="([A-Z]+\d+)"[^>]*?\bs="(' + ids + rb')"'),
+        ]
     tail = b""
     with archive.open(part) as stream:
         while True:
@@ -116,23 +147,36 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, percent_styles: dict[int, s
                 window, tail = data[:cut], data[cut:]
             else:
                 window, tail = data, b""
-            _scan_window(window, style_pattern, percent_styles, out)
+            _scan_window(window, style_patterns, percent_styles, out, extent, formulas)
             if not chunk:
                 break
 
 
 def _scan_window(
-    window: bytes, style_pattern: re.Pattern[bytes] | None, percent_styles: dict[int, str], out: SheetParts
+    window: bytes,
+    style_patterns: list[re.Pattern[bytes]],
+    percent_styles: dict[int, str],
+    out: SheetParts,
+    extent: bool,
+    formulas: bool,
 ) -> None:
-    for match in _ROW.finditer(window):
-        row = int(match.group(1))
-        if row > out.max_row:
-            out.max_row = row
-    for match in _WIDE_CELL.finditer(window):
-        out.max_column = max(out.max_column, _column_number(match.group(1)))
-    if style_pattern is not None:
-        for match in style_pattern.finditer(window):
-            out.percent_formats[match.group(2).decode()] = percent_styles[int(match.group(1))]
-    if b"<f" in window or b":f>" in window:
+    if extent:
+        rows = _ROW.findall(window)
+        if rows:
+            out.max_row = max(out.max_row, *map(int, rows))
+        wide = _WIDE_CELL.findall(window)
+        if wide:
+            out.max_column = max(out.max_column, *map(_column_number, set(wide)))
+    if style_patterns:
+        common, reversed_order, prefixed = style_patterns
+        formats = out.percent_formats
+        for cell, style in common.findall(window):
+            formats[_position(cell)] = percent_styles[int(style)]
+        if b' s="' in window and window.count(b"<c s=") + window.count(b":c ") > 0:
+            for style, cell in reversed_order.findall(window):
+                formats.setdefault(_position(cell), percent_styles[int(style)])
+            for cell, style in prefixed.findall(window):
+                formats.setdefault(_position(cell), percent_styles[int(style)])
+    if formulas and (b"<f" in window or b":f>" in window):
         for match in _UNCACHED.finditer(window):
-            out.uncached_formulas.add(match.group(2).decode())
+            out.uncached_formulas.add(_position(match.group(2)))

@@ -6,6 +6,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
 Frequency = Literal["year", "quarter", "month"]
@@ -40,9 +41,13 @@ class Period:
         quarter, month = match["quarter"], match["month"]
         return cls(int(match["year"]), int(quarter) if quarter else None, int(month) if month else None)
 
+    @cached_property
+    def _sort_key(self) -> tuple[date, date]:
+        return (self.start, date.max - (self.end - date.min))
+
     def sort_key(self) -> tuple[date, date]:
         """Chronological order: by start, the longer period first."""
-        return (self.start, date.max - (self.end - date.min))
+        return self._sort_key
 
     def __lt__(self, other: Period) -> bool:
         return self.sort_key() < other.sort_key()
@@ -55,13 +60,13 @@ class Period:
             return "month"
         return "year"
 
-    @property
+    @cached_property
     def start(self) -> date:
         if self.quarter is not None:
             return date(self.year, 3 * self.quarter - 2, 1)
         return date(self.year, self.month or 1, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
         if self.quarter is not None:
             last_month = 3 * self.quarter
@@ -72,6 +77,11 @@ class Period:
         return date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])
 
     def __str__(self) -> str:
+        return self.text
+
+    @cached_property
+    def text(self) -> str:
+        """The canonical form: 2024, 2024Q1 or 2024-05."""
         if self.quarter is not None:
             return f"{self.year}Q{self.quarter}"
         if self.month is not None:

@@ -1,0 +1,190 @@
+"""Ingest speed and memory on a 100 000-row long-format return, measured side by side in one run.
+
+    .venv/bin/python bench/ingest_speed.py [--rows N] [--repeat K]
+
+Builds (once, cached in bench/.cache/) a real .xlsx return with a merged title row over the header, a
+percent-formatted value column for rates, Chinese text and a unit column. Then times, median of K runs each:
+  - pandas.read_excel(engine="openpyxl") merely reading the file,
+  - python-calamine merely reading the file (to_python),
+  - qtm ingesting it end to end: refuse-checks, parse, locate, check, normalise with pint, store in a fresh SQLite,
+and measures qtm's peak memory (VmHWM above the process's resident size before the ingest) in a child process.
+Goals (issue #3): qtm ≤ 0.35 × pandas+openpyxl, ≤ 2 × calamine, peak memory ≤ 10 × the file size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CACHE = ROOT / "bench" / ".cache"
+
+
+def build_return(rows: int) -> Path:
+    """A long-format return of ``rows`` values (invented figures, for timing only)."""
+    path = CACHE / f"long_return_{rows}.xlsx"
+    if path.exists():
+        return path
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    from qtm.registry import load_registry
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    registry = load_registry()
+    indicators = list(registry.indicators.values())
+    regions = [r for r in registry.regions if r.level in ("prefecture", "district", "province")]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("月报")
+    sheet.merged_cells.add("A1:H1") if hasattr(sheet, "merged_cells") else None
+    title = WriteOnlyCell(sheet, value="2010—2025年各地区质量指标月度统计（测试数据，非官方统计）")
+    sheet.append([title])
+    sheet.append(["序号", "指标名称", "地区", "统计期", "数值", "计量单位", "标记", "备注"])
+    count = 0
+    for indicator in indicators:
+        for r_index, region in enumerate(regions):
+            for month in range(192):
+                if count >= rows:
+                    break
+                year, m = 2010 + month // 12, month % 12 + 1
+                period = f"{year}年{m}月"
+                if indicator.kind == "rate":
+                    value = WriteOnlyCell(
+                        sheet, value=round(0.90 + 0.0003 * month + 0.001 * (r_index % 7), 4)
+                    )
+                    value.number_format = "0.00%"
+                    unit = None
+                elif indicator.kind == "count":
+                    value, unit = WriteOnlyCell(sheet, value=10 + month + r_index), "家"
+                elif indicator.kind == "duration":
+                    value, unit = WriteOnlyCell(sheet, value=float(100 + month % 50 + r_index)), "小时"
+                else:
+                    value, unit = WriteOnlyCell(sheet, value=80 + 0.01 * month), None
+                count += 1
+                sheet.append([count, indicator.name.zh, region.name_zh, period, value, unit, None, None])
+    # merged title: write_only sheets cannot merge; add the merge by reopening is slow, so note it in the XML below
+    workbook.save(path)
+    _add_title_merge(path)
+    return path
+
+
+def _add_title_merge(path: Path) -> None:
+    """Insert <mergeCells> for the title row (write-only mode cannot merge)."""
+    import shutil
+    import zipfile
+
+    temporary = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = data.replace(
+                    b"</sheetData>",
+                    b'</sheetData><mergeCells count="1"><mergeCell ref="A1:H1"/></mergeCells>',
+                    1,
+                )
+            target.writestr(item, data)
+    shutil.move(temporary, path)
+
+
+def _median(function, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def read_pandas_openpyxl(path: Path) -> None:
+    import pandas as pd
+
+    pd.read_excel(path, engine="openpyxl", header=None)
+
+
+def read_calamine(path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    workbook.get_sheet_by_index(0).to_python()
+    workbook.close()
+
+
+def ingest_qtm(path: Path) -> int:
+    from loaders.ingest import ingest_file
+    from qtm.registry import load_registry
+    from qtm.store import Store
+
+    registry = load_registry()
+    with tempfile.TemporaryDirectory() as directory:
+        store = Store.open(f"sqlite:///{directory}/bench.sqlite")
+        result = ingest_file(path, registry, store, uploaded_by="bench")
+        store.engine.dispose()
+    if result.status != "committed":
+        raise SystemExit(
+            f"bench file not committed: {[i.describe(path.name) for i in result.report.issues[:5]]}"
+        )
+    return len(result.observations)
+
+
+_MEMORY_CHILD = """
+import json, sys
+sys.path.insert(0, {root!r})
+from pathlib import Path
+import bench.ingest_speed as b
+from loaders.ingest import ingest_file  # imports first: they are not the ingest's memory
+from qtm.registry import load_registry
+from qtm.store import Store
+import python_calamine, openpyxl, sqlalchemy, defusedxml
+def status(key):
+    for line in open('/proc/self/status'):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+before = status('VmRSS:')
+n = b.ingest_qtm(Path({path!r}))
+print(json.dumps({{"before": before, "peak": status('VmHWM:'), "rows": n}}))
+"""
+
+
+def peak_memory(path: Path) -> dict[str, int]:
+    code = _MEMORY_CHILD.format(root=str(ROOT), path=str(path))
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    path = build_return(args.rows)
+    size = path.stat().st_size
+    ingest_qtm(path)  # warm caches (imports, pint) so that each side is timed on the same footing
+    read_calamine(path)
+    t_pandas = _median(lambda: read_pandas_openpyxl(path), args.repeat)
+    t_calamine = _median(lambda: read_calamine(path), args.repeat)
+    t_qtm = _median(lambda: ingest_qtm(path), args.repeat)
+    memory = peak_memory(path)
+    growth = memory["peak"] - memory["before"]
+    print(f"file: {path.name}, {args.rows} rows, {size / 1e6:.1f} MB")
+    print(f"pandas.read_excel(openpyxl) read : {t_pandas:7.2f} s")
+    print(f"python-calamine read             : {t_calamine:7.2f} s")
+    print(f"qtm ingest end to end (SQLite)   : {t_qtm:7.2f} s")
+    print(f"ratio qtm / pandas+openpyxl      : {t_qtm / t_pandas:7.3f}   (goal <= 0.35)")
+    print(f"ratio qtm / calamine             : {t_qtm / t_calamine:7.3f}   (goal <= 2.0)")
+    print(
+        f"qtm peak memory growth           : {growth / 1e6:7.1f} MB = {growth / size:.2f} x file size (goal <= 10)"
+    )
+
+
+if __name__ == "__main__":
+    main()

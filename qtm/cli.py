@@ -218,6 +218,42 @@ def data(as_json: bool, indicator: str | None, region: str | None) -> None:
 
 
 @main.command()
+@click.option("--plan", default=None, help="Only this plan's targets (a plan id; see qtm targets --json).")
+@click.option(
+    "--region", "regions", multiple=True, help="Region code or name (repeatable); default: each target's own."
+)
+@click.option("--period", "periods", multiple=True, help="Period (repeatable): 2024, 2024Q1 or 2024-05.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="The .xlsx file to write."
+)
+@_user_errors
+def template(plan: str | None, regions: tuple[str, ...], periods: tuple[str, ...], output: Path) -> None:
+    """Write a fill-in return (.xlsx): a row per indicator × region × period, with dropdowns and instructions."""
+    from loaders.template import template_rows, write_template
+    from qtm.periods import Period
+
+    registry = _registry(Settings.from_env())
+    if plan is not None and plan not in registry.plans:
+        raise click.BadParameter(
+            f"unknown plan {plan!r} (known: {', '.join(registry.plans)})", param_hint="--plan"
+        )
+    codes = []
+    for written in regions:
+        region = registry.regions.resolve(written)
+        if region is None:
+            raise click.BadParameter(f"unknown region {written!r}", param_hint="--region")
+        codes.append(region.code)
+    try:
+        parsed = [Period.parse(p) for p in periods]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+    rows = template_rows(registry, plan=plan, regions=codes, periods=parsed)
+    title = "质量目标监测数据填报表" + (f"（{registry.plans[plan].title.zh}）" if plan else "")
+    write_template(registry, rows, output, title)
+    click.echo(f"{output}: {len(rows)} rows to fill in")
+
+
+@main.command()
 @_user_errors
 def demo() -> None:
     """Load the demonstration returns in data/demo/ through the ordinary ingest path."""

@@ -164,3 +164,71 @@ def test_ingest_command_contract(tmp_path, database_url):
     assert run_qtm("ingest", str(tmp_path / "absent.csv"), env=env).returncode == 2
     data = json.loads(run_qtm("data", "--json", "--region", "甘肃", env=env).stdout)
     assert [o["value"] for o in data["observations"]] == [93.5]
+
+
+# ---- hostile and unreadable files: refused quickly, exit 2, nothing stored ------------------------------------
+
+
+CORPUS = Path(__file__).parent / "corpus" / "files"
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("hostile_png_renamed.xlsx", "not_a_spreadsheet"),
+        ("hostile_zip_bomb.xlsx", "zip_bomb"),
+        ("hostile_xml_entities.xlsx", "xml_entities"),
+        ("hostile_truncated.xlsx", "corrupt_workbook"),
+        ("hostile_dimension_bomb.xlsx", "sheet_too_large"),
+        ("hostile_binary.csv", "not_a_csv"),
+    ],
+)
+def test_hostile_files_exit_2_with_a_clear_message(name, code, sqlite_url):
+    import time
+
+    started = time.monotonic()
+    result = run_qtm("ingest", str(CORPUS / name), "--json", env={"QTM_DATABASE_URL": sqlite_url})
+    assert time.monotonic() - started < 30
+    assert result.returncode == 2, result.stderr
+    (entry,) = json.loads(result.stdout)["files"]
+    assert entry["status"] == "rejected" and [i["code"] for i in entry["issues"]] == [code]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path, sqlite_url):
+    path = write_csv(tmp_path / "big.csv", "制造业产品质量合格率,甘肃,2023,93.5,%\n" * 2000)
+    result = run_qtm(
+        "ingest", str(path), "--json", env={"QTM_DATABASE_URL": sqlite_url, "QTM_MAX_UPLOAD_MB": "0.01"}
+    )
+    assert result.returncode == 2
+    issue = json.loads(result.stdout)["files"][0]["issues"][0]
+    assert issue["code"] == "file_too_large" and "limit" in issue["message"]
+
+
+def test_one_bad_file_among_good_ones_exits_1_and_the_good_ones_are_stored(tmp_path, sqlite_url):
+    env = {"QTM_DATABASE_URL": sqlite_url}
+    good = write_csv(tmp_path / "good.csv", "制造业产品质量合格率,甘肃,2023,93.5,%\n")
+    bad = write_csv(tmp_path / "bad.csv", "制造业产品质量合格率,甘肃,2023,193.5,%\n")
+    result = run_qtm("ingest", str(good), str(bad), "--json", env=env)
+    assert result.returncode == 1
+    assert [f["status"] for f in json.loads(result.stdout)["files"]] == ["committed", "rejected"]
+    assert len(json.loads(run_qtm("data", "--json", env=env).stdout)["observations"]) == 1
+
+
+def test_a_changed_value_supersedes_and_history_is_kept(tmp_path, registry, database_url):
+    store = Store.open(database_url)
+    first = write_csv(
+        tmp_path / "v1.csv", "制造业产品质量合格率,甘肃,2023,93.5,%\n制造业产品质量合格率,甘肃,2022,93.1,%\n"
+    )
+    second = write_csv(
+        tmp_path / "v2.csv", "制造业产品质量合格率,甘肃,2023,93.6,%\n制造业产品质量合格率,甘肃,2022,93.1,%\n"
+    )
+    assert ingest_file(first, registry, store, uploaded_by="a").status == "committed"
+    assert ingest_file(second, registry, store, uploaded_by="b").status == "committed"
+    current = {str(o.period): o.value for o in store.current()}
+    assert current == {"2022": 93.1, "2023": 93.6}
+    history = store.history("manufacturing_pass_rate", "620000", "2023")
+    assert [h.observation.value for h in history] == [93.5, 93.6] and history[0].superseded_by == history[
+        1
+    ].batch_id
+    assert [b.n_unchanged for b in store.batches()] == [0, 1]

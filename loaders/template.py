@@ -1,0 +1,153 @@
+"""Fill-in returns: an .xlsx with a row per indicator × region × period that :mod:`loaders.ingest` reads back
+exactly, with dropdowns for indicators, regions, units and flags, and instructions in Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from qtm.periods import Period
+from qtm.registry import Indicator, Registry, Target
+
+DATA_SHEET = "填报"
+LISTS_SHEET = "_lists"
+HEADER = ["指标名称", "地区", "统计期", "数值", "计量单位", "标记", "数据来源", "备注"]
+#: The unit officials write for each registry unit, and the other words the dropdown offers.
+UNIT_WORDS = {"percent": "%", "hour": "小时", "count": "家", "dimensionless": ""}
+UNIT_CHOICES = ["%", "小时", "天", "分钟", "家", "个", "项"]
+FLAG_CHOICES = ["初步", "估计", "修订"]
+INSTRUCTIONS = [
+    "填表说明 / Instructions",
+    "",
+    "1. 请在“填报”工作表的“数值”列填写数据，每行一个指标、一个地区、一个统计期。",
+    "   Fill in the 数值 (value) column of the 填报 sheet: one indicator, region and period per row.",
+    "2. 指标名称、地区、计量单位请从下拉列表中选择，不要改动表头。",
+    "   Choose indicator, region and unit from the dropdowns; do not change the header row.",
+    "3. 统计期填写 2024（年度）、2024年第一季度 或 2024年5月。",
+    "   Periods: 2024 (a year), 2024年第一季度 (a quarter) or 2024年5月 (a month).",
+    "4. 比率按百分数填写，如 97.8 并选择单位“%”；无数据请留空或填“—”。",
+    "   Rates as percentages, e.g. 97.8 with unit %; leave blank or write — when there is no data.",
+    "5. 初步数、估计数、修订数请在“标记”列注明；可在“数据来源”列注明出处。",
+    "   Mark provisional, estimated or revised figures in 标记; name the source in 数据来源.",
+    "6. 可以增加行；同一指标、地区、统计期只能填写一个数值。",
+    "   Rows may be added; one value per indicator, region and period.",
+    "7. 填好后在监测系统“上传”页面上传本文件，或运行 qtm ingest 文件名.xlsx。",
+    "   Upload the file on the dashboard's upload page, or run: qtm ingest FILE.xlsx",
+]
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    indicator: Indicator
+    region: str  # GB/T 2260 code
+    period: Period
+
+
+def template_rows(
+    registry: Registry,
+    *,
+    plan: str | None = None,
+    regions: Sequence[str] = (),
+    periods: Sequence[Period] = (),
+) -> list[TemplateRow]:
+    """The rows of a template: each selected target's indicator (and the baseline of a relative target) in its
+    jurisdiction — or in ``regions`` — for each year from the base year to the deadline, or for ``periods``."""
+    targets: list[Target] = [t for t in registry.targets.values() if plan is None or t.plan == plan]
+    rows: dict[tuple[str, str, Period], TemplateRow] = {}
+    for target in targets:
+        indicator_ids = [target.indicator]
+        if target.relative is not None:
+            indicator_ids.append(target.relative.baseline_indicator)
+        places = list(regions) or [target.jurisdiction]
+        first = int(target.baseline.period[:4]) if target.baseline else target.deadline.year - 1
+        years = list(periods) or [Period(y) for y in range(first, target.deadline.year + 1)]
+        for indicator_id in indicator_ids:
+            for region in places:
+                for period in years:
+                    rows.setdefault(
+                        (indicator_id, region, period),
+                        TemplateRow(registry.indicators[indicator_id], region, period),
+                    )
+    return sorted(rows.values(), key=lambda r: (r.indicator.id, r.region, r.period.sort_key()))
+
+
+def write_template(registry: Registry, rows: Sequence[TemplateRow], path: Path, title: str) -> None:
+    """Write the fill-in return for ``rows`` to ``path`` (.xlsx)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = DATA_SHEET
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(HEADER)
+    fill = PatternFill("solid", fgColor="DDE7F0")
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = fill
+    for row in rows:
+        region = registry.regions.get(row.region)
+        sheet.append(
+            [
+                row.indicator.name.zh,
+                region.name_zh,
+                row.period.text,
+                None,
+                UNIT_WORDS.get(row.indicator.unit, ""),
+                None,
+                None,
+                None,
+            ]
+        )
+    for column, width in zip("ABCDEFGH", (44, 18, 12, 12, 10, 10, 28, 20), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A3"
+
+    lists = workbook.create_sheet(LISTS_SHEET)
+    indicators = sorted({i.name.zh for i in registry.indicators.values()})
+    region_names = [r.name_zh for r in registry.regions]
+    for list_number, (name, values) in enumerate(
+        (
+            ("指标名称", indicators),
+            ("地区", region_names),
+            ("计量单位", UNIT_CHOICES),
+            ("标记", FLAG_CHOICES),
+        ),
+        start=1,
+    ):
+        lists.cell(1, list_number, name)
+        for row_number, value in enumerate(values, start=2):
+            lists.cell(row_number, list_number, value)
+    lists.sheet_state = "hidden"
+    last = max(len(rows) + 200, 1000) + 2  # room for rows officials add
+    for letter, list_column, count in (
+        ("A", "A", len(indicators)),
+        ("B", "B", len(region_names)),
+        ("E", "C", len(UNIT_CHOICES)),
+        ("F", "D", len(FLAG_CHOICES)),
+    ):
+        validation = DataValidation(
+            type="list",
+            formula1=f"{LISTS_SHEET}!${list_column}$2:${list_column}${count + 1}",
+            allow_blank=True,
+        )
+        validation.add(f"{letter}3:{letter}{last}")
+        sheet.add_data_validation(validation)
+    values = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    values.error = "请填写数值 / enter a number"
+    values.add(f"D3:D{last}")
+    sheet.add_data_validation(values)
+
+    instructions = workbook.create_sheet("填表说明")
+    for line in INSTRUCTIONS:
+        instructions.append([line])
+    instructions.column_dimensions["A"].width = 100
+    instructions["A1"].font = Font(bold=True, size=14)
+    workbook.move_sheet(instructions, offset=-(len(workbook.sheetnames) - 1))
+    workbook.active = workbook.sheetnames.index(DATA_SHEET)
+    workbook.save(path)

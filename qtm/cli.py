@@ -254,6 +254,61 @@ def template(plan: str | None, regions: tuple[str, ...], periods: tuple[str, ...
 
 
 @main.command()
+@click.option("--as-of", "as_of", default=None, help="Judge as on this date (YYYY-MM-DD); default: today.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (see docs/methodology.md).")
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["plan", "kind", "jurisdiction"]),
+    default=None,
+    help="Count statuses per group.",
+)
+@_user_errors
+def status(as_of: str | None, as_json: bool, by: str | None) -> None:
+    """The status of every target and region: on track, achieved …, or met / missed after the deadline."""
+    import datetime as dt
+
+    from qtm.assessment import assess_store
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    except ValueError:
+        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+    settings = Settings.from_env()
+    registry = _registry(settings)
+    results = assess_store(registry, Store.open(settings.database_url), day)
+    if by is not None:
+        from qtm.progress import counts
+
+        own = [r for r in results if r.region == registry.targets[r.target].jurisdiction]
+        if by == "plan":
+            labels = {t.id: registry.plans[t.plan].title.zh for t in registry.targets.values()}
+            table = counts(own, "target", labels)
+        elif by == "kind":
+            table = counts(own, "indicator", {i.id: i.kind for i in registry.indicators.values()})
+        else:
+            table = counts(own, "region", {r.code: r.name_zh for r in registry.regions})
+        if as_json:
+            _echo_json(table)
+        else:
+            for group, row in table.items():
+                click.echo(f"{group}: " + ", ".join(f"{status} {n}" for status, n in sorted(row.items())))
+        return
+    if as_json:
+        _echo_json([r.as_json() for r in results])
+        return
+    click.echo(
+        f"{'target':52} {'region':8} {'status':20} {'latest':>18} {'target':>12} {'deadline':10} method"
+    )
+    for r in results:
+        latest = f"{r.latest.value:g} ({r.latest.period})" if r.latest else "—"
+        goal = f"{r.target_value:g}" if r.target_value is not None else "—"
+        click.echo(
+            f"{r.target:52} {r.region:8} {r.status:20} {latest:>18} {goal:>12} {r.deadline} {r.method}"
+        )
+
+
+@main.command()
 @_user_errors
 def demo() -> None:
     """Load the demonstration returns in data/demo/ through the ordinary ingest path."""

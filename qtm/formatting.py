@@ -37,3 +37,23 @@ def target_text(registry: Registry, target: Target) -> str:
         return f"约 {amount} (±{tolerance})"
     sign = "≥" if target.comparator == "at_least" else "≤"
     return f"{sign} {amount}"
+
+
+#: Each status in Chinese and English, for tables and badges.
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "achieved": ("已实现", "Achieved"),
+    "on_track": ("进展顺利", "On track"),
+    "needs_acceleration": ("需加快", "Needs acceleration"),
+    "limited_progress": ("进展有限", "Limited progress"),
+    "deteriorating": ("倒退", "Deteriorating"),
+    "insufficient_data": ("数据不足", "Insufficient data"),
+    "met": ("已达成", "Met"),
+    "missed": ("未达成", "Missed"),
+    "awaiting_data": ("待数据", "Awaiting data"),
+}
+
+METHOD_LABELS: dict[str, tuple[str, str]] = {
+    "growth_ratio": ("增长率比值法", "Growth ratio (Eurostat / Open SDG)"),
+    "expected_path": ("预期路径法", "Expected path, time-weighted projection"),
+    "comparison": ("直接比较", "Comparison with the target"),
+}

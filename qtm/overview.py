@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from qtm.assessment import assess
 from qtm.observations import Observation
+from qtm.progress import Result
 from qtm.registry import Registry, Target
 from qtm.store import Store
 
@@ -17,6 +20,7 @@ class TargetRow:
     #: The value the target resolves to: its own value, or factor × the latest baseline value (None if no data).
     target_value: float | None
     baseline: Observation | None = None  # the baseline observation of a relative target, when there is one
+    status: Result | None = None  # the judgement for the target's own jurisdiction
 
 
 def latest(observations: list[Observation]) -> Observation | None:
@@ -26,11 +30,17 @@ def latest(observations: list[Observation]) -> Observation | None:
     return max(observations, key=lambda o: (o.period.end, -o.period.start.toordinal()))
 
 
-def overview_rows(registry: Registry, store: Store) -> list[TargetRow]:
-    """One row per target, in registry order."""
+def overview_rows(registry: Registry, store: Store, as_of: dt.date | None = None) -> list[TargetRow]:
+    """One row per target, in registry order, with its status in its own jurisdiction on ``as_of`` (today)."""
+    current = store.current()
     series: dict[tuple[str, str], list[Observation]] = defaultdict(list)
-    for observation in store.current():
+    for observation in current:
         series[(observation.indicator, observation.region)].append(observation)
+    statuses = {
+        r.target: r
+        for r in assess(registry, current, as_of or dt.date.today())
+        if r.region == registry.targets[r.target].jurisdiction
+    }
     rows = []
     for target in registry.targets.values():
         found = latest(series.get((target.indicator, target.jurisdiction), []))
@@ -39,5 +49,5 @@ def overview_rows(registry: Registry, store: Store) -> list[TargetRow]:
         if target.relative is not None:
             baseline = latest(series.get((target.relative.baseline_indicator, target.jurisdiction), []))
             value = target.relative.factor * baseline.value if baseline is not None else None
-        rows.append(TargetRow(target, found, value, baseline))
+        rows.append(TargetRow(target, found, value, baseline, statuses.get(target.id)))
     return rows

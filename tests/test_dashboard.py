@@ -114,3 +114,29 @@ def test_overview_in_a_real_browser(browser, demo_server, registry):
     page.screenshot(path=str(ARTIFACTS / f"overview-{dt.date.today()}.png"), full_page=True)
     assert errors == []
     page.close()
+
+
+@pytest.mark.browser
+def test_target_page_shows_how_the_status_was_judged(browser, demo_server):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(demo_server + "/")
+    page.wait_for_selector("tr.target-row")
+    badge = page.locator("#target-gansu_manufacturing_pass_rate_2025 a.badge")
+    assert badge.inner_text().split()[0] in {"未达成", "已达成", "待数据"}
+    badge.click()
+    page.wait_for_selector("#components")
+    assert page.url.endswith("/target/gansu_manufacturing_pass_rate_2025")
+    components = page.locator("#components").inner_text()
+    for label in ("Method", "Base", "Latest", "Target value", "Deadline", "As of"):
+        assert label in components
+    assert page.locator("tr.region-row").count() == 14  # every prefecture with data, ranked
+    assert "◆" in page.locator("#regions").inner_text() and page.locator("#synthetic-banner").count() == 1
+    page.screenshot(path=str(ARTIFACTS / f"target-{dt.date.today()}.png"), full_page=True)
+    page.goto(demo_server + "/target/no_such_target")
+    page.wait_for_selector("h1")
+    assert "No such target" in page.locator("h1").inner_text()
+    assert errors == []
+    page.close()

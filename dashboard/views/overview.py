@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from dash import html
 
-from qtm.formatting import target_text, value_text
+from qtm.formatting import STATUS_LABELS, target_text, value_text
 from qtm.overview import TargetRow
 from qtm.registry import Registry
 
@@ -45,10 +45,19 @@ def overview_page(registry: Registry, rows: list[TargetRow]) -> html.Div:
 def _plan_section(registry: Registry, plan_id: str, rows: list[TargetRow]) -> html.Div:
     plan = registry.plans[plan_id]
     meta = plan.issuer + (f" · {plan.date:%Y-%m-%d}" if plan.date else "")
+    tally: dict[str, int] = {}
+    for row in rows:
+        if row.status is not None:
+            tally[row.status.status] = tally.get(row.status.status, 0) + 1
+    summary = " · ".join(
+        f"{STATUS_LABELS[s][0]} {STATUS_LABELS[s][1]} {n}"
+        for s, n in sorted(tally.items(), key=lambda kv: -kv[1])
+    )
     return html.Div(
         [
             html.H2([plan.title.zh, html.Span(plan.title.en, className="en block")]),
             html.P(meta, className="plan-meta"),
+            html.P(summary, className="plan-meta status-summary"),
             html.Table(
                 [
                     html.Thead(
@@ -63,6 +72,7 @@ def _plan_section(registry: Registry, plan_id: str, rows: list[TargetRow]) -> ht
                                 html.Th(["目标", html.Span("Target", className="en block")]),
                                 html.Th(["期限", html.Span("Deadline", className="en block")]),
                                 html.Th(["条款", html.Span("Clause", className="en block")]),
+                                html.Th(["状态", html.Span("Status", className="en block")]),
                             ]
                         )
                     ),
@@ -108,7 +118,18 @@ def _row(registry: Registry, row: TargetRow) -> html.Tr:
             html.Td(promise),
             html.Td(f"{target.deadline:%Y-%m-%d}"),
             html.Td(target.clause, title=target.quote),
+            html.Td(status_badge(row.status.status if row.status else None, href=f"/target/{target.id}")),
         ],
         id=f"target-{target.id}",
         className="target-row",
     )
+
+
+def status_badge(status: str | None, href: str | None = None) -> html.A | html.Span:
+    """A coloured badge: the status in Chinese, with English below; a link to the target's page when given."""
+    zh, en = STATUS_LABELS.get(status or "", ("—", "not judged"))
+    children = [html.Span(zh, className="zh"), html.Span(en, className="en block")]
+    name = f"badge status-{status or 'none'}"
+    if href:
+        return html.A(children, href=href, className=name)
+    return html.Span(children, className=name)

@@ -1,0 +1,64 @@
+"""Assessing every target and region from the store: the query side of :mod:`qtm.progress`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from qtm.observations import Observation
+from qtm.progress import Result, judge
+from qtm.registry import Registry, Target
+from qtm.store import Store
+
+
+def descendants(registry: Registry, code: str) -> set[str]:
+    """Every region below ``code`` in data/regions.csv."""
+    below: set[str] = set()
+    frontier = [code]
+    while frontier:
+        for child in registry.regions.children(frontier.pop()):
+            if child.code not in below:
+                below.add(child.code)
+                frontier.append(child.code)
+    return below
+
+
+def assess(registry: Registry, observations: list[Observation], as_of: dt.date) -> list[Result]:
+    """One result per target and region that has data or should have: the target's jurisdiction, and each region
+    under it with data for the indicator (so that a provincial target is also judged in every prefecture)."""
+    series: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+    for observation in observations:
+        series[(observation.indicator, observation.region)].append(observation)
+    results: list[Result] = []
+    for target in registry.targets.values():
+        below = descendants(registry, target.jurisdiction)
+        regions = [
+            target.jurisdiction,
+            *sorted(
+                region for indicator, region in series if indicator == target.indicator and region in below
+            ),
+        ]
+        for region in regions:
+            results.append(_judge(target, region, registry, series, as_of))
+    return results
+
+
+def _judge(
+    target: Target,
+    region: str,
+    registry: Registry,
+    series: dict[tuple[str, str], list[Observation]],
+    as_of: dt.date,
+) -> Result:
+    indicator = registry.indicators[target.indicator]
+    baseline: list[Observation] = []
+    if target.relative is not None:  # the standard's value is set for the target's whole jurisdiction
+        baseline = series.get((target.relative.baseline_indicator, region)) or series.get(
+            (target.relative.baseline_indicator, target.jurisdiction), []
+        )
+    return judge(target, indicator, region, series.get((target.indicator, region), []), as_of, baseline)
+
+
+def assess_store(registry: Registry, store: Store, as_of: dt.date) -> list[Result]:
+    """:func:`assess` over the store's current observations."""
+    return assess(registry, store.current(), as_of)

@@ -1,0 +1,480 @@
+"""Judging progress towards a target: pure functions of a target, its indicator, a series and an as-of date.
+
+Nothing here touches a database or Dash. Every result names its method and carries the components it was computed
+from, so that an official can check it by hand (docs/methodology.md explains each method with a worked example).
+
+Before the deadline a result is one of ``achieved``, ``on_track``, ``needs_acceleration``, ``limited_progress``,
+``deteriorating``, ``insufficient_data``; after it, a final verdict: ``met``, ``missed`` or ``awaiting_data`` (the
+deadline period has no value yet).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from qtm.observations import Observation
+from qtm.periods import Period
+from qtm.registry import Indicator, Target
+
+Status = Literal[
+    "achieved",
+    "on_track",
+    "needs_acceleration",
+    "limited_progress",
+    "deteriorating",
+    "insufficient_data",
+    "met",
+    "missed",
+    "awaiting_data",
+]
+BEFORE_DEADLINE: tuple[Status, ...] = (
+    "achieved",
+    "on_track",
+    "needs_acceleration",
+    "limited_progress",
+    "deteriorating",
+    "insufficient_data",
+)
+AFTER_DEADLINE: tuple[Status, ...] = ("met", "missed", "awaiting_data")
+#: Better first: the order used to rank and to say that one status is "better" than another.
+STATUS_ORDER: tuple[Status, ...] = (
+    "met",
+    "achieved",
+    "on_track",
+    "needs_acceleration",
+    "limited_progress",
+    "deteriorating",
+    "missed",
+    "awaiting_data",
+    "insufficient_data",
+)
+Method = Literal["growth_ratio", "expected_path", "comparison"]
+
+#: Eurostat / Open SDG thresholds on the ratio of actual to required growth (and on the expected-path score).
+ON_TRACK, ACCELERATION, LIMITED = 0.95, 0.6, 0.0
+#: Half-life, in years, of an observation's weight in the expected-path regression: recent years count more.
+HALF_LIFE_YEARS = 3.0
+#: Open SDG replaces a zero base or target by this, so that growth rates exist.
+ZERO = 0.001
+
+
+@dataclass(frozen=True)
+class Point:
+    period: str
+    t: float  # time in years at the end of the period (2024 → 2025.0)
+    value: float
+
+
+@dataclass(frozen=True)
+class Result:
+    target: str
+    indicator: str
+    region: str
+    status: Status
+    latest: Point | None
+    target_value: float | None
+    deadline: dt.date
+    method: Method
+    components: dict[str, object] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        """The documented shape of ``qtm status --json``."""
+        return {
+            "target": self.target,
+            "indicator": self.indicator,
+            "region": self.region,
+            "status": self.status,
+            "latest": None
+            if self.latest is None
+            else {"period": self.latest.period, "value": self.latest.value},
+            "target_value": self.target_value,
+            "deadline": self.deadline.isoformat(),
+            "method": self.method,
+            "components": self.components,
+        }
+
+
+def decimal_year(day: dt.date) -> float:
+    """The instant at the end of ``day``, in years: 2024-12-31 → 2025.0."""
+    after = day + dt.timedelta(days=1)
+    start = dt.date(after.year, 1, 1)
+    length = (dt.date(after.year + 1, 1, 1) - start).days
+    return after.year + (after - start).days / length
+
+
+def annual_points(observations: Iterable[Observation], indicator: Indicator, as_of: dt.date) -> list[Point]:
+    """The series the methods work on, as known on ``as_of``: annual values; a year with only sub-annual values
+    counts when complete (4 quarters or 12 months, combined by the indicator's rule: mean, sum or last), and for a
+    running total or a "last" indicator its latest sub-annual value stands for the year so far."""
+    known = [o for o in observations if o.period.end <= as_of]
+    annual = {o.period.year: o for o in known if o.period.frequency == "year"}
+    by_year: dict[int, dict[str, list[Observation]]] = {}
+    for o in known:
+        if o.period.frequency != "year" and o.period.year not in annual:
+            by_year.setdefault(o.period.year, {}).setdefault(o.period.frequency, []).append(o)
+    points = [Point(o.period.text, decimal_year(o.period.end), o.value) for o in annual.values()]
+    for year, frequencies in by_year.items():
+        for frequency, needed in (("quarter", 4), ("month", 12)):
+            values = sorted(frequencies.get(frequency, []), key=lambda o: o.period.sort_key())
+            if not values:
+                continue
+            if len({o.period for o in values}) == needed:
+                numbers = [o.value for o in values]
+                combined = (
+                    sum(numbers) / len(numbers)
+                    if indicator.aggregation == "mean"
+                    else sum(numbers)
+                    if indicator.aggregation == "sum"
+                    else numbers[-1]
+                )
+                points.append(Point(str(year), decimal_year(dt.date(year, 12, 31)), combined))
+                break
+            if indicator.aggregation == "last" or indicator.cumulative:
+                last = values[-1]
+                points.append(Point(last.period.text, decimal_year(last.period.end), last.value))
+                break
+    return sorted(points, key=lambda p: p.t)
+
+
+def meets(
+    target: Target, indicator: Indicator, value: float, target_value: float | None, base: float | None
+) -> bool:
+    """Whether ``value`` satisfies the target's comparator."""
+    if target.comparator == "improve":
+        if base is None:
+            return False
+        return value > base if indicator.direction == "higher" else value < base
+    if target_value is None:
+        return False
+    if target.comparator == "at_least":
+        return value >= target_value
+    if target.comparator == "at_most":
+        return value <= target_value
+    assert target.tolerance is not None
+    return abs(value - target_value) <= target.tolerance + 1e-12
+
+
+def default_method(target: Target, indicator: Indicator) -> Literal["growth_ratio", "expected_path"]:
+    """The method when the registry says ``auto``: the linear expected path for rates (their ceiling makes growth
+    ratios unstable: 97.8 % → 98 % needs a tiny growth rate) and for running totals (they grow by additions, not
+    by compounding); the growth ratio for levels (indices, durations, counts that are not running totals)."""
+    if target.method != "auto":
+        return target.method
+    return "expected_path" if indicator.kind == "rate" or indicator.cumulative else "growth_ratio"
+
+
+def judge(
+    target: Target,
+    indicator: Indicator,
+    region: str,
+    observations: Sequence[Observation],
+    as_of: dt.date,
+    baseline_observations: Sequence[Observation] = (),
+) -> Result:
+    """The status of ``target`` for ``region`` on ``as_of``, from the region's observations of the indicator (and,
+    for a relative target, the observations of its baseline indicator)."""
+    points = annual_points(observations, indicator, as_of)
+    components: dict[str, object] = {"comparator": target.comparator, "direction": indicator.direction}
+    target_value: float | None = target.value
+    if target.relative is not None:
+        base_points = sorted(
+            (o for o in baseline_observations if o.period.end <= as_of), key=lambda o: o.period.sort_key()
+        )
+        components["relative"] = {
+            "factor": target.relative.factor,
+            "baseline_indicator": target.relative.baseline_indicator,
+        }
+        if not base_points:
+            components["reason"] = "no baseline value: the baseline indicator has no data yet (基准值待录入)"
+            target_value = None
+        else:
+            standard = base_points[-1]
+            target_value = target.relative.factor * standard.value
+            components["relative"] = {
+                **components["relative"],  # type: ignore[dict-item]
+                "baseline_period": standard.period.text,
+                "baseline_value": standard.value,
+            }
+    if target.comparator == "about":
+        components["tolerance"] = target.tolerance
+    base = _base(target, points)
+    if base is not None:
+        components["base"] = {"period": base.period, "value": base.value}
+    latest = points[-1] if points else None
+    if latest is not None:
+        components["latest"] = {"period": latest.period, "value": latest.value}
+    deadline_t = decimal_year(target.deadline)
+    components["deadline"] = target.deadline.isoformat()
+    components["as_of"] = as_of.isoformat()
+    method: Method = "comparison" if target.comparator == "improve" else default_method(target, indicator)
+
+    def result(status: Status, chosen: Method = method) -> Result:
+        return Result(
+            target.id, indicator.id, region, status, latest, target_value, target.deadline, chosen, components
+        )
+
+    if as_of > target.deadline:
+        final = _final_point(points, target.deadline)
+        if final is None:
+            components["reason"] = (
+                components.get("reason") or f"no value yet for the deadline period ({target.deadline.year})"
+            )
+            return result("awaiting_data", "comparison")
+        components["final"] = {"period": final.period, "value": final.value}
+        if target_value is None and target.comparator != "improve":
+            return result("awaiting_data", "comparison")
+        base_value = base.value if base is not None else None
+        if target.comparator == "improve" and base_value is None:
+            components["reason"] = "no base-year value to compare with"
+            return result("awaiting_data", "comparison")
+        return result(
+            "met" if meets(target, indicator, final.value, target_value, base_value) else "missed",
+            "comparison",
+        )
+
+    if latest is None:
+        components["reason"] = "no data"
+        return result("insufficient_data")
+    if target.comparator == "improve":
+        if base is None or base is latest:
+            components["reason"] = "needs a base-year value and a later one"
+            return result("insufficient_data")
+        if meets(target, indicator, latest.value, None, base.value):
+            return result("achieved")
+        return result("limited_progress" if latest.value == base.value else "deteriorating")
+    if target_value is None:
+        return result("insufficient_data")
+    components["target_value"] = target_value
+    if meets(target, indicator, latest.value, target_value, None):
+        return _with_milestones(result("achieved"), target, indicator, points, as_of)
+    goal = _goal(target, target_value, latest.value)
+    components["goal"] = goal
+    if base is None or len([p for p in points if p.t >= base.t]) < 2:
+        components["reason"] = "needs at least two values from the base period on"
+        return result("insufficient_data")
+    series = [p for p in points if p.t >= base.t]
+    ceiling = 100.0 if indicator.kind == "rate" and indicator.unit == "percent" else None
+    if method == "growth_ratio":
+        status, detail = growth_ratio(base, latest, goal, deadline_t, indicator.direction)
+    else:
+        status, detail = expected_path(series, base, goal, deadline_t, ceiling)
+    if target.comparator == "about":
+        status = _about_status(base.value, detail, target_value, target.tolerance or 0.0)
+        detail["about"] = "judged by how much nearer the band the projection lands than the base"
+    components[method] = detail
+    return _with_milestones(result(status), target, indicator, points, as_of)
+
+
+def _base(target: Target, points: list[Point]) -> Point | None:
+    """The base: the value of the registry's base period (from the data, else the registry's own value), else the
+    nearest value before it, else the first after it; with no base period, the earliest value."""
+    if target.baseline is None:
+        return points[0] if points else None
+    period = Period.parse(target.baseline.period)
+    t = decimal_year(period.end)
+    for p in points:
+        if abs(p.t - t) < 1e-9:
+            return p
+    if target.baseline.value is not None:
+        return Point(period.text, t, target.baseline.value)
+    before = [p for p in points if p.t < t]
+    if before:
+        return before[-1]
+    later = [p for p in points if p.t > t]
+    return later[0] if later else None
+
+
+def _final_point(points: list[Point], deadline: dt.date) -> Point | None:
+    """The value of the deadline period: the year that ends on the deadline (or the last value within it for a
+    running total known by quarter or month)."""
+    t = decimal_year(deadline)
+    within = [p for p in points if t - 1 < p.t <= t + 1e-9]
+    exact = [p for p in within if abs(p.t - t) < 1e-9]
+    return exact[-1] if exact else None
+
+
+def _goal(target: Target, target_value: float, latest: float) -> float:
+    """The value progress is measured towards: the target, or the nearer edge of an 'about' band."""
+    if target.comparator == "about":
+        assert target.tolerance is not None
+        return target_value - target.tolerance if latest < target_value else target_value + target.tolerance
+    return target_value
+
+
+def _about_status(base: float, detail: dict[str, object], centre: float, tolerance: float) -> Status:
+    """An 'about N' target is met inside N ± tolerance: on track when the projection lands in the band, else
+    scored by how much of the base's distance to the band the projection closes (negative: moving away)."""
+    projection = detail["projection"]
+    assert isinstance(projection, dict)
+    projected = float(projection["value"])
+    if abs(projected - centre) <= tolerance * (1 + 1e-9) + 1e-9:  # rounding must not push it out of the band
+        detail["score"] = 1.0
+        return "on_track"
+    base_gap = abs(base - centre) - tolerance
+    projected_gap = abs(projected - centre) - tolerance
+    score = (base_gap - projected_gap) / base_gap if base_gap > 0 else -math.inf
+    detail["score"] = score
+    return _category(min(score, ON_TRACK - 1e-9))  # outside the band is never on track
+
+
+def _category(score: float) -> Status:
+    if score >= ON_TRACK:
+        return "on_track"
+    if score >= ACCELERATION:
+        return "needs_acceleration"
+    if score >= LIMITED:
+        return "limited_progress"
+    return "deteriorating"
+
+
+def growth_ratio(
+    base: Point, latest: Point, goal: float, deadline_t: float, direction: str
+) -> tuple[Status, dict[str, object]]:
+    """Eurostat / Open SDG: the ratio of the actual compound annual growth since the base to the growth required to
+    reach the goal by the deadline. R ≥ 0.95 on track, ≥ 0.6 needs acceleration, ≥ 0 limited progress, < 0
+    deteriorating. Not available when base and latest have opposite signs."""
+    x0 = base.value if base.value != 0 else ZERO
+    xt = latest.value
+    target = goal if goal != 0 else ZERO
+    detail: dict[str, object] = {"thresholds": [ON_TRACK, ACCELERATION, LIMITED]}
+    if x0 * xt < 0 or x0 * target < 0:
+        detail["reason"] = "base and latest (or target) have opposite signs: growth rates do not exist"
+        return "insufficient_data", detail
+    years_done, years_total = latest.t - base.t, deadline_t - base.t
+    actual = (xt / x0) ** (1 / years_done) - 1 if xt != 0 else -1.0
+    required = (target / x0) ** (1 / years_total) - 1
+    sign = 1 if direction == "higher" else -1
+    if required == 0:
+        ratio = math.inf if sign * actual >= 0 else -math.inf
+    else:
+        ratio = sign * math.copysign(1, x0) * actual / abs(required)
+    projected = xt * (1 + actual) ** (deadline_t - latest.t)
+    detail.update(
+        actual_rate=actual,
+        required_rate=required,
+        ratio=ratio,
+        projection={"value": projected, "at": deadline_t},
+        score=_open_sdg_score(ratio),
+    )
+    return _category(ratio), detail
+
+
+def _open_sdg_score(ratio: float) -> float:
+    """Open SDG's −5…5 score of a growth ratio (shown beside the ratio, not used for the status)."""
+    if math.isinf(ratio):
+        return 5.0 if ratio > 0 else -5.0
+    score = 7.1429 * ratio - 4.2857 if ratio >= 0.6 else 4.1667 * ratio - 2.5
+    return max(-5.0, min(5.0, score))
+
+
+def expected_path(
+    series: Sequence[Point], base: Point, goal: float, deadline_t: float, ceiling: float | None
+) -> tuple[Status, dict[str, object]]:
+    """Linear expected path (gap closure) with a projection by time-weighted least squares.
+
+    The projection to the deadline is the weighted linear fit of the values since the base (weights halve every
+    ``HALF_LIFE_YEARS`` back from the latest), clamped at a rate's 100 % ceiling. Its score is the share of the
+    required change (goal − base) that the projection reaches: ≥ 0.95 on track, ≥ 0.6 needs acceleration, ≥ 0
+    limited progress, < 0 deteriorating. The gap closure (change so far ÷ change expected by now on the straight
+    line from base to goal) is shown beside it."""
+    latest = series[-1]
+    weights = [0.5 ** ((latest.t - p.t) / HALF_LIFE_YEARS) for p in series]
+    total = sum(weights)
+    mean_t = sum(w * p.t for w, p in zip(weights, series, strict=True)) / total
+    mean_v = sum(w * p.value for w, p in zip(weights, series, strict=True)) / total
+    sxx = sum(w * (p.t - mean_t) ** 2 for w, p in zip(weights, series, strict=True))
+    slope = sum(w * (p.t - mean_t) * (p.value - mean_v) for w, p in zip(weights, series, strict=True)) / sxx
+    projected = mean_v + slope * (deadline_t - mean_t)
+    residuals = [p.value - (mean_v + slope * (p.t - mean_t)) for p in series]
+    spread = (
+        math.sqrt(sum(w * r * r for w, r in zip(weights, residuals, strict=True)) / total)
+        if len(series) > 2
+        else 0.0
+    )
+    if ceiling is not None:
+        projected = min(projected, ceiling)
+    required = goal - base.value
+    score = (
+        (projected - base.value) / required
+        if required != 0
+        else (math.inf if projected == goal else -math.inf)
+    )
+    expected_now = base.value + required * (latest.t - base.t) / (deadline_t - base.t)
+    progress_expected = expected_now - base.value
+    gap_closure = (latest.value - base.value) / progress_expected if progress_expected != 0 else None
+    detail: dict[str, object] = {
+        "thresholds": [ON_TRACK, ACCELERATION, LIMITED],
+        "slope_per_year": slope,
+        "projection": {
+            "value": projected,
+            "at": deadline_t,
+            "band": [
+                projected - 2 * spread,
+                min(projected + 2 * spread, ceiling) if ceiling else projected + 2 * spread,
+            ],
+        },
+        "expected_now": expected_now,
+        "gap_closure": gap_closure,
+        "score": score,
+        "half_life_years": HALF_LIFE_YEARS,
+        "points": len(series),
+    }
+    return _category(score), detail
+
+
+def _with_milestones(
+    result: Result, target: Target, indicator: Indicator, points: list[Point], as_of: dt.date
+) -> Result:
+    """Interim milestones passed by ``as_of``: each met or not; a missed latest milestone keeps a target off track."""
+    passed = [m for m in target.milestones if m.date <= as_of]
+    if not passed:
+        return result
+    checks = []
+    for milestone in passed:
+        t = decimal_year(milestone.date)
+        known = [p for p in points if p.t <= t + 1e-9]
+        value = known[-1].value if known else None
+        met = value is not None and meets(target, indicator, value, milestone.value, None)
+        checks.append(
+            {"date": milestone.date.isoformat(), "value": milestone.value, "actual": value, "met": met}
+        )
+    result.components["milestones"] = checks
+    if result.status == "on_track" and not checks[-1]["met"]:
+        return Result(
+            result.target,
+            result.indicator,
+            result.region,
+            "needs_acceleration",
+            result.latest,
+            result.target_value,
+            result.deadline,
+            result.method,
+            {**result.components, "milestone_missed": checks[-1]["date"]},
+        )
+    return result
+
+
+def rank(results: Iterable[Result]) -> list[Result]:
+    """Results best first: by status, then by how far the latest value is beyond (or short of) the target."""
+
+    def distance(result: Result) -> float:
+        if result.latest is None or result.target_value is None:
+            return math.inf
+        direction = -1 if result.components.get("direction") == "higher" else 1
+        return direction * (result.latest.value - result.target_value)
+
+    return sorted(results, key=lambda r: (STATUS_ORDER.index(r.status), distance(r)))
+
+
+def counts(results: Iterable[Result], key: str, labels: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Status counts grouped by ``labels[result.<key>]``: per plan, indicator kind or jurisdiction."""
+    table: dict[str, dict[str, int]] = {}
+    for result in results:
+        group = labels.get(getattr(result, key), getattr(result, key))
+        row = table.setdefault(group, {})
+        row[result.status] = row.get(result.status, 0) + 1
+    return table

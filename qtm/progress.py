@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from qtm.observations import Observation
 from qtm.periods import Period
@@ -31,15 +31,8 @@ Status = Literal[
     "missed",
     "awaiting_data",
 ]
-BEFORE_DEADLINE: tuple[Status, ...] = (
-    "achieved",
-    "on_track",
-    "needs_acceleration",
-    "limited_progress",
-    "deteriorating",
-    "insufficient_data",
-)
-AFTER_DEADLINE: tuple[Status, ...] = ("met", "missed", "awaiting_data")
+BEFORE_DEADLINE: tuple[Status, ...] = get_args(Status)[:6]
+AFTER_DEADLINE: tuple[Status, ...] = get_args(Status)[6:]
 #: Better first: the order used to rank and to say that one status is "better" than another.
 STATUS_ORDER: tuple[Status, ...] = (
     "met",

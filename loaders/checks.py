@@ -464,9 +464,14 @@ def plausibility_warnings(
             series[(o.indicator, o.region, period.frequency)].append(
                 (period.sort_key(), period, o.value, index)
             )
-    incoming = {(o.indicator, o.region, o.period.text) for o in observations if o.indicator in watched}
+    stored = [o for o in stored if o.indicator in watched]
+    incoming = (
+        {(o.indicator, o.region, o.period.text) for o in observations if o.indicator in watched}
+        if stored
+        else set()
+    )
     for o in stored:
-        if o.indicator in watched and (o.indicator, o.region, o.period.text) not in incoming:
+        if (o.indicator, o.region, o.period.text) not in incoming:
             key = (o.indicator, o.region, o.period.frequency)
             if key in series:
                 series[key].append((o.period.sort_key(), o.period, o.value, None))

@@ -578,10 +578,19 @@ def _find_stub_fields(table: Table, filled: Filled, classifier: Classifier) -> N
 
 def _end_of_data(filled: Filled, classifier: Classifier, table: Table) -> int:
     """The row after the table's last data row (where a note or a new header begins)."""
-    for row in range(table.first_data_row, len(filled.sheet.rows)):
-        if is_note_row(filled.sheet.rows[row]):
-            return row + 1
-    return len(filled.sheet.rows)
+    rows = filled.sheet.rows
+    verdicts: dict[str, bool] = {}  # by the row's first text: returns repeat their labels
+    for r in range(table.first_data_row, len(rows)):
+        row = rows[r]
+        first = next((v for v in row[:4] if not is_blank(v)), None)
+        if not isinstance(first, str) or first.lstrip()[:1].lower() not in _NOTE_FIRST:
+            continue
+        verdict = verdicts.get(first)
+        if verdict is None:
+            verdict = verdicts[first] = is_note_row([first])
+        if verdict:
+            return r + 1
+    return len(rows)
 
 
 def is_note_row(values: list[object]) -> bool:

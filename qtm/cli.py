@@ -284,6 +284,11 @@ def status(as_of: str | None, as_json: bool, by: str | None) -> None:
         if by == "plan":
             labels = {t.id: registry.plans[t.plan].title.zh for t in registry.targets.values()}
             table = counts(own, "target", labels)
+        elif by == "category":
+            from qtm.formatting import CATEGORY_LABELS
+
+            labels = {i.id: CATEGORY_LABELS[i.category][0] for i in registry.indicators.values()}
+            table = counts(own, "indicator", labels)
         elif by == "kind":
             table = counts(own, "indicator", {i.id: i.kind for i in registry.indicators.values()})
         else:

@@ -57,3 +57,11 @@ METHOD_LABELS: dict[str, tuple[str, str]] = {
     "expected_path": ("预期路径法", "Expected path, time-weighted projection"),
     "comparison": ("直接比较", "Comparison with the target"),
 }
+
+CATEGORY_LABELS: dict[str, tuple[str, str]] = {
+    "consumer": ("民生消费", "Consumer goods, farm products and food"),
+    "industrial": ("产业基础", "Industrial foundations and equipment"),
+    "emerging": ("新技术新产业", "New technology and smart manufacturing"),
+    "service": ("服务", "Services"),
+    "engineering": ("工程", "Construction and roads"),
+}

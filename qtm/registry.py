@@ -23,6 +23,9 @@ from qtm.units import convert, is_known_unit, normalise_text, parse_unit
 DEFAULT_REGISTRY_FILE = PROJECT_ROOT / "targets.yaml"
 
 Kind = Literal["rate", "duration", "count", "index"]
+#: The plans' areas of work: 民生消费 (consumer goods, farm products, food), 产业基础 (industrial foundations and
+#: equipment), 新技术新产业 (new technology, smart manufacturing), 服务 (services), 工程 (construction and roads).
+Category = Literal["consumer", "industrial", "emerging", "service", "engineering"]
 Direction = Literal["higher", "lower"]
 Aggregation = Literal["mean", "last", "sum"]
 Comparator = Literal["at_least", "at_most", "about", "improve"]
@@ -56,6 +59,7 @@ class Indicator(_Strict):
     aliases: list[str] = Field(default_factory=list)
     unit: str = Field(description="A pint unit: percent, hour, count, dimensionless")
     kind: Kind
+    category: Category
     direction: Direction
     aggregation: Aggregation = Field(description="How sub-annual values make an annual one")
     cumulative: bool = Field(default=False, description="A running total (factories built), not a level")

@@ -364,5 +364,7 @@ def test_status_counts_per_plan_kind_and_jurisdiction(sqlite_url):
     assert sum(gansu.values()) == 4  # four Gansu targets, each judged once in its own jurisdiction
     by_kind = json.loads(run_qtm("status", "--by", "kind", "--json", env=env).stdout)
     assert sum(sum(v.values()) for v in by_kind.values()) == 21
+    by_category = json.loads(run_qtm("status", "--by", "category", "--json", env=env).stdout)
+    assert set(by_category) == {"民生消费", "产业基础", "新技术新产业", "服务", "工程"}
     by_area = json.loads(run_qtm("status", "--by", "jurisdiction", "--json", env=env).stdout)
     assert set(by_area) == {"全国", "甘肃省", "上海市"}

@@ -215,6 +215,7 @@ def test_targets_json_has_the_documented_shape():
         "aliases",
         "unit",
         "kind",
+        "category",
         "direction",
         "aggregation",
         "cumulative",

@@ -259,7 +259,7 @@ def template(plan: str | None, regions: tuple[str, ...], periods: tuple[str, ...
 @click.option(
     "--by",
     "by",
-    type=click.Choice(["plan", "kind", "jurisdiction"]),
+    type=click.Choice(["plan", "category", "kind", "jurisdiction"]),
     default=None,
     help="Count statuses per group.",
 )

@@ -8,6 +8,7 @@ import datetime as dt
 import difflib
 import itertools
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -69,6 +70,8 @@ class Checker:
             region = self.registry.regions.resolve(text) if text else None
             if region is None and len(text) > 6 and text[:6].isdigit():  # '310118青浦区'
                 region = self.registry.regions.resolve(text[:6]) or self.registry.regions.resolve(text[6:])
+            if region is None and ("(" in text or "（" in text):  # '兰州市（含兰州新区）'
+                region = self.registry.regions.resolve(re.sub(r"[（(][^）)]*[）)]", "", text))
             found = region.code if region is not None else None
             self._regions[written] = found
         return found  # type: ignore[return-value]

@@ -123,7 +123,22 @@ _NOTE_PREFIXES = (
 )
 _NOTE_FIRST = frozenset(p[0] for p in _NOTE_PREFIXES)
 TOTAL_WORDS = frozenset(
-    {"合计", "总计", "全省", "全市", "全区", "全州", "全国", "全省合计", "全市合计", "总体", "total"}
+    {
+        "合计",
+        "总计",
+        "全省",
+        "全市",
+        "全区",
+        "全州",
+        "全国",
+        "全省合计",
+        "全市合计",
+        "全省平均",
+        "全市平均",
+        "总体",
+        "平均",
+        "total",
+    }
 )
 _UNIT_IN_LABEL = re.compile(r"^(?P<base>.*?)[（(](?P<unit>[^()（）]{1,12})[)）]$")
 _HIERARCHY = re.compile(
@@ -201,11 +216,30 @@ def stub_text(value: object) -> str:
 
 
 def split_unit(label: str) -> tuple[str, str | None]:
-    """'合格率(%)' → ('合格率', '%'); '市级智能工厂（家）' → ('市级智能工厂', '家'); other labels unchanged."""
+    """'合格率(%)' → ('合格率', '%'); '市级智能工厂（家）' → ('市级智能工厂', '家'); '合格率（单位：%）' too;
+    other labels unchanged."""
     match = _UNIT_IN_LABEL.match(label)
-    if match and is_known_unit(match["unit"]):
-        return match["base"], match["unit"]
+    if match:
+        unit = re.sub(r"^(?:计量)?单位[:：]", "", match["unit"])
+        if is_known_unit(unit):
+            return match["base"], unit
     return label, None
+
+
+_QUARTER_ONLY = re.compile(r"^(?:第)?([一二三四1-4])季度$|^q([1-4])$")
+_MONTH_ONLY = re.compile(r"^(\d{1,2})月(?:份)?$")
+_QUARTER_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def partial_period(label: str) -> tuple[str, int] | None:
+    """A column headed by a quarter or a month without its year (一季度, Q2, 5月): the year comes from the title."""
+    match = _QUARTER_ONLY.match(label)
+    if match:
+        return ("quarter", _QUARTER_NUMBERS[match.group(1) or match.group(2)])
+    match = _MONTH_ONLY.match(label)
+    if match and 1 <= int(match.group(1)) <= 12:
+        return ("month", int(match.group(1)))
+    return None
 
 
 @dataclass
@@ -220,6 +254,7 @@ class Column:
     region: Region | None = None
     unit: str | None = None
     header_cell: str | None = None  # where the coordinates were written
+    partial: tuple[str, int] | None = None  # a quarter or month waiting for the year stated in the title
 
     @property
     def is_measure(self) -> bool:
@@ -286,7 +321,7 @@ class Classifier:
             return "field"
         if key in MISSING_MARKERS:
             return "marker"
-        if read_period(value) is not None:
+        if read_period(value) is not None or partial_period(key) is not None:
             return "period"
         if self.indicator(base) is not None:
             return "indicator"
@@ -465,6 +500,7 @@ def _build_table(filled: Filled, classifier: Classifier, header: int, context_fr
     width = max((len(sheet.rows[r]) for r in header_rows), default=0)
     columns = [_column(filled, classifier, header_rows, c) for c in range(width)]
     context = _context(filled, classifier, context_from, header)
+    _complete_partial_periods(columns, context)
     table = Table(sheet, header_rows, columns, context, row, stub)
     _find_stub_fields(table, filled, classifier)
     return table
@@ -491,6 +527,16 @@ def _column(filled: Filled, classifier: Classifier, header_rows: list[int], inde
             continue
         if base in ("%", "") and unit:
             continue
+        if (
+            not base.isdigit() and base not in ("", "-") and is_known_unit(base)
+        ):  # a row of units under the header
+            column.unit = base
+            continue
+        partial = partial_period(base)
+        if partial is not None:
+            column.partial = partial
+            column.header_cell = ref(row, index)
+            continue
         kind = classifier.kind(value)
         cell = ref(row, index)
         if kind == "period":
@@ -505,6 +551,21 @@ def _column(filled: Filled, classifier: Classifier, header_rows: list[int], inde
     return column
 
 
+def _complete_partial_periods(columns: list[Column], context: Context) -> None:
+    """一季度 … 四季度 or 1月 … 12月 under a title that states the year: each column gets its period."""
+    year_period = read_period(context.period[0]) if context.period is not None else None
+    for column in columns:
+        if column.partial is None or column.period is not None:
+            continue
+        if year_period is not None and year_period.frequency == "year":
+            kind, number = column.partial
+            column.period = (
+                Period(year_period.year, quarter=number)
+                if kind == "quarter"
+                else Period(year_period.year, month=number)
+            )
+
+
 def _context(filled: Filled, classifier: Classifier, first: int, header: int) -> Context:
     """Coordinates stated above the header: 'key：value' lines and titles."""
     context = Context()
@@ -517,19 +578,26 @@ def _context(filled: Filled, classifier: Classifier, first: int, header: int) ->
                 continue
             cell = ref(row, column)
             text = normalise_text(value)
+            stated = False
             for key, found in _key_values(text):
                 name = _CONTEXT_KEYS.get(text_key(key))
-                if name is None or getattr(context, name) is not None:
+                if name is None:
                     continue
-                if name == "region":
+                stated = True
+                if getattr(context, name) is not None:
+                    continue
+                if name == "region":  # '310118青浦区', '甘肃省市场监督管理局' (an office: its area)
                     match = _CODE_PREFIX.match(found)
                     found = match.group(1) if match else found
+                    if classifier.registry.regions.resolve(found) is None:
+                        area = classifier.region_in(found)
+                        found = area.code if area is not None else found
                 elif name == "indicator":  # 指标：地区生产总值(亿元)
                     found, unit = split_unit(text_key(found))
                     if unit is not None and context.unit is None:
                         context.unit = (unit, cell)
                 setattr(context, name, (found, cell))
-            if "：" not in text and ":" not in text:
+            if not stated:  # a title (it may hold a colon, as in '…合格率（单位：%）')
                 titles.append((text, cell))
     for text, cell in titles:
         if context.indicator is None and (indicator := classifier.indicator_in(text)) is not None:

@@ -15,6 +15,7 @@ MISSING_MARKERS = frozenset(
     {"", "—", "——", "-", "--", "－", "/", "一", "…", "...", "无", "n/a", "na", "x", "×"}
 )
 
+_UNIT_SUFFIX = re.compile(r"^([+-]?[\d,.]+)\s*(家|个|项|户|座|台|处|件|小时|天|分钟|h)$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
@@ -56,6 +57,10 @@ def read_number(raw: object, number_format: str | None = None) -> NumberReading:
     body, unit = text, None
     if body.endswith("%"):
         body, unit = body[:-1].strip(), "%"
+    else:
+        match = _UNIT_SUFFIX.match(body)  # '1,234家', '250小时'
+        if match:
+            body, unit = match.group(1), match.group(2)
     body = body.replace(",", "").replace(" ", "")
     if not _NUMBER.match(body):
         return NumberReading(None, text, not_a_number=True)

@@ -156,3 +156,65 @@ def test_a_tab_separated_csv(tmp_path, registry, empty_store):
     path = tmp_path / "export.csv"
     path.write_text("指标名称\t地区\t年份\t数值\n制造业产品质量合格率\t甘肃\t2024\t93.4\n", encoding="utf-8")
     assert _read(path, registry, empty_store) == {("manufacturing_pass_rate", "620000", "2024"): 93.4}
+
+
+def test_quarters_across_under_a_title_that_states_the_year(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [
+            ["2024年各季度主要农产品例行监测合格率"],
+            ["地区", "一季度", "二季度", "三季度", "四季度"],
+            ["甘肃省", 97.1, 97.3, 97.6, 97.8],
+        ],
+    )
+    got = _read(path, registry, empty_store)
+    assert got == {
+        ("farm_product_monitoring_pass_rate", "620000", f"2024Q{q}"): v
+        for q, v in zip(range(1, 5), (97.1, 97.3, 97.6, 97.8), strict=True)
+    }
+
+
+def test_a_row_of_units_under_the_header_and_counts_written_with_their_unit(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [
+            ["时间：2024年"],
+            ["地区", "市级智能工厂数量", "拖拉机平均故障间隔时间"],
+            [None, "家", "天"],
+            ["上海市", "120家", 10],
+        ],
+    )
+    assert _read(path, registry, empty_store) == {
+        ("municipal_smart_factories", "310000", "2024"): 120,
+        ("tractor_mtbf", "310000", "2024"): 240,
+    }
+
+
+def test_a_region_with_a_note_in_brackets_and_an_average_row(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [
+            ["2024年制造业产品质量合格率（单位：%）"],
+            ["地区", "合格率"],
+            ["兰州市（含兰州新区）", 93.1],
+            ["嘉峪关市", 94.0],
+            ["全省平均", 93.4],
+        ],
+    )
+    assert _read(path, registry, empty_store) == {
+        ("manufacturing_pass_rate", "620100", "2024"): 93.1,
+        ("manufacturing_pass_rate", "620200", "2024"): 94.0,
+        ("manufacturing_pass_rate", "620000", "2024"): 93.4,
+    }
+
+
+def test_the_reporting_office_names_the_area(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [
+            ["填报单位：甘肃省市场监督管理局"],
+            ["指标名称", "统计期", "数值"],
+            ["制造业产品质量合格率", 2024, 93.4],
+        ],
+    )
+    assert _read(path, registry, empty_store) == {("manufacturing_pass_rate", "620000", "2024"): 93.4}

@@ -196,6 +196,63 @@ def main() -> None:
     print(
         f"qtm peak memory growth           : {growth / 1e6:7.1f} MB = {growth / size:.2f} x file size (goal <= 10)"
     )
+    print("where qtm's time goes (one run):")
+    for stage, seconds in stages(path).items():
+        print(f"  {stage:34}: {seconds:7.2f} s")
+
+
+def stages(path: Path) -> dict[str, float]:
+    """The ingest taken apart, stage by stage, to show where the time goes."""
+    import datetime as dt
+
+    from loaders import grid, layout
+    from loaders.checks import check_columns, plausibility_warnings
+    from loaders.safety import Limits, check_file
+    from loaders.xlsx_parts import read_parts
+    from qtm.problems import Report
+    from qtm.registry import load_registry
+    from qtm.store import Store
+
+    registry = load_registry()
+    timings: dict[str, float] = {}
+
+    def timed(name: str, function):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        value = function()
+        timings[name] = time.perf_counter() - started
+        return value
+
+    timed("refusal checks (size, magic, zip)", lambda: check_file(path, Limits()))
+    timed("  of which: extent scan, before calamine", lambda: read_parts(path, formats=False))
+    sheets = timed(
+        "read (extent scan, then calamine ∥ formats)", lambda: grid.read_grid(path, "xlsx", Limits())
+    )
+    classifier = layout.Classifier(registry)
+    tables = timed("find the table and its header", lambda: layout.find_tables(sheets[0], classifier))
+    columns = timed("columns of values + coordinates", lambda: layout.table_columns(tables[0], None))
+    report = Report()
+    observations, places = timed(
+        "check + normalise (pint factors)", lambda: check_columns(columns, registry, report, dt.date.today())
+    )
+    timed(
+        "plausibility (jumps, totals)",
+        lambda: plausibility_warnings(observations, places, [], registry, report),
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        store = Store.open(f"sqlite:///{directory}/stages.sqlite")
+        timed(
+            "store in SQLite (one transaction)",
+            lambda: store.commit_batch(
+                file_name=path.name,
+                sha256="0" * 64,
+                uploaded_by="bench",
+                records=observations,
+                report=[],
+                n_warnings=0,
+            ),
+        )
+        store.engine.dispose()
+    return timings
 
 
 if __name__ == "__main__":

@@ -110,6 +110,12 @@ def read_return(
         table_columns(table, _jurisdiction(table, classifier)) for _sheet, table in tables
     )
     observations, places = check_columns(columns, registry, report, today or dt.date.today())
+    if tables and not observations and report.ok and not report.warnings:
+        report.error(
+            "no_values",
+            "表中没有可导入的数值：未识别出监测目录中的指标、地区和统计期",
+            "no values to import: no indicator, region and period of the registry were recognised",
+        )
     return Reading(observations, places, report)
 
 

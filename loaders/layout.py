@@ -122,6 +122,22 @@ _NOTE_PREFIXES = (
     "source:",
 )
 _NOTE_FIRST = frozenset(p[0] for p in _NOTE_PREFIXES)
+#: Sub-column labels of comparisons printed beside a value (营业收入 → 1-本月 | 上年同期 | 增长速度(%)).
+_COMPARISON_WORDS = (
+    "上年",
+    "去年",
+    "同期",
+    "同比",
+    "环比",
+    "增长",
+    "增速",
+    "增幅",
+    "增减",
+    "比上年",
+    "百分点",
+    "排名",
+    "位次",
+)
 TOTAL_WORDS = frozenset(
     {
         "合计",
@@ -524,6 +540,11 @@ def _column(filled: Filled, classifier: Classifier, header_rows: list[int], inde
         field_name = _FIELD_OF.get(base) or _FIELD_OF.get(label)
         if field_name is not None:
             column.field = field_name
+            continue
+        if any(
+            word in base for word in _COMPARISON_WORDS
+        ):  # 上年同期, 增长速度(%): beside the value, not values
+            column.field = "ignored"
             continue
         if base in ("%", "") and unit:
             continue

@@ -15,6 +15,7 @@ MISSING_MARKERS = frozenset(
     {"", "—", "——", "-", "--", "－", "/", "一", "…", "...", "无", "n/a", "na", "x", "×"}
 )
 
+_FOOTNOTE_MARKS = re.compile(r"(?<=\d)[*①②③④⑤⑥⑦⑧⑨⑩]+$|(?<=%)[*①②③④⑤⑥⑦⑧⑨⑩]+$")
 _UNIT_SUFFIX = re.compile(r"^([+-]?[\d,.]+)\s*(家|个|项|户|座|台|处|件|小时|天|分钟|h)$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -51,7 +52,7 @@ def read_number(raw: object, number_format: str | None = None) -> NumberReading:
         return NumberReading(value, _plain(value))
     if isinstance(raw, dt.date | dt.datetime | dt.time):
         return NumberReading(None, str(raw), not_a_number=True)
-    text = normalise_text(str(raw))
+    text = _FOOTNOTE_MARKS.sub("", normalise_text(str(raw)))  # '97.8*', '97.8①': a footnote applies
     if text.lower() in MISSING_MARKERS:
         return NumberReading(None, text, missing=True)
     body, unit = text, None

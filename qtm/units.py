@@ -55,7 +55,7 @@ def is_known_unit(text: str) -> bool:
     """True when :func:`parse_unit` accepts ``text``."""
     try:
         parse_unit(text)
-    except (pint.errors.PintError, ValueError, AttributeError, TypeError, AssertionError):
+    except Exception:  # pint's parser raises many kinds (TokenError, SyntaxError …) on text that is no unit
         return False
     return True
 
@@ -72,5 +72,5 @@ def converts(from_unit: str, to_unit: str) -> bool:
     """True when a value in ``from_unit`` can be expressed in ``to_unit``."""
     try:
         return parse_unit(from_unit).is_compatible_with(parse_unit(to_unit))
-    except (pint.errors.PintError, ValueError, AttributeError, TypeError, AssertionError):
+    except Exception:  # pint's parser raises many kinds (TokenError, SyntaxError …) on text that is no unit
         return False

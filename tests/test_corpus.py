@@ -218,3 +218,25 @@ def test_the_reporting_office_names_the_area(tmp_path, registry, empty_store):
         ],
     )
     assert _read(path, registry, empty_store) == {("manufacturing_pass_rate", "620000", "2024"): 93.4}
+
+
+def test_comparison_columns_beside_a_value_are_not_values(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [
+            ["地区：甘肃省", None, None, None],
+            ["指标", "2024年", "上年同期", "增长速度(%)"],
+            ["制造业产品质量合格率", 93.4, 93.1, 0.3],
+            ["市级智能工厂数量", "12*", 10, "20.0"],
+        ],
+    )
+    assert _read(path, registry, empty_store) == {
+        ("manufacturing_pass_rate", "620000", "2024"): 93.4,
+        ("municipal_smart_factories", "620000", "2024"): 12,
+    }
+
+
+def test_a_table_with_nothing_the_registry_tracks_says_so(tmp_path, registry, empty_store):
+    path = _workbook(tmp_path, [["项目", "编号", "实际评级里程（公里）"], ["国道312线", 1, 120.5]])
+    result = ingest_file(path, registry, empty_store, uploaded_by="t", dry_run=True, today=TODAY)
+    assert [i.code for i in result.report.issues] == ["no_values"] and result.status == "rejected"

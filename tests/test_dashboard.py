@@ -128,6 +128,7 @@ def test_target_page_shows_how_the_status_was_judged(browser, demo_server):
     assert badge.inner_text().split()[0] in {"未达成", "已达成", "待数据"}
     badge.click()
     page.wait_for_selector("#components")
+    page.wait_for_selector("#trend .main-svg")  # the trend chart rendered
     assert page.url.endswith("/target/gansu_manufacturing_pass_rate_2025")
     components = page.locator("#components").inner_text()
     for label in ("Method", "Base", "Latest", "Target value", "Deadline", "As of"):
@@ -140,3 +141,23 @@ def test_target_page_shows_how_the_status_was_judged(browser, demo_server):
     assert "No such target" in page.locator("h1").inner_text()
     assert errors == []
     page.close()
+
+
+def test_trend_figure_draws_series_target_and_projection(registry):
+    from dashboard.figures import trend_figure
+    from qtm.progress import judge
+
+    target = registry.targets["gansu_manufacturing_pass_rate_2025"]
+    indicator = registry.indicators[target.indicator]
+    data = [
+        Observation(indicator.id, "620000", Period.parse(p), v)
+        for p, v in (("2022", 93.0), ("2023", 93.3), ("2024", 93.5))
+    ]
+    result = judge(target, indicator, "620000", data, dt.date(2025, 6, 30))
+    figure = trend_figure(target, indicator, data, result, "甘肃省 Gansu")
+    names = [trace.name for trace in figure.data]
+    assert "年度值 Annual" in names and "预测 Projection" in names and "预测区间 Projection band" in names
+    projection = next(t for t in figure.data if t.name == "预测 Projection")
+    assert projection.y[-1] == pytest.approx(result.components["expected_path"]["projection"]["value"])
+    assert any(shape.y0 == 94 for shape in figure.layout.shapes)  # the target line
+    assert "制造业产品质量合格率" in figure.layout.title.text

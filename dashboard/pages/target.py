@@ -24,7 +24,7 @@ def layout(target_id: str | None = None, **_query: str) -> html.Div:
     today = dt.date.today()
     store = context.store()
     results = [r for r in assess_store(registry, store, today) if r.target == target.id]
-    synthetic = frozenset(
-        o.region for o in store.current(indicator=target.indicator) if "synthetic" in o.flags
-    )
-    return target_page(registry, target, results, today, synthetic)
+    observations = store.current(indicator=target.indicator)
+    synthetic = frozenset(o.region for o in observations if "synthetic" in o.flags)
+    series = [o for o in observations if o.region == target.jurisdiction and o.period.end <= today]
+    return target_page(registry, target, results, today, synthetic, series)

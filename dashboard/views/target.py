@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dash import html
+from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard.figures import trend_figure
 from dashboard.views.overview import SYNTHETIC_MARK, status_badge
 from qtm.formatting import METHOD_LABELS, target_text, value_text
+from qtm.observations import Observation
 from qtm.progress import Result, rank
 from qtm.registry import Indicator, Registry, Target
 
@@ -120,8 +122,10 @@ def target_page(
     results: list[Result],
     as_of: dt.date,
     synthetic: frozenset[str] = frozenset(),
+    series: list[Observation] | None = None,
 ) -> html.Div:
-    """``synthetic``: the regions whose values for this indicator include invented demonstration data."""
+    """``synthetic``: the regions whose values for this indicator include invented demonstration data;
+    ``series``: the jurisdiction's observations, drawn as a trend chart with the target line and projection."""
     indicator = registry.indicators[target.indicator]
     plan = registry.plans[target.plan]
     region = registry.regions.get(target.jurisdiction)
@@ -157,6 +161,21 @@ def target_page(
             )
         )
     cards: list[Component] = []
+    if series is not None:
+        figure = trend_figure(target, indicator, series, own, f"{region.name_zh} {region.name_en}")
+        children.append(
+            html.Div(
+                dcc.Graph(
+                    figure=figure,
+                    id="trend",
+                    config={
+                        "displaylogo": False,
+                        "toImageButtonOptions": {"format": "png", "filename": target.id, "scale": 2},
+                    },
+                ),
+                className="card",
+            )
+        )
     if own is not None:
         zh, en = _EXPLAIN[own.method]
         cards.append(

@@ -9,7 +9,6 @@ or GBK. Macros are never run: nothing here evaluates anything.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -210,11 +209,3 @@ def _read_xls(path: Path, limits: Limits) -> list[Sheet]:
     finally:
         book.release_resources()
     return sheets
-
-
-def to_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return None

@@ -368,3 +368,25 @@ def test_status_counts_per_plan_kind_and_jurisdiction(sqlite_url):
     assert set(by_category) == {"民生消费", "产业基础", "新技术新产业", "服务", "工程"}
     by_area = json.loads(run_qtm("status", "--by", "jurisdiction", "--json", env=env).stdout)
     assert set(by_area) == {"全国", "甘肃省", "上海市"}
+
+
+def test_lower_is_better_targets_by_hand(registry):
+    # A failure rate that must fall to at most 5 % by the end of 2025: 10 % in 2020, 8 % in 2023.
+    indicator = registry.indicators["tractor_mtbf"].model_copy(update={"direction": "lower"})
+    target = target_of(registry, "national_tractor_mtbf_2025", comparator="at_most", value=5.0, baseline=None)
+    data = series("tractor_mtbf", {"2020": 10, "2023": 8})
+    result = judge(target, indicator, "100000", data, BEFORE)
+    actual, required = 0.8 ** (1 / 3) - 1, 0.5 ** (1 / 5) - 1
+    assert result.components["growth_ratio"]["ratio"] == pytest.approx(-actual / abs(required))  # 0.554
+    assert result.status == "limited_progress"
+    assert (
+        judge(target, indicator, "100000", series("tractor_mtbf", {"2020": 10, "2023": 4.9}), BEFORE).status
+        == "achieved"
+    )
+    assert (
+        judge(target, indicator, "100000", series("tractor_mtbf", {"2020": 10, "2023": 12}), BEFORE).status
+        == "deteriorating"
+    )
+    path = judge(target.model_copy(update={"method": "expected_path"}), indicator, "100000", data, BEFORE)
+    projection = path.components["expected_path"]["projection"]["value"]
+    assert path.components["expected_path"]["score"] == pytest.approx((projection - 10) / (5 - 10))

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -106,11 +104,15 @@ def read_return(
             "no table found: expected headers such as indicator, region, period and value, "
             "or a wide table with periods, indicators or regions across",
         )
-    columns: Iterator[ValueColumn] = chain.from_iterable(
-        table_columns(table, _jurisdiction(table, classifier)) for _sheet, table in tables
-    )
+    found_tables = bool(tables)
+    columns: list[ValueColumn] = [
+        column
+        for _sheet, table in tables
+        for column in table_columns(table, _jurisdiction(table, classifier))
+    ]
+    del tables, sheets  # the cell grids are no longer needed: free them before the observations are made
     observations, places = check_columns(columns, registry, report, today or dt.date.today())
-    if tables and not observations and report.ok and not report.warnings:
+    if found_tables and not observations and report.ok and not report.warnings:
         report.error(
             "no_values",
             "表中没有可导入的数值：未识别出监测目录中的指标、地区和统计期",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, and_, create_engine, event, select, tuple_, update
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from qtm.errors import StoreError
 from qtm.observations import Observation
@@ -190,17 +190,17 @@ class Store:
         as_text = dialect.name == "sqlite"  # SQLAlchemy's SQLite Date type stores ISO text
         flag_text: dict[frozenset[str], str] = {}
         ends: dict[Period, object] = {}
-        rows = []
-        for r in records:
-            flags = flag_text.get(r.flags)
-            if flags is None:
-                flags = flag_text[r.flags] = _flags_text(r.flags)
-            period = r.period
-            end = ends.get(period)
-            if end is None:
-                end = ends[period] = period.end.isoformat() if as_text else period.end
-            rows.append(
-                (
+
+        def rows() -> Iterator[tuple[object, ...]]:  # made as the driver asks: no list of 100 000 tuples
+            for r in records:
+                flags = flag_text.get(r.flags)
+                if flags is None:
+                    flags = flag_text[r.flags] = _flags_text(r.flags)
+                period = r.period
+                end = ends.get(period)
+                if end is None:
+                    end = ends[period] = period.end.isoformat() if as_text else period.end
+                yield (
                     r.indicator,
                     r.region,
                     period.text,
@@ -213,7 +213,7 @@ class Store:
                     batch_id,
                     None,
                 )
-            )
+
         assert names == [
             "indicator_id",
             "region_code",
@@ -227,7 +227,14 @@ class Store:
             "batch_id",
             "superseded_by",
         ]
-        connection.exec_driver_sql(sql, rows)
+        dbapi = dialect.loaded_dbapi
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, rows())
+        except dbapi.Error as exc:  # the same exception SQLAlchemy would raise (IntegrityError …)
+            raise DBAPIError.instance(sql, None, exc, dbapi.Error) from exc
+        finally:
+            cursor.close()
 
     def _current_for_keys(
         self, connection: Connection, records: Sequence[Observation]

@@ -315,6 +315,10 @@ def _about_status(base: float, detail: dict[str, object], centre: float, toleran
 
 
 def _category(score: float) -> Status:
+    """The status for a score or ratio. Scores are rounded to 9 decimals first, so that floating-point noise (a flat
+    series stored in minutes rather than hours) cannot tip a value across a threshold."""
+    if math.isfinite(score):
+        score = round(score, 9)
     if score >= ON_TRACK:
         return "on_track"
     if score >= ACCELERATION:

@@ -114,3 +114,15 @@ def test_sqlite_uses_wal(sqlite_url):
     with opened.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     opened.engine.dispose()
+
+
+def test_cached_answers_follow_writes_from_another_process(database_url):
+    reader, writer = Store.open(database_url), Store.open(database_url)  # two app workers on one database
+    commit(writer, "a", [obs(93.6)])
+    assert [o.value for o in reader.current()] == [93.6]
+    assert reader.current() is reader.current()  # unchanged data: answered from the cache
+    commit(writer, "b", [obs(93.7)])
+    assert [o.value for o in reader.current()] == [93.7]
+    assert reader.data_version() == writer.data_version() == 2
+    reader.engine.dispose()
+    writer.engine.dispose()

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, and_, create_engine, event, select, tuple_, update
+from sqlalchemy import Engine, and_, create_engine, event, func, select, tuple_, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
@@ -23,6 +23,7 @@ from qtm.periods import Period
 from qtm.store.schema import batches, observations
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_CACHE_ENTRIES = 64  # cached answers of current(); all are dropped when full (they are cheap to remake)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._cache: dict[tuple[int, str | None, str | None], list[Observation]] = {}
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -263,16 +265,53 @@ class Store:
     # ---- observations --------------------------------------------------------------------------------------
 
     def current(self, *, indicator: str | None = None, region: str | None = None) -> list[Observation]:
-        """The current value of every indicator, region and period, oldest period first."""
+        """The current value of every indicator, region and period, oldest period first.
+
+        Answers come from an in-process cache while the data are unchanged: any new batch, from this process or
+        another, changes the data version (the newest batch id), which is one indexed query to read."""
+        version = self.data_version()
+        key = (version, indicator, region)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         c = observations.c
-        query = select(observations).where(c.superseded_by.is_(None))
+        columns = [
+            c.indicator_id,
+            c.region_code,
+            c.period,
+            c.value,
+            c.value_as_written,
+            c.unit_as_written,
+            c.flags,
+            c.source,
+        ]
+        query = select(*columns).where(c.superseded_by.is_(None))
         if indicator is not None:
             query = query.where(c.indicator_id == indicator)
         if region is not None:
             query = query.where(c.region_code == region)
         query = query.order_by(c.indicator_id, c.region_code, c.period_end, c.period)
+        periods: dict[str, Period] = {}
+        flag_sets: dict[str, frozenset[str]] = {}
+        found: list[Observation] = []
         with self.engine.connect() as connection:
-            return [_observation(r._mapping) for r in connection.execute(query)]
+            for ind, reg, period_text, value, written, unit, flags, source in connection.execute(query):
+                period = periods.get(period_text)
+                if period is None:
+                    period = periods[period_text] = Period.parse(period_text)
+                flag_set = flag_sets.get(flags)
+                if flag_set is None:
+                    flag_set = flag_sets[flags] = frozenset(f for f in flags.split(",") if f)
+                found.append(Observation(ind, reg, period, value, written, unit, flag_set, source))
+        if len(self._cache) >= _CACHE_ENTRIES:
+            self._cache.clear()
+        self._cache[key] = found
+        return found
+
+    def data_version(self) -> int:
+        """The newest batch id (0 for an empty store): it changes whenever any process stores a batch."""
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.coalesce(func.max(batches.c.id), 0))).scalar_one())
 
     def history(self, indicator: str, region: str, period: str) -> list[StoredObservation]:
         """Every value ever stored for one indicator, region and period, oldest first."""

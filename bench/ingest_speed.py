@@ -205,7 +205,7 @@ def stages(path: Path) -> dict[str, float]:
     """The ingest taken apart, stage by stage, to show where the time goes."""
     import datetime as dt
 
-    from loaders import grid, layout
+    from loaders import columns, grid, labels, tables
     from loaders.checks import check_columns, plausibility_warnings
     from loaders.safety import Limits, check_file
     from loaders.xlsx_parts import read_parts
@@ -227,12 +227,12 @@ def stages(path: Path) -> dict[str, float]:
     sheets = timed(
         "read (extent scan, then calamine ∥ formats)", lambda: grid.read_grid(path, "xlsx", Limits())
     )
-    classifier = layout.Classifier(registry)
-    tables = timed("find the table and its header", lambda: layout.find_tables(sheets[0], classifier))
-    columns = timed("columns of values + coordinates", lambda: layout.table_columns(tables[0], None))
+    classifier = labels.Classifier(registry)
+    found = timed("find the table and its header", lambda: tables.find_tables(sheets[0], classifier))
+    values = timed("columns of values + coordinates", lambda: columns.table_columns(found[0], None))
     report = Report()
     observations, places = timed(
-        "check + normalise (pint factors)", lambda: check_columns(columns, registry, report, dt.date.today())
+        "check + normalise (pint factors)", lambda: check_columns(values, registry, report, dt.date.today())
     )
     timed(
         "plausibility (jumps, totals)",

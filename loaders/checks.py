@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from loaders.columns import Coordinate, ValueColumn
 from loaders.grid import ref
-from loaders.layout import TOTAL_WORDS, Coordinate, ValueColumn, text_key
+from loaders.labels import TOTAL_WORDS, text_key
 from loaders.values import format_percent, read_flags, read_number, read_period
 from qtm.observations import NO_FLAGS, Observation
 from qtm.periods import Period

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Literal
 
 from loaders.checks import check_columns, plausibility_warnings
+from loaders.columns import ValueColumn, table_columns
 from loaders.grid import Sheet, UnreadableFile, read_grid
-from loaders.layout import Classifier, Table, ValueColumn, find_tables, stub_text, table_columns, text_key
+from loaders.labels import Classifier, stub_text, text_key
 from loaders.safety import Limits, Refused, check_file
+from loaders.tables import Table, find_tables
 from qtm.observations import Observation
 from qtm.problems import Report
 from qtm.registry import Registry

@@ -8,8 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loaders.checks import check_columns
+from loaders.columns import table_columns
 from loaders.grid import Sheet
-from loaders.layout import Classifier, find_tables, table_columns
+from loaders.labels import Classifier
+from loaders.tables import find_tables
 from qtm.problems import Report
 
 WORDS = [

@@ -1,0 +1,209 @@
+"""The values of a table, column by column, each with its coordinates.
+
+A value's indicator, region, period and unit come from, in order: its row (a column such as 指标名称 or 地区), its
+column header (a period such as 2024年, an indicator such as 合格率(%), a region), and the sheet's context. So one
+reader serves long tables (one value a row) and wide ones (regions or indicators down, periods or indicators across).
+The work is columnar: a return of 100 000 rows costs a few list comprehensions per column, not work per cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loaders.grid import is_blank, ref
+from loaders.labels import NOTE_FIRST, TOTAL_WORDS, is_note_row, split_unit, stub_text, text_key
+from loaders.tables import Filled, Table
+
+
+@dataclass
+class Coordinate:
+    """One coordinate (indicator, region, period, unit, flags or source) of a column of values.
+
+    Written in a column of each row (``values``, aligned with the value column's rows), or stated once in a header
+    or the context (``constant``, written at ``cell``), or both: a blank row cell falls back to the constant.
+    """
+
+    column: int | None = None
+    values: list[object] | None = None
+    constant: object = None
+    cell: str | None = None
+    fallback_rows: frozenset[int] = frozenset()  # indices whose row cell was blank and took the constant
+
+    @property
+    def known(self) -> bool:
+        return self.values is not None or self.constant is not None
+
+    def at(self, index: int) -> object:
+        return self.values[index] if self.values is not None else self.constant
+
+    def where(self, index: int, row: int) -> str | None:
+        """The A1 reference of this coordinate for the value at ``index`` (in sheet row ``row``)."""
+        if self.values is not None and self.column is not None and index not in self.fallback_rows:
+            return ref(row, self.column)
+        return self.cell
+
+
+@dataclass
+class ValueColumn:
+    """A column of values of one table, with the coordinates of each value."""
+
+    sheet: str | None
+    column: int
+    rows: list[int]  # 0-based sheet rows
+    values: list[object]
+    percent: dict[int, str]  # index → number format, for the cells that show a percent
+    uncached: set[int]  # indices of formulas with no cached value
+    indicator: Coordinate
+    region: Coordinate
+    period: Coordinate
+    unit: Coordinate
+    flags: Coordinate
+    source: Coordinate
+
+    def cell(self, index: int) -> str:
+        return ref(self.rows[index], self.column)
+
+
+def table_columns(table: Table, jurisdiction: str | None) -> list[ValueColumn]:
+    """The table's values, column by column, each with its coordinates (columnar: a return of 100 000 rows is
+    handled with a few list comprehensions per column rather than work per cell)."""
+    sheet = table.sheet
+    rows = sheet.rows
+    columns = table.columns
+    measures = [c for c in columns if c.is_measure]
+    if not measures:
+        return []
+    field_column = {c.field: c.index for c in columns if c.field and c.field not in ("value", "ignored")}
+    coordinate_columns = [field_column[f] for f in ("indicator", "region", "period") if f in field_column]
+    data_rows = _data_rows(table, [c.index for c in measures], coordinate_columns)
+    if not data_rows:
+        return []
+    filled = Filled(sheet) if sheet.merged else None
+    fill = {k: v for k, v in filled.fill.items() if k[0] >= table.first_data_row} if filled else {}
+
+    def extract(column: int) -> list[object]:
+        values = [rows[r][column] if column < len(rows[r]) else None for r in data_rows]
+        if fill:
+            for index, r in enumerate(data_rows):
+                if (r, column) in fill and is_blank(values[index]):
+                    values[index] = fill[(r, column)]
+        return values
+
+    row_values = {name: extract(column) for name, column in field_column.items()}
+    unit_from_label: list[object] | None = None
+    if "indicator" in row_values:  # '（一）制造业产品质量合格率（%）' → the indicator, and a unit
+        labels = {
+            v: split_unit(stub_text(v)) if isinstance(v, str) else (v, None)
+            for v in set(row_values["indicator"])
+        }
+        row_values["indicator"] = [labels[v][0] or v for v in row_values["indicator"]]
+        if any(unit is not None for _label, unit in labels.values()):
+            unit_from_label = [labels[v][1] for v in extract(field_column["indicator"])]
+    if "region" in row_values and jurisdiction is not None:  # 合计, 全省 … stand for the return's own area
+        row_values["region"] = [
+            jurisdiction if stub_text(v) in TOTAL_WORDS else v for v in row_values["region"]
+        ]
+    ctx = table.context
+    header_row = {m.index: m.header_cell for m in measures}
+    result: list[ValueColumn] = []
+    for measure in measures:
+        c = measure.index
+        values = extract(c)
+        percent = {
+            i: sheet.percent_formats[(r, c)]
+            for i, r in enumerate(data_rows)
+            if (r, c) in sheet.percent_formats
+        }
+        uncached = {i for i, r in enumerate(data_rows) if (r, c) in sheet.uncached_formulas}
+        header_cell = header_row[c] or ref(table.header_rows[0], c)
+
+        def coordinate(
+            name: str,
+            header_value: object,
+            context: tuple[object, str] | None,
+            header_cell: str = header_cell,
+        ) -> Coordinate:
+            constant, cell = (
+                (header_value, header_cell) if header_value is not None else (context or (None, None))
+            )
+            column = field_column.get(name)
+            values = row_values.get(name)
+            if values is None:
+                return Coordinate(None, None, constant, cell)
+            if constant is None:
+                return Coordinate(column, values, None, None)
+            blanks = frozenset(i for i, v in enumerate(values) if is_blank(v))
+            if blanks:
+                values = [constant if i in blanks else v for i, v in enumerate(values)]
+            return Coordinate(column, values, constant, cell, blanks)
+
+        unit = coordinate("unit", measure.unit, ctx.unit)
+        if unit_from_label is not None:
+            merged_units = [
+                u if not is_blank(u) else unit_from_label[i] for i, u in enumerate(_expand(unit, len(values)))
+            ]
+            unit = Coordinate(field_column.get("unit", field_column["indicator"]), merged_units, None, None)
+        result.append(
+            ValueColumn(
+                sheet.name,
+                c,
+                data_rows,
+                values,
+                percent,
+                uncached,
+                coordinate("indicator", measure.indicator.id if measure.indicator else None, ctx.indicator),
+                coordinate("region", measure.region.code if measure.region else None, ctx.region),
+                coordinate("period", measure.period.text if measure.period else None, ctx.period),
+                unit,
+                coordinate("flags", None, None),
+                coordinate("source", None, None),
+            )
+        )
+    return result
+
+
+def _expand(coordinate: Coordinate, length: int) -> list[object]:
+    return coordinate.values if coordinate.values is not None else [coordinate.constant] * length
+
+
+def _data_rows(table: Table, measures: list[int], coordinates: list[int]) -> list[int]:
+    """The rows that hold values: not blank, not a note, a section heading, a repeated header or 续表."""
+    sheet = table.sheet
+    rows = sheet.rows
+    stub = table.stub
+    header_stub = text_key(sheet.value(table.header_rows[0], stub))
+    uncached_rows = {r for r, _c in sheet.uncached_formulas}
+    seen_stub: dict[str, str] = {}  # a stub's verdict, by its text: returns repeat their labels
+    kept: list[int] = []
+    for r in range(table.first_data_row, len(rows)):
+        row = rows[r]
+        width = len(row)
+        has_value = (
+            any(c < width and row[c] is not None and row[c] != "" for c in measures) or r in uncached_rows
+        )
+        first = row[stub] if stub < width else None
+        if isinstance(first, str) and first:
+            verdict = seen_stub.get(first)
+            if verdict is None:
+                key = text_key(first)
+                verdict = seen_stub[first] = (
+                    "note"
+                    if first[:1] in NOTE_FIRST and is_note_row([first])
+                    else "skip"
+                    if key == header_stub or key.startswith("续表")
+                    else "data"
+                )
+            if verdict == "note":
+                break  # notes and signatures end the table
+            if verdict == "skip":
+                continue  # a table continued: 续表 and its header repeated
+        if has_value:
+            kept.append(r)
+            continue
+        if all(is_blank(v) for v in row):
+            continue  # a blank spacer row
+        if is_note_row(row):
+            break
+        if any(c < width and not is_blank(row[c]) for c in coordinates):
+            kept.append(r)  # named, but no value: reported as missing
+    return kept

@@ -17,6 +17,7 @@ from loaders.columns import Coordinate, ValueColumn
 from loaders.grid import ref
 from loaders.labels import TOTAL_WORDS, text_key
 from loaders.values import format_percent, read_flags, read_number, read_period
+from qtm.formatting import value_text
 from qtm.observations import NO_FLAGS, Observation
 from qtm.periods import Period
 from qtm.problems import Report
@@ -205,8 +206,8 @@ class Checker:
                 if not 0 <= converted <= ceilings[indicator.id]:
                     report.error(
                         "rate_out_of_range",
-                        f"比率 {converted:g} {indicator.unit} 超出 0–100% 范围",
-                        f"rate {converted:g} {indicator.unit} is outside 0–100 %",
+                        f"{indicator.name.zh} {value_text(converted, indicator)} 超出 0–100% 范围",
+                        f"{indicator.name.en} {value_text(converted, indicator)} is outside 0–100 %",
                         sheet,
                         column.cell(index),
                     )
@@ -214,8 +215,8 @@ class Checker:
             elif converted < 0:
                 report.error(
                     "negative_value",
-                    f"{indicator.name.zh}不能为负数（{converted:g}）",
-                    f"{indicator.name.en} cannot be negative ({converted:g})",
+                    f"{indicator.name.zh}不能为负数（{value_text(converted, indicator)}）",
+                    f"{indicator.name.en} cannot be negative ({value_text(converted, indicator)})",
                     sheet,
                     column.cell(index),
                 )

@@ -11,7 +11,7 @@ from qtm.formatting import unit_symbol
 from qtm.observations import Observation
 from qtm.periods import Period
 from qtm.progress import Result
-from qtm.registry import Indicator, Target
+from qtm.registry import Indicator, Registry, Target
 
 AXIS_TITLES = {"percent": "%", "hour": "小时 Hours", "count": "数量 Count", "dimensionless": "指数 Index"}
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"
@@ -24,6 +24,7 @@ def trend_figure(
     observations: list[Observation],
     result: Result | None,
     region_name: str,
+    subtitle: str | None = None,
 ) -> go.Figure:
     """The region's values over time (sub-annual values as lighter points), the target line with its deadline, the
     base, and the projection to the deadline with its band when the method made one. Each value is drawn in the
@@ -106,6 +107,7 @@ def trend_figure(
                         x=[*x, *x[::-1]],
                         y=[result.latest.value, band[1], band[0], result.latest.value],
                         fill="toself",
+                        mode="lines",
                         fillcolor="rgba(138, 83, 0, 0.12)",
                         line={"width": 0},
                         hoverinfo="skip",
@@ -134,12 +136,27 @@ def trend_figure(
                 ay=30,
                 font={"size": 11, "color": "#616e7c"},
             )
+    synthetic = any("synthetic" in o.flags for o in observations)
+    if synthetic:  # invented demonstration data says so, on every chart
+        figure.add_annotation(
+            x=0,
+            y=-0.34,
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            showarrow=False,
+            text="◆ 含合成演示数据，并非官方统计 · includes synthetic demonstration data, not official statistics",
+            font={"size": 11, "color": "#8a5300"},
+        )
     figure.update_layout(
-        title={"text": f"{indicator.name.zh} · {region_name}<br><sup>{indicator.name.en}</sup>", "x": 0.01},
+        title={
+            "text": f"{indicator.name.zh} · {region_name}<br><sup>{subtitle or indicator.name.en}</sup>",
+            "x": 0.01,
+        },
         font={"family": FONT, "size": 13},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin={"l": 60, "r": 24, "t": 70, "b": 50},
+        margin={"l": 60, "r": 24, "t": 70, "b": 150 if synthetic else 90},
         legend={"orientation": "h", "y": -0.18},
         xaxis={
             "title": "统计期 Period",
@@ -162,3 +179,21 @@ def trend_figure(
 def middle(period: Period) -> dt.date:
     """The middle of a period: where its value is drawn, under the label of its year."""
     return period.start + (period.end - period.start) / 2
+
+
+def target_chart(
+    registry: Registry, target: Target, observations: list[Observation], result: Result | None
+) -> go.Figure:
+    """The trend chart of a target in its own jurisdiction, as the target page and the PNG export draw it: the
+    subtitle states the promise and the status."""
+    from qtm.formatting import STATUS_LABELS, target_text
+
+    indicator = registry.indicators[target.indicator]
+    region = registry.regions.get(target.jurisdiction)
+    subtitle = f"{indicator.name.en} · 目标 Target {target_text(registry, target)}"
+    if result is not None:
+        zh, en = STATUS_LABELS[result.status]
+        subtitle += f" · 状态 {zh} {en} ({result.components.get('as_of', '')})"
+    return trend_figure(
+        target, indicator, observations, result, f"{region.name_zh} {region.name_en}", subtitle
+    )

@@ -314,6 +314,57 @@ def status(as_of: str | None, as_json: bool, by: str | None) -> None:
 
 
 @main.command()
+@click.option("--target", "targets", multiple=True, help="A target id (repeatable); default: every target.")
+@click.option("--as-of", "as_of", default=None, help="Judge as on this date (YYYY-MM-DD); default: today.")
+@click.option("--width", default=1000, show_default=True, type=click.IntRange(200, 4000))
+@click.option("--height", default=560, show_default=True, type=click.IntRange(200, 4000))
+@click.option("--scale", default=2.0, show_default=True, type=click.FloatRange(0.5, 4))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A .png file for one target, or a folder for several (one <target>.png each).",
+)
+@_user_errors
+def export(
+    targets: tuple[str, ...], as_of: str | None, width: int, height: int, scale: float, output: Path
+) -> None:
+    """Write report-ready PNG charts (trend, target line, projection, status), offline, with the system Chromium."""
+    import datetime as dt
+
+    from dashboard.export import exporter
+    from dashboard.figures import target_chart
+    from qtm.assessment import assess
+
+    settings = Settings.from_env()
+    registry = _registry(settings)
+    unknown = [t for t in targets if t not in registry.targets]
+    if unknown:
+        raise click.BadParameter(f"unknown target {unknown[0]!r} (see qtm targets)", param_hint="--target")
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    except ValueError:
+        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+    chosen = [registry.targets[t] for t in targets] or list(registry.targets.values())
+    single = len(chosen) == 1 and output.suffix.lower() == ".png"
+    if not single:
+        output.mkdir(parents=True, exist_ok=True)
+    observations = Store.open(settings.database_url).current()
+    results = {(r.target, r.region): r for r in assess(registry, observations, day)}
+    for target in chosen:
+        series = [
+            o
+            for o in observations
+            if o.indicator == target.indicator and o.region == target.jurisdiction and o.period.end <= day
+        ]
+        figure = target_chart(registry, target, series, results.get((target.id, target.jurisdiction)))
+        path = output if single else output / f"{target.id}.png"
+        path.write_bytes(exporter.png(figure, width=width, height=height, scale=scale))
+        click.echo(str(path))
+
+
+@main.command()
 @_user_errors
 def demo() -> None:
     """Load the demonstration returns in data/demo/ through the ordinary ingest path."""

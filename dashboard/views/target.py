@@ -7,7 +7,7 @@ import datetime as dt
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.figures import trend_figure
+from dashboard.figures import target_chart
 from dashboard.views.overview import SYNTHETIC_MARK, status_badge
 from qtm.formatting import METHOD_LABELS, target_text, value_text
 from qtm.observations import Observation
@@ -162,7 +162,7 @@ def target_page(
         )
     cards: list[Component] = []
     if series is not None:
-        figure = trend_figure(target, indicator, series, own, f"{region.name_zh} {region.name_en}")
+        figure = target_chart(registry, target, series, own)
         children.append(
             html.Div(
                 dcc.Graph(

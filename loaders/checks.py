@@ -212,6 +212,16 @@ class Checker:
                         column.cell(index),
                     )
                     continue
+                if 0 < converted <= ceilings[indicator.id] / 100 and unit_in_cell != "%":
+                    report.warning(  # 0.978 under a % unit: a fraction typed where a percentage belongs?
+                        "rate_looks_like_fraction",
+                        f"{indicator.name.zh}为 {value_text(converted, indicator)}，是否应为 "
+                        f"{value_text(converted * 100, indicator)}？",
+                        f"{indicator.name.en} is {value_text(converted, indicator)}; did you mean "
+                        f"{value_text(converted * 100, indicator)}?",
+                        sheet,
+                        column.cell(index),
+                    )
             elif converted < 0:
                 report.error(
                     "negative_value",

@@ -318,12 +318,16 @@ def _looks_numeric(key: str) -> bool:
 _PERIOD_IN_TITLE = re.compile(r"(\d{4})年(?:第?([一二三四1-4])季度|(\d{1,2})月(?!\s*[-—~至到]))?")
 
 
+_MONTH_SPAN_IN_TITLE = re.compile(r"\d{4}年\d{1,2}[-—~至到]\d{1,2}月")
 _RANGE_IN_TITLE = re.compile(r"\d{4}\s*年?\s*[-—~至到]\s*\d{4}|\d{1,2}\s*[-—~至到]\s*\d{1,2}\s*月")
 
 
 def period_in(text: str) -> str | None:
     """The one period a title states ('2024年', '2024年第一季度'); None for none, several or a range."""
-    normal = normalise_text(text)
+    normal = "".join(normalise_text(text).split())
+    spans = {m.group(0) for m in _MONTH_SPAN_IN_TITLE.finditer(normal)}  # 2024年1-12月 is the year 2024
+    if len(spans) == 1 and read_period(next(iter(spans))) is not None:
+        return next(iter(spans))
     if _RANGE_IN_TITLE.search(normal):
         return None
     found = {m.group(0) for m in _PERIOD_IN_TITLE.finditer(normal)}

@@ -97,11 +97,13 @@ _PERIOD_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(\d{4})年(\d{1,2})月(?:份)?$"), "month"),
     (re.compile(r"^(\d{4})[-/.](\d{1,2})$"), "month"),
     (re.compile(r"^(\d{4})(\d{2})$"), "month"),  # 202405, as system exports write it
+    (re.compile(r"^(\d{4})年(\d{1,2})[-—~至到](\d{1,2})月(?:份)?$"), "months"),  # 2024年1-12月, 2024年4-6月
 ]
 
 
 def read_period(raw: object) -> Period | None:
-    """Read a period written as 2024, 2024年, 2024年第一季度, 2024年一季度, 2024Q1, 2024年5月, 2024-05; else None."""
+    """Read a period written as 2024, 2024年, 2024年1-12月, 2024年第一季度, 2024年一季度, 2024年1-3月, 2024Q1,
+    2024年5月, 2024-05; else None."""
     if raw is None:
         return None
     if isinstance(raw, dt.datetime | dt.date):
@@ -121,9 +123,22 @@ def read_period(raw: object) -> Period | None:
                 return Period(year)
             if kind == "quarter":
                 return Period(year, quarter=_CN_QUARTER[match.group(2)])
+            if kind == "months":
+                return _month_span(year, int(match.group(2)), int(match.group(3)))
             return Period(year, month=int(match.group(2)))
         except ValueError:
             return None
+    return None
+
+
+def _month_span(year: int, first: int, last: int) -> Period | None:
+    """1-12月 is the year, 1-3月 … 10-12月 a quarter, 5-5月 a month; other spans (1-6月) are no single period."""
+    if (first, last) == (1, 12):
+        return Period(year)
+    if first == last:
+        return Period(year, month=first)
+    if last - first == 2 and first % 3 == 1:
+        return Period(year, quarter=(first + 2) // 3)
     return None
 
 

@@ -240,3 +240,30 @@ def test_a_table_with_nothing_the_registry_tracks_says_so(tmp_path, registry, em
     path = _workbook(tmp_path, [["项目", "编号", "实际评级里程（公里）"], ["国道312线", 1, 120.5]])
     result = ingest_file(path, registry, empty_store, uploaded_by="t", dry_run=True, today=TODAY)
     assert [i.code for i in result.report.issues] == ["no_values"] and result.status == "rejected"
+
+
+def test_month_spans_that_make_a_year_or_a_quarter(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [["2024年1-12月全省质量指标"], ["地区：甘肃省"], ["指标", "数值"], ["制造业产品质量合格率", 93.4]],
+    )
+    assert _read(path, registry, empty_store) == {("manufacturing_pass_rate", "620000", "2024"): 93.4}
+    path = _workbook(
+        tmp_path,
+        [["指标名称", "地区", "统计期", "数值"], ["主要农产品例行监测合格率", "甘肃", "2024年4-6月", 97.6]],
+    )
+    assert _read(path, registry, empty_store) == {
+        ("farm_product_monitoring_pass_rate", "620000", "2024Q2"): 97.6
+    }
+
+
+def test_a_fraction_typed_under_a_percent_unit_is_questioned(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [["指标名称", "地区", "统计期", "数值", "单位"], ["制造业产品质量合格率", "甘肃", 2024, 0.934, "%"]],
+    )
+    result = ingest_file(path, registry, empty_store, uploaded_by="t", dry_run=True, today=TODAY)
+    assert [(i.severity, i.code, i.cell) for i in result.report.issues] == [
+        ("warning", "rate_looks_like_fraction", "D2")
+    ]
+    assert "93.4 %" in result.report.issues[0].message

@@ -24,6 +24,9 @@ from qtm.units import convert, converts, parse_unit
         (2024, "2024"),
         (2024.0, "2024"),
         ("２０２４年", "2024"),
+        ("2024年1-12月", "2024"),
+        ("2024年1-3月", "2024Q1"),
+        ("2024年10-12月", "2024Q4"),
         ("2024年第四季度", "2024Q4"),
     ],
 )
@@ -32,7 +35,9 @@ def test_periods_in_every_written_form(written, canonical):
     assert period is not None and str(period) == canonical
 
 
-@pytest.mark.parametrize("written", ["2024年第五季度", "2024年13月", "明年", "", None, 12.5])
+@pytest.mark.parametrize(
+    "written", ["2024年第五季度", "2024年13月", "明年", "", None, 12.5, "2024年1-6月", "2024年2-4月"]
+)
 def test_impossible_periods_are_not_read(written):
     assert read_period(written) is None
 

@@ -25,6 +25,8 @@ from qtm.registry import Indicator, Registry
 from qtm.units import convert, converts, normalise_text
 
 _MISSING = object()
+#: Areas returns list beside the divisions that have no GB/T 2260 code: 兰州新区, 高新区, 经开区, 省本级 ….
+_FUNCTIONAL_AREA = re.compile(r"(新区|开发区|高新区|经开区|综保区|保税区|园区|工业园|示范区|本级|省直|市直)$")
 _INF = float("inf")
 T = TypeVar("T")
 DEFAULT_JUMP_POINTS = 10.0
@@ -348,13 +350,24 @@ class Checker:
                 )
 
     def _unknown_region(self, text: str, sheet: str | None, cell: str | None) -> None:
+        names = self.registry.regions.all_names()
+        typo = difflib.get_close_matches(
+            text, names, n=1, cutoff=0.75
+        )  # 浦冬新区 is 浦东新区 mistyped, not a zone
+        if _FUNCTIONAL_AREA.search(text_key(text)) and not typo:
+            self.report.warning(
+                "untracked_region",
+                f"“{text}”是功能区或本级单位，不是行政区划，已跳过",
+                f"{text!r} is a functional zone or a level's own office, not an administrative division; skipped",
+                sheet,
+                cell,
+            )
+            return
         if text_key(text) in TOTAL_WORDS:
             zh = f"“{text}”指本表所属地区，但表中未说明是哪个地区（请在表头上方注明“地区：…”）"
             en = f"{text!r} means the return's own area, which the return does not name (add 地区：… above the table)"
         else:
-            hint = "、".join(
-                difflib.get_close_matches(text, self.registry.regions.all_names(), n=3, cutoff=0.5)
-            )
+            hint = "、".join(difflib.get_close_matches(text, names, n=3, cutoff=0.5))
             zh = f"未知地区“{text}”" + (f"，是否为：{hint}" if hint else "")
             en = f"unknown region {text!r}" + (f"; did you mean: {hint}" if hint else "")
         self.report.error("unknown_region", zh, en, sheet, cell)

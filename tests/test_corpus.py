@@ -267,3 +267,28 @@ def test_a_fraction_typed_under_a_percent_unit_is_questioned(tmp_path, registry,
         ("warning", "rate_looks_like_fraction", "D2")
     ]
     assert "93.4 %" in result.report.issues[0].message
+
+
+def test_a_functional_zone_beside_the_prefectures_is_skipped_with_a_warning(tmp_path, registry, empty_store):
+    path = _workbook(
+        tmp_path,
+        [
+            ["2024年各市州制造业产品质量合格率（%）"],
+            ["市州", "合格率"],
+            ["兰州市", 93.1],
+            ["兰州新区", 94.2],
+            ["天水市", 92.7],
+        ],
+    )
+    result = ingest_file(path, registry, empty_store, uploaded_by="t", dry_run=True, today=TODAY)
+    assert [(i.severity, i.code, i.cell) for i in result.report.issues] == [
+        ("warning", "untracked_region", "A4")
+    ]
+    assert {o.region for o in result.observations} == {"620100", "620500"}
+
+
+def test_a_mistyped_district_is_an_error_not_a_zone(tmp_path, registry, empty_store):
+    path = _workbook(tmp_path, [["统计期：2024年"], ["区", "市级智能工厂数量"], ["浦冬新区", 41]])
+    result = ingest_file(path, registry, empty_store, uploaded_by="t", dry_run=True, today=TODAY)
+    assert [(i.severity, i.code) for i in result.report.issues] == [("error", "unknown_region")]
+    assert "浦东新区" in result.report.issues[0].message

@@ -94,12 +94,20 @@ def browser():
         launched.close()
 
 
-@pytest.mark.browser
-def test_overview_in_a_real_browser(browser, demo_server, registry):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+@pytest.fixture
+def page(browser):
+    """A fresh page; the test fails if the browser console shows any error on it."""
+    opened = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: errors.append(str(e)))
+    yield opened
+    opened.close()
+    assert errors == [], f"errors in the browser console: {errors}"
+
+
+@pytest.mark.browser
+def test_overview_in_a_real_browser(page, demo_server, registry):
     page.goto(demo_server + "/")
     page.wait_for_selector("tr.target-row")
     assert page.locator("tr.target-row").count() == len(registry.targets)
@@ -112,16 +120,10 @@ def test_overview_in_a_real_browser(browser, demo_server, registry):
     assert "无数据" in tractor and "≥ 250 h" in tractor
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"overview-{dt.date.today()}.png"), full_page=True)
-    assert errors == []
-    page.close()
 
 
 @pytest.mark.browser
-def test_target_page_shows_how_the_status_was_judged(browser, demo_server):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+def test_target_page_shows_how_the_status_was_judged(page, demo_server):
     page.goto(demo_server + "/")
     page.wait_for_selector("tr.target-row")
     badge = page.locator("#target-gansu_manufacturing_pass_rate_2025 a.badge")
@@ -139,8 +141,6 @@ def test_target_page_shows_how_the_status_was_judged(browser, demo_server):
     page.goto(demo_server + "/target/no_such_target")
     page.wait_for_selector("h1")
     assert "No such target" in page.locator("h1").inner_text()
-    assert errors == []
-    page.close()
 
 
 def test_trend_figure_draws_series_target_and_projection(registry):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.exc import IntegrityError
 
+from qtm.errors import StoreError
 from qtm.observations import Observation
 from qtm.periods import Period
 from qtm.store import Store
@@ -75,7 +75,7 @@ def test_a_new_flag_is_a_change(store):
 def test_a_failing_batch_stores_nothing(store):
     commit(store, "a", [obs(93.6)])
     # Two current values for one key violate the unique index: the whole batch must roll back.
-    with pytest.raises(IntegrityError):
+    with pytest.raises(StoreError, match="nothing was stored"):
         commit(store, "b", [obs(94.0, "2024"), obs(94.1, "2024")])
     assert [b.file_name for b in store.batches()] == ["a"]
     assert [o.value for o in store.current()] == [93.6]
@@ -126,3 +126,38 @@ def test_cached_answers_follow_writes_from_another_process(database_url):
     assert reader.data_version() == writer.data_version() == 2
     reader.engine.dispose()
     writer.engine.dispose()
+
+
+def test_concurrent_uploads_of_the_same_values_both_land(database_url):
+    import threading
+
+    stores = [Store.open(database_url) for _ in range(4)]
+    commit(stores[0], "seed", [obs(90.0, str(year)) for year in range(2015, 2025)])
+    barrier = threading.Barrier(len(stores))
+    failures: list[BaseException] = []
+
+    def upload(number: int) -> None:
+        barrier.wait()
+        try:
+            commit(
+                stores[number],
+                f"worker{number}",
+                [obs(91.0 + number, str(year)) for year in range(2015, 2025)],
+            )
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    current = stores[0].current()
+    assert (
+        len(current) == 10 and len({o.value for o in current}) == 1
+    )  # one worker's values, whole, are current
+    history = stores[0].history("manufacturing_pass_rate", "100000", "2020")
+    assert len(history) == 5 and sum(h.superseded_by is None for h in history) == 1
+    for store in stores:
+        store.engine.dispose()

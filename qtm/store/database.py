@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, and_, create_engine, event, func, select, tuple_, update
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from qtm.errors import StoreError
 from qtm.observations import Observation
@@ -23,6 +24,7 @@ from qtm.periods import Period
 from qtm.store.schema import batches, observations
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_ATTEMPTS = 4  # a batch is retried this many times when concurrent uploads collide on the same keys
 _CACHE_ENTRIES = 64  # cached answers of current(); all are dropped when full (they are cheap to remake)
 
 
@@ -137,7 +139,32 @@ class Store:
 
         A record whose indicator, region and period already has a current value with the same value and flags is
         counted as unchanged and not stored again; one with a different value supersedes the current row.
+        When another process stores the same keys at the same moment, the transaction is retried on the new state
+        (a few times); if it still cannot go through, :class:`StoreError` says so and nothing is stored.
         """
+        for attempt in range(_ATTEMPTS):
+            try:
+                return self._commit_once(file_name, sha256, uploaded_by, records, report, n_warnings)
+            except (IntegrityError, OperationalError) as exc:
+                concurrent = isinstance(exc, IntegrityError) or "locked" in str(exc.orig).lower()
+                if not concurrent:
+                    raise
+                if attempt == _ATTEMPTS - 1:
+                    raise StoreError(
+                        f"{file_name}: other uploads kept changing the same values; nothing was stored, try again"
+                    ) from exc
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _commit_once(
+        self,
+        file_name: str,
+        sha256: str,
+        uploaded_by: str,
+        records: Sequence[Observation],
+        report: list[dict[str, Any]],
+        n_warnings: int,
+    ) -> CommitResult:
         now = dt.datetime.now(dt.UTC)
         with self.engine.begin() as connection:
             current = self._current_for_keys(connection, records)
@@ -179,14 +206,14 @@ class Store:
         return CommitResult(batch_id, len(fresh), len(replaced), unchanged)
 
     def _insert_observations(self, connection: Connection, records: list[Observation], batch_id: int) -> None:
-        """Insert with the driver's own executemany: SQLAlchemy's per-row parameter processing would cost more
-        than the whole rest of an ingest of 100 000 rows."""
+        """Insert. For SQLite, with the driver's own executemany on rows made as it asks: SQLAlchemy's per-row
+        parameter processing would cost more than the whole rest of an ingest of 100 000 rows. Other databases
+        go through SQLAlchemy, whose batched "insertmanyvalues" suits their drivers (psycopg's pipeline)."""
         dialect = connection.dialect
-        style = dialect.paramstyle
-        marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
-        if marks is None:  # an unusual driver: let SQLAlchemy do it
+        if dialect.name != "sqlite":
             connection.execute(observations.insert(), [_row(r, batch_id) for r in records])
             return
+        marks = "?"
         names = [c.name for c in observations.columns if c.name != "id"]
         sql = f"INSERT INTO observations ({', '.join(names)}) VALUES ({', '.join([marks] * len(names))})"
         as_text = dialect.name == "sqlite"  # SQLAlchemy's SQLite Date type stores ISO text

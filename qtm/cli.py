@@ -71,7 +71,7 @@ def serve(host: str, port: int, debug: bool) -> None:
     store = Store.open(settings.database_url)
     app = create_app(registry, store)
     click.echo(f"qtm: serving http://{host}:{port}/ (database {_safe_url(settings.database_url)})", err=True)
-    app.run(host=host, port=port, debug=debug)
+    app.run(host=host, port=port, debug=debug)  # a taken port or a foreign address: werkzeug says so, exit 1
 
 
 def _safe_url(url: str) -> str:

@@ -249,3 +249,16 @@ def test_targets_json_has_the_documented_shape():
     )
     excavator = next(t for t in data["targets"] if t["id"] == "national_excavator_mttf_2025")
     assert excavator["relative"]["factor"] == 1.6 and excavator["value"] is None
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_qtm("serve", "--port", str(port), timeout=60)
+    assert result.returncode == 1
+    assert f"Port {port} is in use" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr

@@ -475,3 +475,15 @@ def counts(results: Iterable[Result], key: str, labels: dict[str, str]) -> dict[
         row = table.setdefault(group, {})
         row[result.status] = row.get(result.status, 0) + 1
     return table
+
+
+def share_of_the_way(result: Result) -> float | None:
+    """How far the latest value has come from the base towards the target: 0 at the base, 1 at the target
+    (beyond 1 past it, below 0 moving away). None without a base, a latest value or a target value."""
+    base = result.components.get("base")
+    if not isinstance(base, dict) or result.latest is None or result.target_value is None:
+        return None
+    required = result.target_value - float(base["value"])
+    if required == 0:
+        return None
+    return (result.latest.value - float(base["value"])) / required

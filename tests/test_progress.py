@@ -390,3 +390,16 @@ def test_lower_is_better_targets_by_hand(registry):
     path = judge(target.model_copy(update={"method": "expected_path"}), indicator, "100000", data, BEFORE)
     projection = path.components["expected_path"]["projection"]["value"]
     assert path.components["expected_path"]["score"] == pytest.approx((projection - 10) / (5 - 10))
+
+
+def test_share_of_the_way_from_base_to_target(registry):
+    from qtm.progress import share_of_the_way
+
+    target = registry.targets["gansu_manufacturing_pass_rate_2025"]
+    indicator = registry.indicators[target.indicator]
+    result = judge(
+        target, indicator, "620000", series(indicator.id, {"2022": 93.0, "2024": 93.75}, "620000"), BEFORE
+    )
+    assert share_of_the_way(result) == pytest.approx(0.75)
+    empty = judge(target, indicator, "620000", [], BEFORE)
+    assert share_of_the_way(empty) is None

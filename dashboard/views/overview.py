@@ -8,6 +8,7 @@ from dash import html
 
 from qtm.formatting import STATUS_LABELS, target_text, value_text
 from qtm.overview import TargetRow
+from qtm.progress import Result, share_of_the_way
 from qtm.registry import Registry
 
 SYNTHETIC_MARK = "◆"
@@ -118,7 +119,12 @@ def _row(registry: Registry, row: TargetRow) -> html.Tr:
             html.Td(promise),
             html.Td(f"{target.deadline:%Y-%m-%d}"),
             html.Td(target.clause, title=target.quote),
-            html.Td(status_badge(row.status.status if row.status else None, href=f"/target/{target.id}")),
+            html.Td(
+                [
+                    status_badge(row.status.status if row.status else None, href=f"/target/{target.id}"),
+                    progress_bar(row.status),
+                ]
+            ),
         ],
         id=f"target-{target.id}",
         className="target-row",
@@ -133,3 +139,22 @@ def status_badge(status: str | None, href: str | None = None) -> html.A | html.S
     if href:
         return html.A(children, href=href, className=name)
     return html.Span(children, className=name)
+
+
+def progress_bar(result: Result | None) -> html.Div | None:
+    """A thin bar under the badge: the share of the way from the base to the target the latest value covers."""
+    share = share_of_the_way(result) if result is not None else None
+    if share is None or result is None:
+        return None
+    width = max(0.0, min(share, 1.0)) * 100
+    return html.Div(
+        [
+            html.Div(
+                html.Div(className=f"fill status-{result.status}", style={"width": f"{width:.0f}%"}),
+                className="track",
+            ),
+            html.Span(f"{share * 100:.0f}%", className="share"),
+        ],
+        className="progress",
+        title="基期至目标已完成的比例 · share of the way from the base to the target",
+    )

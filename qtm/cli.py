@@ -6,6 +6,7 @@ the loaders and the dashboard. Errors meant for the user print as one line, neve
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 import sys
@@ -45,6 +46,14 @@ def _registry(settings: Settings, path: Path | None = None) -> Registry:
 
 def _regions(settings: Settings) -> Regions:
     return load_regions(settings.regions_file)
+
+
+def _as_of(text: str | None) -> dt.date:
+    """The --as-of date (YYYY-MM-DD), today when not given."""
+    try:
+        return dt.date.fromisoformat(text) if text else dt.date.today()
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
 
 
 def _echo_json(data: object) -> None:
@@ -266,14 +275,9 @@ def template(plan: str | None, regions: tuple[str, ...], periods: tuple[str, ...
 @_user_errors
 def status(as_of: str | None, as_json: bool, by: str | None) -> None:
     """The status of every target and region: on track, achieved …, or met / missed after the deadline."""
-    import datetime as dt
-
     from qtm.assessment import assess_store
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    except ValueError:
-        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+    day = _as_of(as_of)
     settings = Settings.from_env()
     registry = _registry(settings)
     results = assess_store(registry, Store.open(settings.database_url), day)
@@ -331,8 +335,6 @@ def export(
     targets: tuple[str, ...], as_of: str | None, width: int, height: int, scale: float, output: Path
 ) -> None:
     """Write report-ready PNG charts (trend, target line, projection, status), offline, with the system Chromium."""
-    import datetime as dt
-
     from dashboard.export import exporter
     from dashboard.figures import target_chart
     from qtm.assessment import assess
@@ -342,10 +344,7 @@ def export(
     unknown = [t for t in targets if t not in registry.targets]
     if unknown:
         raise click.BadParameter(f"unknown target {unknown[0]!r} (see qtm targets)", param_hint="--target")
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    except ValueError:
-        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+    day = _as_of(as_of)
     chosen = [registry.targets[t] for t in targets] or list(registry.targets.values())
     single = len(chosen) == 1 and output.suffix.lower() == ".png"
     if not single:

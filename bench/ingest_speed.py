@@ -94,7 +94,8 @@ def _add_title_merge(path: Path) -> None:
     shutil.move(temporary, path)
 
 
-def _median(function, repeat: int) -> float:
+def median_time(function, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    """Median wall time of ``repeat`` calls."""
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -179,8 +180,8 @@ def main() -> None:
     size = path.stat().st_size
     ingest_qtm(path)  # warm caches (imports, pint) so that each side is timed on the same footing
     read_calamine(path)
-    t_pandas = _median(lambda: read_pandas_openpyxl(path), args.repeat)
-    t_calamine = _median(lambda: read_calamine(path), args.repeat)
+    t_pandas = median_time(lambda: read_pandas_openpyxl(path), args.repeat)
+    t_calamine = median_time(lambda: read_calamine(path), args.repeat)
     timings: list[float] = []
     for _ in range(args.repeat):
         ingest_qtm(path, timings)

@@ -12,27 +12,16 @@ and status) both ways.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def median_time(function, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def main() -> None:
-    from bench.ingest_speed import build_return
+    from bench.ingest_speed import build_return, median_time
     from loaders.ingest import ingest_file
     from qtm.overview import overview_rows
     from qtm.registry import load_registry

@@ -136,27 +136,23 @@ def trend_figure(
                 ay=30,
                 font={"size": 11, "color": "#616e7c"},
             )
+    # Invented demonstration data says so on every chart, on a line of the title where nothing can hide it.
     synthetic = any("synthetic" in o.flags for o in observations)
-    if synthetic:  # invented demonstration data says so, on every chart
-        figure.add_annotation(
-            x=0,
-            y=-0.34,
-            xref="paper",
-            yref="paper",
-            xanchor="left",
-            showarrow=False,
-            text="◆ 含合成演示数据，并非官方统计 · includes synthetic demonstration data, not official statistics",
-            font={"size": 11, "color": "#8a5300"},
-        )
+    note = (
+        '<br><span style="font-size:11px;color:#8a5300">◆ 含合成演示数据，并非官方统计 · includes synthetic '
+        "demonstration data, not official statistics</span>"
+        if synthetic
+        else ""
+    )
     figure.update_layout(
         title={
-            "text": f"{indicator.name.zh} · {region_name}<br><sup>{subtitle or indicator.name.en}</sup>",
+            "text": f"{indicator.name.zh} · {region_name}<br><sup>{subtitle or indicator.name.en}</sup>{note}",
             "x": 0.01,
         },
         font={"family": FONT, "size": 13},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin={"l": 60, "r": 24, "t": 70, "b": 150 if synthetic else 90},
+        margin={"l": 60, "r": 24, "t": 110 if synthetic else 70, "b": 90},
         legend={"orientation": "h", "y": -0.18},
         xaxis={
             "title": "统计期 Period",

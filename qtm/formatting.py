@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qtm.progress import Result
 from qtm.registry import Indicator, Registry, Target
 
 _UNIT_SYMBOLS = {"percent": "%", "hour": "h", "count": "", "dimensionless": ""}
@@ -65,3 +66,21 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "service": ("服务", "Services"),
     "engineering": ("工程", "Construction and roads"),
 }
+
+
+def outlook_text(result: Result | None) -> tuple[str, str] | None:
+    """After the deadline, while its value is awaited: where the data so far were heading, in Chinese and English
+    ("待2025年数据；按2024年数据：需加快" / "awaiting 2025 data; on 2024 data: needs acceleration")."""
+    if result is None or result.status != "awaiting_data":
+        return None
+    outlook = result.components.get("outlook")
+    if not isinstance(outlook, dict):
+        return None
+    year = result.deadline.year
+    latest = outlook.get("latest")
+    zh, en = STATUS_LABELS[str(outlook["status"])]
+    if not isinstance(latest, dict):
+        return f"待{year}年数据；尚无数据可作预判", f"awaiting {year} data; no data yet to judge the outlook"
+    period = latest["period"]
+    period_zh = f"{period}年" if str(period).isdigit() else str(period)
+    return f"待{year}年数据；按{period_zh}数据：{zh}", f"awaiting {year} data; on {period} data: {en.lower()}"

@@ -17,9 +17,10 @@ from qtm.store import Store
 class TargetRow:
     target: Target
     latest: Observation | None
-    #: The value the target resolves to: its own value, or factor × the latest baseline value (None if no data).
+    #: The value the target resolves to: its own value, or factor × the baseline in force when the plan was issued
+    #: (None while that baseline is not entered).
     target_value: float | None
-    baseline: Observation | None = None  # the baseline observation of a relative target, when there is one
+    baseline: Observation | None = None  # the baseline observation a relative target stands on, when entered
     status: Result | None = None  # the judgement for the target's own jurisdiction
 
 
@@ -44,10 +45,19 @@ def overview_rows(registry: Registry, store: Store, as_of: dt.date | None = None
     rows = []
     for target in registry.targets.values():
         found = latest(series.get((target.indicator, target.jurisdiction), []))
-        baseline = None
-        value = target.value
-        if target.relative is not None:
-            baseline = latest(series.get((target.relative.baseline_indicator, target.jurisdiction), []))
-            value = target.relative.factor * baseline.value if baseline is not None else None
-        rows.append(TargetRow(target, found, value, baseline, statuses.get(target.id)))
+        status = statuses.get(target.id)
+        value = status.target_value if status is not None else target.value
+        rows.append(TargetRow(target, found, value, _baseline_used(target, series, status), status))
     return rows
+
+
+def _baseline_used(
+    target: Target, series: dict[tuple[str, str], list[Observation]], status: Result | None
+) -> Observation | None:
+    """The baseline observation the judgement of a relative target used (the period it names in its components)."""
+    if target.relative is None or status is None:
+        return None
+    relative = status.components.get("relative")
+    period = relative.get("baseline_period") if isinstance(relative, dict) else None
+    candidates = series.get((target.relative.baseline_indicator, target.jurisdiction), [])
+    return next((o for o in candidates if o.period.text == period), None)

@@ -136,19 +136,21 @@ def annual_points(observations: Iterable[Observation], indicator: Indicator, as_
 def meets(
     target: Target, indicator: Indicator, value: float, target_value: float | None, base: float | None
 ) -> bool:
-    """Whether ``value`` satisfies the target's comparator."""
+    """Whether ``value`` satisfies the target's comparator. An 'about N' target is a growth target stated loosely:
+    direction decides, so on a higher-is-better indicator anything from N − tolerance up meets it (overshooting is
+    超额完成, not a failure), and on a lower-is-better one anything up to N + tolerance."""
     if target.comparator == "improve":
         if base is None:
             return False
         return value > base if indicator.direction == "higher" else value < base
     if target_value is None:
         return False
+    if target.comparator == "about":
+        goal = _goal(target, indicator, target_value)
+        return value >= goal - 1e-12 if indicator.direction == "higher" else value <= goal + 1e-12
     if target.comparator == "at_least":
         return value >= target_value
-    if target.comparator == "at_most":
-        return value <= target_value
-    assert target.tolerance is not None
-    return abs(value - target_value) <= target.tolerance + 1e-12
+    return value <= target_value
 
 
 def default_method(target: Target, indicator: Indicator) -> Literal["growth_ratio", "expected_path"]:
@@ -158,6 +160,45 @@ def default_method(target: Target, indicator: Indicator) -> Literal["growth_rati
     if target.method != "auto":
         return target.method
     return "expected_path" if indicator.kind == "rate" or indicator.cumulative else "growth_ratio"
+
+
+@dataclass
+class _Case:
+    """What one judgement works on: a target, its indicator, one region's annual points and what follows from
+    them. ``components`` collects everything the result will show."""
+
+    target: Target
+    indicator: Indicator
+    region: str
+    points: list[Point]
+    target_value: float | None
+    base: Point | None
+    components: dict[str, object]
+
+    @property
+    def latest(self) -> Point | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def method(self) -> Method:
+        return (
+            "comparison"
+            if self.target.comparator == "improve"
+            else default_method(self.target, self.indicator)
+        )
+
+    def result(self, status: Status, method: Method | None = None) -> Result:
+        return Result(
+            self.target.id,
+            self.indicator.id,
+            self.region,
+            status,
+            self.latest,
+            self.target_value,
+            self.target.deadline,
+            method or self.method,
+            self.components,
+        )
 
 
 def judge(
@@ -172,94 +213,150 @@ def judge(
     for a relative target, the observations of its baseline indicator)."""
     points = annual_points(observations, indicator, as_of)
     components: dict[str, object] = {"comparator": target.comparator, "direction": indicator.direction}
-    target_value: float | None = target.value
-    if target.relative is not None:
-        base_points = sorted(
-            (o for o in baseline_observations if o.period.end <= as_of), key=lambda o: o.period.sort_key()
-        )
-        components["relative"] = {
-            "factor": target.relative.factor,
-            "baseline_indicator": target.relative.baseline_indicator,
-        }
-        if not base_points:
-            components["reason"] = "no baseline value: the baseline indicator has no data yet (基准值待录入)"
-            target_value = None
-        else:
-            standard = base_points[-1]
-            target_value = target.relative.factor * standard.value
-            components["relative"] = {
-                **components["relative"],  # type: ignore[dict-item]
-                "baseline_period": standard.period.text,
-                "baseline_value": standard.value,
-            }
-    if target.comparator == "about":
+    target_value = (
+        target.value
+        if target.relative is None
+        else _relative_target_value(target, baseline_observations, as_of, components)
+    )
+    if target.comparator == "about" and target_value is not None:
         components["tolerance"] = target.tolerance
+        components["about"] = _about_reading(target, indicator, target_value, points)
     base = _base(target, points)
     if base is not None:
         components["base"] = {"period": base.period, "value": base.value}
-    latest = points[-1] if points else None
-    if latest is not None:
-        components["latest"] = {"period": latest.period, "value": latest.value}
-    deadline_t = decimal_year(target.deadline)
+    if points:
+        components["latest"] = {"period": points[-1].period, "value": points[-1].value}
     components["deadline"] = target.deadline.isoformat()
     components["as_of"] = as_of.isoformat()
-    method: Method = "comparison" if target.comparator == "improve" else default_method(target, indicator)
-
-    def result(status: Status, chosen: Method = method) -> Result:
-        return Result(
-            target.id, indicator.id, region, status, latest, target_value, target.deadline, chosen, components
-        )
-
+    case = _Case(target, indicator, region, points, target_value, base, components)
     if as_of > target.deadline:
-        final = _final_point(points, target.deadline)
-        if final is None:
-            components["reason"] = (
-                components.get("reason") or f"no value yet for the deadline period ({target.deadline.year})"
-            )
-            return result("awaiting_data", "comparison")
-        components["final"] = {"period": final.period, "value": final.value}
-        if target_value is None and target.comparator != "improve":
-            return result("awaiting_data", "comparison")
-        base_value = base.value if base is not None else None
-        if target.comparator == "improve" and base_value is None:
-            components["reason"] = "no base-year value to compare with"
-            return result("awaiting_data", "comparison")
-        return result(
-            "met" if meets(target, indicator, final.value, target_value, base_value) else "missed",
-            "comparison",
-        )
+        verdict = _verdict(case)
+        if verdict.status == "awaiting_data":
+            outlook = judge(target, indicator, region, observations, target.deadline, baseline_observations)
+            components["outlook"] = {
+                "status": outlook.status,
+                "method": outlook.method,
+                "latest": outlook.components.get("latest"),
+            }
+        return verdict
+    return _progress(case, as_of)
 
+
+def _relative_target_value(
+    target: Target,
+    baseline_observations: Sequence[Observation],
+    as_of: dt.date,
+    components: dict[str, object],
+) -> float | None:
+    """factor × the baseline in force when the plan was issued: the latest value of the baseline indicator whose
+    period ends no later than ``relative.baseline_period`` (a revised standard does not move the goal)."""
+    relative = target.relative
+    assert relative is not None and relative.baseline_period is not None
+    until = Period.parse(relative.baseline_period).end
+    known = sorted(
+        (o for o in baseline_observations if o.period.end <= min(until, as_of)),
+        key=lambda o: o.period.sort_key(),
+    )
+    detail: dict[str, object] = {
+        "factor": relative.factor,
+        "baseline_indicator": relative.baseline_indicator,
+        "baseline_no_later_than": relative.baseline_period,
+    }
+    components["relative"] = detail
+    if not known:
+        later = sorted({o.period.text for o in baseline_observations if o.period.end > until})
+        components["reason"] = (
+            f"no baseline value for a period no later than {relative.baseline_period} (基准值待录入)"
+            + (f"; later values ({', '.join(later)}) do not move the target" if later else "")
+        )
+        return None
+    standard = known[-1]
+    detail.update(baseline_period=standard.period.text, baseline_value=standard.value)
+    return relative.factor * standard.value
+
+
+def _about_reading(
+    target: Target, indicator: Indicator, centre: float, points: list[Point]
+) -> dict[str, object]:
+    """How an 'about N' target is read: its band, the edge that counts, and by how much the latest value has
+    passed N in the good direction."""
+    assert target.tolerance is not None
+    reading: dict[str, object] = {
+        "band": [centre - target.tolerance, centre + target.tolerance],
+        "goal": _goal(target, indicator, centre),
+        "reading": "direction decides: beyond the band in the good direction is exceeded (超额完成), not missed",
+    }
+    if points and centre != 0:
+        beyond = (points[-1].value - centre) / abs(centre)
+        if (beyond > 0) == (indicator.direction == "higher") and beyond != 0:
+            reading["exceeded_by"] = abs(beyond)
+    return reading
+
+
+def _verdict(case: _Case) -> Result:
+    """After the deadline: met or missed on the deadline period's value, else awaiting_data with the reason."""
+    target, components = case.target, case.components
+    final = _final_point(case.points, target.deadline)
+    if final is None:
+        components["reason"] = (
+            components.get("reason") or f"no value yet for the deadline period ({target.deadline.year})"
+        )
+        return case.result("awaiting_data", "comparison")
+    components["final"] = {"period": final.period, "value": final.value}
+    if case.target_value is None and target.comparator != "improve":
+        return case.result("awaiting_data", "comparison")
+    base_value = case.base.value if case.base is not None else None
+    if target.comparator == "improve" and base_value is None:
+        components["reason"] = "no base-year value to compare with"
+        return case.result("awaiting_data", "comparison")
+    met = meets(target, case.indicator, final.value, case.target_value, base_value)
+    return case.result("met" if met else "missed", "comparison")
+
+
+def _progress(case: _Case, as_of: dt.date) -> Result:
+    """Before the deadline: achieved, or how the trend since the base compares with the path to the goal."""
+    target, indicator, components, base, latest = (
+        case.target,
+        case.indicator,
+        case.components,
+        case.base,
+        case.latest,
+    )
     if latest is None:
-        components["reason"] = "no data"
-        return result("insufficient_data")
+        components["reason"] = components.get("reason") or "no data"
+        return case.result("insufficient_data")
     if target.comparator == "improve":
-        if base is None or base is latest:
-            components["reason"] = "needs a base-year value and a later one"
-            return result("insufficient_data")
-        if meets(target, indicator, latest.value, None, base.value):
-            return result("achieved")
-        return result("limited_progress" if latest.value == base.value else "deteriorating")
-    if target_value is None:
-        return result("insufficient_data")
-    components["target_value"] = target_value
-    if meets(target, indicator, latest.value, target_value, None):
-        return _with_milestones(result("achieved"), target, indicator, points, as_of)
-    goal = _goal(target, target_value, latest.value)
+        return _direction_only(case, latest)
+    if case.target_value is None:
+        return case.result("insufficient_data")
+    components["target_value"] = case.target_value
+    if meets(target, indicator, latest.value, case.target_value, None):
+        return _with_milestones(case.result("achieved"), target, indicator, case.points, as_of)
+    goal = _goal(target, indicator, case.target_value)
     components["goal"] = goal
-    if base is None or len([p for p in points if p.t >= base.t]) < 2:
+    series = [p for p in case.points if base is not None and p.t >= base.t]
+    if base is None or len(series) < 2:
         components["reason"] = "needs at least two values from the base period on"
-        return result("insufficient_data")
-    series = [p for p in points if p.t >= base.t]
-    ceiling = 100.0 if indicator.kind == "rate" and indicator.unit == "percent" else None
-    if method == "growth_ratio":
+        return case.result("insufficient_data")
+    deadline_t = decimal_year(target.deadline)
+    if case.method == "growth_ratio":
         status, detail = growth_ratio(base, latest, goal, deadline_t, indicator.direction)
     else:
+        ceiling = 100.0 if indicator.kind == "rate" and indicator.unit == "percent" else None
         status, detail = expected_path(series, base, goal, deadline_t, ceiling)
-    if target.comparator == "about":
-        status = _about_status(base.value, detail, target_value, target.tolerance or 0.0)
-        detail["about"] = "judged by how much nearer the band the projection lands than the base"
-    components[method] = detail
-    return _with_milestones(result(status), target, indicator, points, as_of)
+    components[case.method] = detail
+    return _with_milestones(case.result(status), target, indicator, case.points, as_of)
+
+
+def _direction_only(case: _Case, latest: Point) -> Result:
+    """'Further improve': the latest value against the base-year value."""
+    base = case.base
+    if base is None or base is latest:
+        case.components["reason"] = "needs a base-year value and a later one"
+        return case.result("insufficient_data")
+    if meets(case.target, case.indicator, latest.value, None, base.value):
+        return case.result("achieved")
+    return case.result("limited_progress" if latest.value == base.value else "deteriorating")
 
 
 def _base(target: Target, points: list[Point]) -> Point | None:
@@ -290,28 +387,17 @@ def _final_point(points: list[Point], deadline: dt.date) -> Point | None:
     return exact[-1] if exact else None
 
 
-def _goal(target: Target, target_value: float, latest: float) -> float:
-    """The value progress is measured towards: the target, or the nearer edge of an 'about' band."""
-    if target.comparator == "about":
-        assert target.tolerance is not None
-        return target_value - target.tolerance if latest < target_value else target_value + target.tolerance
-    return target_value
-
-
-def _about_status(base: float, detail: dict[str, object], centre: float, tolerance: float) -> Status:
-    """An 'about N' target is met inside N ± tolerance: on track when the projection lands in the band, else
-    scored by how much of the base's distance to the band the projection closes (negative: moving away)."""
-    projection = detail["projection"]
-    assert isinstance(projection, dict)
-    projected = float(projection["value"])
-    if abs(projected - centre) <= tolerance * (1 + 1e-9) + 1e-9:  # rounding must not push it out of the band
-        detail["score"] = 1.0
-        return "on_track"
-    base_gap = abs(base - centre) - tolerance
-    projected_gap = abs(projected - centre) - tolerance
-    score = (base_gap - projected_gap) / base_gap if base_gap > 0 else -math.inf
-    detail["score"] = score
-    return _category(min(score, ON_TRACK - 1e-9))  # outside the band is never on track
+def _goal(target: Target, indicator: Indicator, target_value: float) -> float:
+    """The value progress is measured towards: the target, or for 'about N' the band's edge on the near side of
+    the good direction (N − tolerance when higher is better)."""
+    if target.comparator != "about":
+        return target_value
+    assert target.tolerance is not None
+    return (
+        target_value - target.tolerance
+        if indicator.direction == "higher"
+        else target_value + target.tolerance
+    )
 
 
 def _category(score: float) -> Status:
@@ -333,23 +419,26 @@ def growth_ratio(
 ) -> tuple[Status, dict[str, object]]:
     """Eurostat / Open SDG: the ratio of the actual compound annual growth since the base to the growth required to
     reach the goal by the deadline. R ≥ 0.95 on track, ≥ 0.6 needs acceleration, ≥ 0 limited progress, < 0
-    deteriorating. Not available when base and latest have opposite signs."""
+    deteriorating. A growth rate that does not exist — base and latest (or goal) of opposite signs, or numbers so
+    far apart that the rate leaves the floating-point range — gives ``insufficient_data`` with the reason."""
     x0 = base.value if base.value != 0 else ZERO
     xt = latest.value
     target = goal if goal != 0 else ZERO
     detail: dict[str, object] = {"thresholds": [ON_TRACK, ACCELERATION, LIMITED]}
-    if x0 * xt < 0 or x0 * target < 0:
+    if _sign(xt) not in (0, _sign(x0)) or _sign(target) != _sign(x0):
         detail["reason"] = "base and latest (or target) have opposite signs: growth rates do not exist"
         return "insufficient_data", detail
-    years_done, years_total = latest.t - base.t, deadline_t - base.t
-    actual = (xt / x0) ** (1 / years_done) - 1 if xt != 0 else -1.0
-    required = (target / x0) ** (1 / years_total) - 1
+    actual = _annual_rate(x0, xt, latest.t - base.t)
+    required = _annual_rate(x0, target, deadline_t - base.t)
+    projected = _grow(xt, actual, deadline_t - latest.t) if actual is not None else None
+    if actual is None or required is None or projected is None:
+        detail["reason"] = "the values are too far apart for a growth rate in floating point"
+        return "insufficient_data", detail
     sign = 1 if direction == "higher" else -1
     if required == 0:
         ratio = math.inf if sign * actual >= 0 else -math.inf
     else:
         ratio = sign * math.copysign(1, x0) * actual / abs(required)
-    projected = xt * (1 + actual) ** (deadline_t - latest.t)
     detail.update(
         actual_rate=actual,
         required_rate=required,
@@ -358,6 +447,34 @@ def growth_ratio(
         score=_open_sdg_score(ratio),
     )
     return _category(ratio), detail
+
+
+def _sign(x: float) -> int:
+    """−1, 0 or 1: compared as signs, never as a product (a product of tiny values underflows to −0.0)."""
+    return (x > 0) - (x < 0)
+
+
+def _annual_rate(start: float, end: float, years: float) -> float | None:
+    """The compound annual growth rate from ``start`` to ``end`` (same sign, or ``end`` zero) over ``years``,
+    computed in logarithms; None when it is not a finite number."""
+    if end == 0:
+        return -1.0
+    try:
+        rate = math.expm1((math.log(abs(end)) - math.log(abs(start))) / years)
+    except OverflowError:
+        return None
+    return rate if math.isfinite(rate) else None
+
+
+def _grow(value: float, rate: float, years: float) -> float | None:
+    """``value`` grown at ``rate`` a year for ``years``; None out of the floating-point range."""
+    if rate == -1.0:
+        return 0.0
+    try:
+        grown = value * math.exp(math.log1p(rate) * years)
+    except OverflowError:
+        return None
+    return grown if math.isfinite(grown) else None
 
 
 def _open_sdg_score(ratio: float) -> float:

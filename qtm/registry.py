@@ -50,7 +50,18 @@ class Plan(_Strict):
     date: dt.date | None = Field(description="Date of issue; null when the source does not state it")
     jurisdiction: str = Field(description="GB/T 2260 code of the area the plan governs")
     seed: str | None = Field(description="File in shared/seeds/ the plan was read from")
+    base_year: int | None = Field(
+        default=None,
+        description="The year whose figures stood when the plan was issued: relative targets' baseline",
+    )
+    base_year_note: str | None = Field(default=None, description="Why this base year: qtm's reading")
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _base_year_is_explained(self) -> Plan:
+        if self.base_year is not None and not self.base_year_note:
+            raise ValueError("a base_year needs a base_year_note saying it is qtm's reading of the plan")
+        return self
 
 
 class Indicator(_Strict):
@@ -83,13 +94,26 @@ class Indicator(_Strict):
 
 
 class Relative(_Strict):
-    """A target stated relative to a baseline that is data: ``factor`` × the latest value of ``baseline_indicator``."""
+    """A target stated relative to a baseline that is data: ``factor`` × the value of ``baseline_indicator`` in
+    force when the plan was issued — its latest value for a period no later than ``baseline_period`` (by default
+    the plan's base year, filled in when the registry loads)."""
 
     factor: float = Field(gt=0)
     baseline_indicator: str
+    baseline_period: str | None = Field(
+        default=None,
+        description="The latest baseline value up to this period counts; default: the plan's base_year",
+    )
     label: Text = Field(
         description="What the baseline is, in words: 现行国家标准值 / current national standard"
     )
+
+    @field_validator("baseline_period")
+    @classmethod
+    def _period(cls, period: str | None) -> str | None:
+        if period is not None:
+            Period.parse(period)
+        return period
 
 
 class Baseline(_Strict):
@@ -98,12 +122,21 @@ class Baseline(_Strict):
         default=None, description="Known base value; null when it must come from data"
     )
     source: str | None = None
+    note: str | None = Field(
+        default=None, description="Why this base period: qtm's reading, when the plan names none"
+    )
 
     @field_validator("period")
     @classmethod
     def _period(cls, period: str) -> str:
         Period.parse(period)
         return period
+
+    @model_validator(mode="after")
+    def _explained(self) -> Baseline:
+        if not self.source and not self.note:
+            raise ValueError("a baseline needs a source or a note saying it is qtm's reading")
+        return self
 
 
 class Milestone(_Strict):
@@ -118,6 +151,10 @@ class Target(_Strict):
     plan: str
     clause: str = Field(description='Where in the plan, e.g. "(七)" or "一(二) 主要目标"')
     quote: str = Field(min_length=1, description="The plan's own wording, as in the seed")
+    quote_source: str | None = Field(
+        default=None,
+        description="Where the quote comes from when it is not the plan's seed (a published text)",
+    )
     quote_note: str | None = Field(
         default=None, description="Why the quote is not in the seed, when it is not"
     )
@@ -127,6 +164,9 @@ class Target(_Strict):
     relative: Relative | None = None
     baseline: Baseline | None = None
     deadline: dt.date
+    deadline_note: str | None = Field(
+        default=None, description="Where the deadline comes from when the quote does not state its year"
+    )
     milestones: list[Milestone] = Field(default_factory=list)
     method: Method = "auto"
     departments: list[str] = Field(default_factory=list)
@@ -150,6 +190,12 @@ class Target(_Strict):
         for milestone in self.milestones:
             if milestone.date > self.deadline:
                 raise ValueError(f"milestone {milestone.date} is after the deadline {self.deadline}")
+        if str(self.deadline.year) not in self.quote and not self.deadline_note:
+            raise ValueError(
+                f"the quote does not state {self.deadline.year}: a deadline_note must say it is qtm's reading"
+            )
+        if self.quote_source is not None and not self.quote_note:
+            raise ValueError("a quote from outside the seed (quote_source) needs a quote_note saying why")
         return self
 
 
@@ -214,7 +260,26 @@ def load_registry(path: Path = DEFAULT_REGISTRY_FILE, regions: Regions | None = 
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_describe(exc, raw)}") from None
     _check_references(document, regions, path)
-    return Registry(document, regions, path)
+    return Registry(_with_relative_periods(document, path), regions, path)
+
+
+def _with_relative_periods(document: _Document, path: Path) -> _Document:
+    """Relative targets without a ``baseline_period`` take their plan's base year."""
+    plans = {p.id: p for p in document.plans}
+    targets = []
+    for index, target in enumerate(document.targets):
+        relative = target.relative
+        if relative is not None and relative.baseline_period is None:
+            base_year = plans[target.plan].base_year
+            if base_year is None:
+                raise ConfigError(
+                    f"{path}: targets[{index}] ({target.id}): key 'relative.baseline_period': "
+                    f"needed, since plan {target.plan!r} has no base_year"
+                )
+            relative = relative.model_copy(update={"baseline_period": str(base_year)})
+            target = target.model_copy(update={"relative": relative})
+        targets.append(target)
+    return document.model_copy(update={"targets": targets})
 
 
 def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ import pytest
 from qtm.observations import Observation
 from qtm.overview import TargetRow, latest, overview_rows
 from qtm.periods import Period
+from qtm.progress import judge
 from qtm.store import Store
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -41,7 +42,10 @@ def test_overview_rows_come_from_the_store_and_resolve_relative_targets(registry
     records = [
         Observation("manufacturing_pass_rate", "100000", Period.parse("2023"), 93.65),
         Observation("manufacturing_pass_rate", "100000", Period.parse("2024"), 93.93),
-        Observation("excavator_mttf_standard", "100000", Period.parse("2018"), 500.0),
+        Observation("excavator_mtbf_standard", "100000", Period.parse("2018"), 500.0),
+        Observation(
+            "excavator_mtbf_standard", "100000", Period.parse("2024"), 900.0
+        ),  # revised after the plan
     ]
     store.commit_batch(
         file_name="f", sha256="a" * 64, uploaded_by="t", records=records, report=[], n_warnings=0
@@ -51,8 +55,12 @@ def test_overview_rows_come_from_the_store_and_resolve_relative_targets(registry
     national = rows["national_manufacturing_pass_rate_2025"]
     assert national.latest is not None and national.latest.value == 93.93
     assert rows["gansu_manufacturing_pass_rate_2025"].latest is None  # national data is not Gansu's
-    assert rows["national_excavator_mttf_2025"].target_value == pytest.approx(800.0)
-    assert rows["national_loader_mttf_2025"].target_value is None
+    excavator = rows["national_excavator_mtbf_2025"]
+    assert excavator.target_value == pytest.approx(
+        800.0
+    )  # the 2018 standard, in force when the plan was issued
+    assert excavator.baseline is not None and str(excavator.baseline.period) == "2018"
+    assert rows["national_loader_mtbf_2025"].target_value is None
 
 
 def test_the_page_marks_synthetic_values_and_says_so(registry):
@@ -114,6 +122,8 @@ def test_overview_in_a_real_browser(page, demo_server, registry):
     assert "合成演示数据" in page.locator("#synthetic-banner").inner_text()
     national = page.locator("#target-national_manufacturing_pass_rate_2025").inner_text()
     assert "93.93 %" in national and "2024" in national and "≥ 94 %" in national and "2025-12-31" in national
+    # Past the deadline with no 2025 value: the verdict waits, and the outlook says where the data were heading.
+    assert "待2025年数据；按2024年数据：" in national and "awaiting 2025 data; on 2024 data:" in national
     gansu = page.locator("#target-gansu_manufacturing_pass_rate_2025").inner_text()
     assert "◆" in gansu  # Gansu values are synthetic demo data
     tractor = page.locator("#target-national_tractor_mtbf_2025").inner_text()
@@ -135,12 +145,33 @@ def test_target_page_shows_how_the_status_was_judged(page, demo_server):
     components = page.locator("#components").inner_text()
     for label in ("Method", "Base", "Latest", "Target value", "Deadline", "As of"):
         assert label in components
+    status = page.locator("#target-status").inner_text()
+    assert (
+        status.split()[0] != "待数据" or "待2025年数据" in status
+    )  # awaiting data always comes with its outlook
     assert page.locator("tr.region-row").count() == 14  # every prefecture with data, ranked
     assert "◆" in page.locator("#regions").inner_text() and page.locator("#synthetic-banner").count() == 1
     page.screenshot(path=str(ARTIFACTS / f"target-{dt.date.today()}.png"), full_page=True)
     page.goto(demo_server + "/target/no_such_target")
     page.wait_for_selector("h1")
     assert "No such target" in page.locator("h1").inner_text()
+
+
+def test_outlook_reads_in_both_languages(registry):
+    from qtm.formatting import outlook_text
+
+    target = registry.targets["national_manufacturing_pass_rate_2025"]
+    indicator = registry.indicators[target.indicator]
+    data = [
+        Observation(indicator.id, "100000", Period.parse(p), v)
+        for p, v in {"2022": 93.29, "2023": 93.65, "2024": 93.93}.items()
+    ]
+    result = judge(target, indicator, "100000", data, dt.date(2026, 11, 23))
+    assert outlook_text(result) == (
+        "待2025年数据；按2024年数据：进展顺利",
+        "awaiting 2025 data; on 2024 data: on track",
+    )
+    assert outlook_text(judge(target, indicator, "100000", data, dt.date(2025, 6, 30))) is None
 
 
 def test_trend_figure_draws_series_target_and_projection(registry):

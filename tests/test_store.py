@@ -161,3 +161,20 @@ def test_concurrent_uploads_of_the_same_values_both_land(database_url):
     assert len(history) == 5 and sum(h.superseded_by is None for h in history) == 1
     for store in stores:
         store.engine.dispose()
+
+
+def test_migration_0002_renames_stored_mttf_ids_to_mtbf(database_url):
+    # A database written before 0002 holds excavator values under the old id; after the upgrade they are found
+    # under the id the registry uses now.
+    from alembic import command
+
+    from qtm.store.database import _alembic_config
+
+    store = Store.open(database_url, migrate=False)
+    with store.engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0001")
+    old = Observation("excavator_mttf", "100000", Period.parse("2024"), 820.0, "820", "h", frozenset())
+    commit(store, "old", [old])
+    store.upgrade()
+    assert [(o.indicator, o.value) for o in store.current()] == [("excavator_mtbf", 820.0)]
+    store.engine.dispose()

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from dash import html
 
-from qtm.formatting import STATUS_LABELS, target_text, value_text
+from qtm.formatting import STATUS_LABELS, outlook_text, target_text, value_text
 from qtm.overview import TargetRow
 from qtm.progress import Result, share_of_the_way
 from qtm.registry import Registry
@@ -122,6 +122,7 @@ def _row(registry: Registry, row: TargetRow) -> html.Tr:
             html.Td(
                 [
                     status_badge(row.status.status if row.status else None, href=f"/target/{target.id}"),
+                    outlook_line(row.status),
                     progress_bar(row.status),
                 ]
             ),
@@ -139,6 +140,19 @@ def status_badge(status: str | None, href: str | None = None) -> html.A | html.S
     if href:
         return html.A(children, href=href, className=name)
     return html.Span(children, className=name)
+
+
+def outlook_line(result: Result | None) -> html.Div | None:
+    """Under an awaiting_data badge: the before-deadline status on the data so far."""
+    text = outlook_text(result)
+    if text is None or result is None:
+        return None
+    outlook = result.components["outlook"]
+    assert isinstance(outlook, dict)
+    return html.Div(
+        [html.Span(text[0], className="zh"), html.Span(text[1], className="en block")],
+        className=f"outlook status-text-{outlook['status']}",
+    )
 
 
 def progress_bar(result: Result | None) -> html.Div | None:

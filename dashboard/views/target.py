@@ -8,8 +8,8 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.figures import target_chart
-from dashboard.views.overview import SYNTHETIC_MARK, status_badge
-from qtm.formatting import METHOD_LABELS, target_text, value_text
+from dashboard.views.overview import SYNTHETIC_MARK, outlook_line, status_badge
+from qtm.formatting import METHOD_LABELS, outlook_text, target_text, value_text
 from qtm.observations import Observation
 from qtm.progress import Result, rank
 from qtm.registry import Indicator, Registry, Target
@@ -62,18 +62,9 @@ def component_rows(result: Result, indicator: Indicator) -> list[tuple[str, str,
                 f"{_number(final['value'], indicator)} ({final['period']})",
             )
         )
-    relative = c.get("relative")
-    if isinstance(relative, dict) and "baseline_value" in relative:
-        rows.append(
-            (
-                "基准值",
-                "Baseline (data)",
-                f"{_number(relative['baseline_value'], indicator)} ({relative['baseline_period']}) × {relative['factor']}",
-            )
-        )
+    rows.extend(_relative_rows(c.get("relative"), indicator))
     rows.append(("目标值", "Target value", _number(result.target_value, indicator)))
-    if c.get("tolerance") is not None:
-        rows.append(("允许范围", "Band", f"± {_number(c['tolerance'], indicator)}"))
+    rows.extend(_about_rows(c.get("about"), indicator))
     rows.append(("期限", "Deadline", result.deadline.isoformat()))
     rows.append(("评估日期", "As of", str(c.get("as_of", ""))))
     detail = c.get(result.method)
@@ -111,8 +102,47 @@ def component_rows(result: Result, indicator: Indicator) -> list[tuple[str, str,
                 f"{milestone['date']}: {milestone['value']} → {milestone['actual']} ({'达成 met' if milestone['met'] else '未达成 missed'})",
             )
         )
+    outlook = outlook_text(result)
+    if outlook is not None:
+        rows.append(("展望", "Outlook", f"{outlook[0]} · {outlook[1]}"))
     if c.get("reason"):
         rows.append(("说明", "Note", str(c["reason"])))
+    return rows
+
+
+def _relative_rows(relative: object, indicator: Indicator) -> list[tuple[str, str, str]]:
+    """The baseline a relative target stands on: the value in force when the plan was issued."""
+    if not isinstance(relative, dict):
+        return []
+    until = f"不晚于 {relative['baseline_no_later_than']} 的最新值 · latest up to {relative['baseline_no_later_than']}"
+    if "baseline_value" not in relative:
+        return [("基准值", "Baseline (data)", f"待录入 · not entered ({until})")]
+    value = _number(relative["baseline_value"], indicator)
+    return [
+        (
+            "基准值",
+            "Baseline (data)",
+            f"{value} ({relative['baseline_period']}) × {relative['factor']} — {until}",
+        )
+    ]
+
+
+def _about_rows(about: object, indicator: Indicator) -> list[tuple[str, str, str]]:
+    """How an 'about N' target is read: its band, and by how much it is exceeded."""
+    if not isinstance(about, dict):
+        return []
+    low, high = about["band"]
+    rows = [
+        (
+            "约数目标",
+            "About N",
+            f"{_number(low, indicator)} – {_number(high, indicator)}；达到 {_number(about['goal'], indicator)} 即达成，"
+            "超出为超额完成 · reaching the near edge meets it; beyond the band is exceeded, not missed",
+        )
+    ]
+    if "exceeded_by" in about:
+        share = float(about["exceeded_by"]) * 100
+        rows.append(("超额完成", "Exceeded by", f"{share:.0f} %"))
     return rows
 
 
@@ -187,7 +217,7 @@ def target_page(
                         + (f" {SYNTHETIC_MARK}" if own.region in synthetic else ""),
                         className="plan-meta",
                     ),
-                    html.Div(status_badge(own.status), id="target-status"),
+                    html.Div([status_badge(own.status), outlook_line(own)], id="target-status"),
                     html.Table(
                         html.Tbody(
                             [

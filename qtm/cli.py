@@ -307,13 +307,16 @@ def status(as_of: str | None, as_json: bool, by: str | None) -> None:
         _echo_json([r.as_json() for r in results])
         return
     click.echo(
-        f"{'target':52} {'region':8} {'status':20} {'latest':>18} {'target':>12} {'deadline':10} method"
+        f"{'target':52} {'region':8} {'status':20} {'latest':>18} {'target':>12} {'deadline':10} "
+        f"{'method':14} outlook"
     )
     for r in results:
         latest = f"{r.latest.value:g} ({r.latest.period})" if r.latest else "—"
         goal = f"{r.target_value:g}" if r.target_value is not None else "—"
+        outlook = r.components.get("outlook")
+        ahead = f"{outlook['status']}" if isinstance(outlook, dict) else ""
         click.echo(
-            f"{r.target:52} {r.region:8} {r.status:20} {latest:>18} {goal:>12} {r.deadline} {r.method}"
+            f"{r.target:52} {r.region:8} {r.status:20} {latest:>18} {goal:>12} {r.deadline} {r.method:14} {ahead}"
         )
 
 

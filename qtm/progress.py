@@ -298,6 +298,10 @@ def _verdict(case: _Case) -> Result:
     target, components = case.target, case.components
     final = _final_point(case.points, target.deadline)
     if final is None:
+        early = _running_total_already_met(case)
+        if early is not None:
+            components["final"] = {"period": early.period, "value": early.value, "early": True}
+            return case.result("met", "comparison")
         components["reason"] = (
             components.get("reason") or f"no value yet for the deadline period ({target.deadline.year})"
         )
@@ -311,6 +315,18 @@ def _verdict(case: _Case) -> Result:
         return case.result("awaiting_data", "comparison")
     met = meets(target, case.indicator, final.value, case.target_value, base_value)
     return case.result("met" if met else "missed", "comparison")
+
+
+def _running_total_already_met(case: _Case) -> Point | None:
+    """A running total that only grows (higher is better) and already meets the target within the deadline year
+    is met, before the year's own figure is in: the year-end count cannot be lower."""
+    if not (case.indicator.cumulative and case.indicator.direction == "higher") or case.target_value is None:
+        return None
+    t = decimal_year(case.target.deadline)
+    within = [p for p in case.points if t - 1 < p.t <= t + 1e-9]
+    if within and meets(case.target, case.indicator, within[-1].value, case.target_value, None):
+        return within[-1]
+    return None
 
 
 def _progress(case: _Case, as_of: dt.date) -> Result:
@@ -379,11 +395,9 @@ def _base(target: Target, points: list[Point]) -> Point | None:
 
 
 def _final_point(points: list[Point], deadline: dt.date) -> Point | None:
-    """The value of the deadline period: the year that ends on the deadline (or the last value within it for a
-    running total known by quarter or month)."""
+    """The value of the deadline period: the year (or the sub-annual period) that ends on the deadline."""
     t = decimal_year(deadline)
-    within = [p for p in points if t - 1 < p.t <= t + 1e-9]
-    exact = [p for p in within if abs(p.t - t) < 1e-9]
+    exact = [p for p in points if abs(p.t - t) < 1e-9]
     return exact[-1] if exact else None
 
 

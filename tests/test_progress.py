@@ -141,6 +141,17 @@ def test_about_n_is_a_growth_target_stated_loosely(registry):
     assert status({"2022": 6000, "2025": 8900}, AFTER).status == "missed"
 
 
+def test_a_running_total_that_already_meets_its_target_is_met_before_the_year_ends(registry):
+    # Demo data: about 12 600 专精特新 enterprises on 2025-04-11; the year-end count of a running total is no lower.
+    target = registry.targets["shanghai_specialised_sme_count_2025"]
+    indicator = registry.indicators[target.indicator]
+    reached = judge(target, indicator, "310000", series(indicator.id, {"2022": 6000, "2025-04": 12600}), AFTER)
+    assert reached.status == "met"
+    assert reached.components["final"] == {"period": "2025-04", "value": 12600, "early": True}
+    short = judge(target, indicator, "310000", series(indicator.id, {"2022": 6000, "2025-04": 8000}), AFTER)
+    assert short.status == "awaiting_data" and "outlook" in short.components
+
+
 def test_about_n_on_a_lower_is_better_indicator_is_met_up_to_n_plus_tolerance(registry):
     indicator = registry.indicators["tractor_mtbf"].model_copy(update={"direction": "lower"})
     target = target_of(registry, "national_tractor_mtbf_2025", comparator="about", value=100, tolerance=10)

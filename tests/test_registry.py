@@ -33,6 +33,13 @@ REQUIRED_TARGETS = [
     ("食品抽检合格率", "100000", "at_least", 98),
     ("制造业质量竞争力指数", "100000", "at_least", 86),
 ]
+# Issue #7: direction-only targets the first reading left out.
+IMPROVE_TARGETS = [
+    ("公共服务质量满意度", "100000"),
+    ("公共服务质量满意度", "620000"),
+    ("公共服务质量满意度", "310000"),
+    ("农产品食品合格率", "310000"),
+]
 RELATIVE = [
     "挖掘机平均失效间隔时间",
     "装载机平均失效间隔时间",
@@ -52,6 +59,13 @@ def test_every_target_of_the_plans_is_in_the_registry(registry, name, jurisdicti
     found = _find(registry, name, jurisdiction)
     assert [(t.comparator, t.value) for t in found] == [(comparator, value)]
     assert found[0].deadline.isoformat() == "2025-12-31"
+
+
+@pytest.mark.parametrize(("name", "jurisdiction"), IMPROVE_TARGETS)
+def test_direction_only_targets_of_every_plan_are_in_the_registry(registry, name, jurisdiction):
+    (target,) = _find(registry, name, jurisdiction)
+    assert target.comparator == "improve" and target.baseline is not None
+    assert target.deadline.isoformat() == "2025-12-31"
 
 
 @pytest.mark.parametrize("name", RELATIVE)
@@ -92,6 +106,26 @@ def test_every_quote_stands_in_its_seed_or_names_its_source(registry):
         else:
             assert target.quote not in seed, f"{target.id}: quoted from the seed, yet names another source"
             assert target.quote_note and "seed" in target.quote_note
+
+
+QTM_HEADING = "qtm："
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="shared/seeds is not beside the repository")
+def test_every_clause_is_the_seeds_own_heading_or_marked_as_qtms(registry):
+    for target in registry.targets.values():
+        plan = registry.plans[target.plan]
+        seed = _without_whitespace((SHARED / "seeds" / str(plan.seed)).read_text(encoding="utf-8"))
+        if not target.clause.startswith(QTM_HEADING):
+            assert _without_whitespace(target.clause) in seed, f"{target.id}: clause not in {plan.seed}"
+
+
+def test_every_base_year_and_inferred_deadline_says_it_is_qtms_reading(registry):
+    for plan in registry.plans.values():
+        assert plan.base_year is None or "qtm's reading" in str(plan.base_year_note)
+    for target in registry.targets.values():
+        if target.baseline is not None and target.baseline.source is None:
+            assert "qtm's reading" in str(target.baseline.note), target.id
 
 
 def test_a_quote_broken_across_lines_in_the_seed_is_found_by_the_rule():
@@ -159,6 +193,22 @@ BROKEN = {
     "about without tolerance": (
         lambda d: _target(d, "shanghai_specialised_sme_count_2025").pop("tolerance"),
         ["(shanghai_specialised_sme_count_2025)", "needs a tolerance"],
+    ),
+    "inferred deadline without a note": (
+        lambda d: _target(d, "national_tractor_mtbf_2025").pop("deadline_note"),
+        ["(national_tractor_mtbf_2025)", "does not state 2025", "deadline_note"],
+    ),
+    "base period without a note": (
+        lambda d: _target(d, "gansu_manufacturing_pass_rate_2025").update(baseline={"period": "2022"}),
+        ["(gansu_manufacturing_pass_rate_2025)", "key 'baseline'", "qtm's reading"],
+    ),
+    "base year without a note": (
+        lambda d: d["plans"][0].pop("base_year_note"),
+        ["plans[0]", "(national_2022_2025)", "base_year_note"],
+    ),
+    "relative target with no base year to stand on": (
+        lambda d: d["plans"][0].pop("base_year") and d["plans"][0].pop("base_year_note"),
+        ["(national_excavator_mtbf_2025)", "key 'relative.baseline_period'", "no base_year"],
     ),
     "missing required key": (
         lambda d: _target(d, "national_tractor_mtbf_2025").pop("quote"),

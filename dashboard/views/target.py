@@ -146,6 +146,18 @@ def _about_rows(about: object, indicator: Indicator) -> list[tuple[str, str, str
     return rows
 
 
+def _quote(target: Target, plan_title: str) -> html.Blockquote:
+    """The plan's wording, attributed: to the plan's seed, or to the published text it was taken from instead."""
+    attribution = [html.Div(f"—— {plan_title} {target.clause}", className="en")]
+    if target.quote_source:
+        attribution.append(
+            html.Div(
+                f"引自 Quoted from: {target.quote_source} · {target.quote_note or ''}", className="en source"
+            )
+        )
+    return html.Blockquote([html.Div(f"“{target.quote}”"), *attribution], className="quote", id="quote")
+
+
 def target_page(
     registry: Registry,
     target: Target,
@@ -170,13 +182,7 @@ def target_page(
                     f"{target.deadline:%Y-%m-%d}",
                     className="summary",
                 ),
-                html.Blockquote(
-                    [
-                        html.Div(f"“{target.quote}”"),
-                        html.Div(f"—— {plan.title.zh} {target.clause}", className="en"),
-                    ],
-                    className="quote",
-                ),
+                _quote(target, plan.title.zh),
             ],
             className="target-head",
         ),

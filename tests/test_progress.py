@@ -145,7 +145,9 @@ def test_a_running_total_that_already_meets_its_target_is_met_before_the_year_en
     # Demo data: about 12 600 专精特新 enterprises on 2025-04-11; the year-end count of a running total is no lower.
     target = registry.targets["shanghai_specialised_sme_count_2025"]
     indicator = registry.indicators[target.indicator]
-    reached = judge(target, indicator, "310000", series(indicator.id, {"2022": 6000, "2025-04": 12600}), AFTER)
+    reached = judge(
+        target, indicator, "310000", series(indicator.id, {"2022": 6000, "2025-04": 12600}), AFTER
+    )
     assert reached.status == "met"
     assert reached.components["final"] == {"period": "2025-04", "value": 12600, "early": True}
     short = judge(target, indicator, "310000", series(indicator.id, {"2022": 6000, "2025-04": 8000}), AFTER)
@@ -462,7 +464,7 @@ def test_status_command_contract(sqlite_url):
     assert run_qtm("status", "--as-of", "yesterday", env=env).returncode == 2
 
 
-def test_status_counts_per_plan_kind_and_jurisdiction(sqlite_url):
+def test_status_counts_per_plan_kind_and_jurisdiction(sqlite_url, registry):
     import json
 
     from tests.conftest import run_qtm
@@ -471,9 +473,10 @@ def test_status_counts_per_plan_kind_and_jurisdiction(sqlite_url):
     assert run_qtm("demo", env=env).returncode == 0
     by_plan = json.loads(run_qtm("status", "--by", "plan", "--json", "--as-of", "2026-11-22", env=env).stdout)
     gansu = by_plan["甘肃省深入开展产品、工程和服务质量提升行动实施方案（2023-2025年）"]
-    assert sum(gansu.values()) == 4  # four Gansu targets, each judged once in its own jurisdiction
+    gansu_targets = [t for t in registry.targets.values() if t.plan == "gansu_2023_2025"]
+    assert sum(gansu.values()) == len(gansu_targets) == 5  # each judged once, in its own jurisdiction
     by_kind = json.loads(run_qtm("status", "--by", "kind", "--json", env=env).stdout)
-    assert sum(sum(v.values()) for v in by_kind.values()) == 21
+    assert sum(sum(v.values()) for v in by_kind.values()) == len(registry.targets)
     by_category = json.loads(run_qtm("status", "--by", "category", "--json", env=env).stdout)
     assert set(by_category) == {"民生消费", "产业基础", "新技术新产业", "服务", "工程"}
     by_area = json.loads(run_qtm("status", "--by", "jurisdiction", "--json", env=env).stdout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -336,3 +337,25 @@ def test_serve_on_a_taken_port_says_so_in_one_line():
     assert result.returncode == 1
     assert f"Port {port} is in use" in result.stderr.strip().splitlines()[-1]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="shared/seeds is not beside the repository")
+def test_every_sentence_left_out_is_quoted_from_its_seed():
+    # docs/registry.md lists the checkable sentences the registry leaves out; each fragment must stand in its seed,
+    # so that the list names real sentences and cannot drift from the plans.
+    section = (
+        (PROJECT_ROOT / "docs" / "registry.md").read_text(encoding="utf-8").split("## What the registry")[1]
+    )
+    seeds = {
+        path.name[:3]: _without_whitespace(path.read_text(encoding="utf-8"))
+        for path in (SHARED / "seeds").glob("0*.txt")
+    }
+    rows = [line.split("|")[1:-1] for line in section.splitlines() if line.startswith("| 00")]
+    assert len(rows) > 50 and {"上海品牌100+", "全国企业抽查全覆盖"} <= {
+        word for _, _, words, _ in rows for word in ("上海品牌100+", "全国企业抽查全覆盖") if word in words
+    }
+    for seed, _clause, words, _why in rows:
+        for fragment in re.split(r"[;…]", words):
+            fragment = _without_whitespace(fragment).strip(",")
+            if fragment:
+                assert fragment in seeds[seed.strip()], f"seed {seed.strip()}: {fragment!r} is not in it"

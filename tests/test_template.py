@@ -29,7 +29,7 @@ def test_a_filled_template_round_trips_exactly(tmp_path, sqlite_url):
     assert workbook.sheetnames[0] == "填表说明" and "填报" in workbook.sheetnames
     sheet = workbook["填报"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert len(rows) == 4 * 2 * 4  # four indicators × two regions × 2022–2025
+    assert len(rows) == 5 * 2 * 4  # five indicators × two regions × 2022–2025
     assert {r[1] for r in rows} == {"甘肃省", "临夏回族自治州"}
     assert {r[2] for r in rows} == {"2022", "2023", "2024", "2025"}
     assert len(sheet.data_validations.dataValidation) >= 4  # indicator, region, unit and flag dropdowns
@@ -54,6 +54,7 @@ def test_a_filled_template_round_trips_exactly(tmp_path, sqlite_url):
         "farm_product_monitoring_pass_rate": "主要农产品例行监测合格率",
         "expressway_spot_check_pass_rate": "高速（含一级）公路抽检指标总体合格率",
         "trunk_road_spot_check_pass_rate": "干线公路抽检指标总体合格率",
+        "public_service_quality_satisfaction": "公共服务质量满意度",
     }
     places = {"620000": "甘肃省", "622900": "临夏回族自治州"}
     got = {

@@ -149,6 +149,8 @@ def outlook_line(result: Result | None) -> html.Div | None:
         return None
     outlook = result.components["outlook"]
     assert isinstance(outlook, dict)
+    if outlook.get("latest") is None:  # no data at all: the latest-value column already says so
+        return None
     return html.Div(
         [html.Span(text[0], className="zh"), html.Span(text[1], className="en block")],
         className=f"outlook status-text-{outlook['status']}",

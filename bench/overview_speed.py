@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     from bench.ingest_speed import build_return, median_time
     from loaders.ingest import ingest_file
-    from qtm.overview import overview_rows
     from qtm.registry import load_registry
+    from qtm.standings import Filters, overview
     from qtm.store import Store
 
     parser = argparse.ArgumentParser(
@@ -45,8 +45,8 @@ def main() -> None:
         read_cold = median_time(lambda: cold_store().current(), args.repeat)
         store.current()
         read_warm = median_time(store.current, args.repeat)
-        page_cold = median_time(lambda: overview_rows(registry, cold_store()), args.repeat)
-        page_warm = median_time(lambda: overview_rows(registry, store), args.repeat)
+        page_cold = median_time(lambda: overview(registry, cold_store(), Filters()), args.repeat)
+        page_warm = median_time(lambda: overview(registry, store, Filters()), args.repeat)
         print(f"observations stored               : {len(store.current())}")
         print(f"current observations, cold cache   : {read_cold:7.3f} s")
         print(

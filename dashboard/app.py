@@ -1,16 +1,32 @@
-"""The Dash application factory."""
+"""The Dash application factory: the shell every page sits in (navigation, language toggle, live updates), an
+honest 404, compressed assets."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dash
-from dash import Dash, dcc, html
+from dash import ClientsideFunction, Dash, Input, Output, State, callback, dcc, html, no_update
+from flask import Response, request
 
+from dashboard import context, i18n
+from dashboard.i18n import t
+from dashboard.views.common import data
 from qtm.registry import Registry
 from qtm.store import Store
 
 _HERE = Path(__file__).parent
+#: Seconds between checks for new data (QTM_LIVE_SECONDS); a commit made anywhere shows within this.
+DEFAULT_LIVE_SECONDS = 10.0
+_NAV = (("/", "总览", "Overview"), ("/upload", "数据上报", "Upload"))
+
+
+def live_seconds() -> float:
+    try:
+        return max(1.0, float(os.environ.get("QTM_LIVE_SECONDS", DEFAULT_LIVE_SECONDS)))
+    except ValueError:
+        return DEFAULT_LIVE_SECONDS
 
 
 def create_app(registry: Registry, store: Store) -> Dash:
@@ -23,14 +39,41 @@ def create_app(registry: Registry, store: Store) -> Dash:
         title="质量目标监测 · Quality Target Monitor",
         update_title="",
         suppress_callback_exceptions=True,
+        compress=True,
     )
     app.server.config["QTM_REGISTRY"] = registry
     app.server.config["QTM_STORE"] = store
-    app.layout = html.Div(
+    app.server.config["MAX_CONTENT_LENGTH"] = _request_limit()
+    app.layout = shell
+    app.server.after_request(_honest_status)
+    app.server.add_url_rule("/template.xlsx", "template", _template)
+    app.clientside_callback(
+        ClientsideFunction(namespace="qtm", function_name="toggleLanguage"),
+        Output("language-toggle", "title"),
+        Input("language-toggle", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    return app
+
+
+def _request_limit() -> int:
+    """The largest request the server reads: ten returns at the upload limit, base64-encoded (4/3), plus room."""
+    megabytes = float(os.environ.get("QTM_MAX_UPLOAD_MB", "20") or 20)
+    return int(megabytes * 1024 * 1024 * 4 / 3 * 10) + 1024 * 1024
+
+
+def shell() -> html.Div:
+    """The frame around every page, in the visitor's language (a function: the cookie decides per visit)."""
+    lang = i18n.current()
+    nav = [
+        dcc.Link(t(lang, zh, en), href=href, className="nav-link", id=f"nav-{href.strip('/') or 'overview'}")
+        for href, zh, en in _NAV
+    ]
+    return html.Div(
         [
             html.Header(
                 [
-                    html.A(
+                    dcc.Link(
                         [
                             html.Span("质量目标监测", className="brand-zh"),
                             html.Span("Quality Target Monitor", className="brand-en"),
@@ -38,15 +81,89 @@ def create_app(registry: Registry, store: Store) -> Dash:
                         href="/",
                         className="brand",
                     ),
+                    html.Nav(nav, className="nav"),
                     html.Span(
-                        "产品、工程和服务质量提升目标 · Product, engineering and service quality targets",
+                        t(
+                            lang,
+                            "产品、工程和服务质量提升目标",
+                            "Product, engineering and service quality targets",
+                        ),
                         className="tagline",
+                    ),
+                    html.Button(
+                        "English" if lang == "zh" else "中文",
+                        id="language-toggle",
+                        className="language-toggle",
+                        title=t(lang, "切换到英文", "Switch to Chinese"),
+                        **data(action="language", lang=lang),
                     ),
                 ],
                 className="topbar",
+                lang="zh-CN" if lang == "zh" else "en",
             ),
-            html.Main(dash.page_container, className="content"),
-            dcc.Location(id="url"),
-        ]
+            html.Main(dash.page_container, className="content", lang="zh-CN" if lang == "zh" else "en"),
+            dcc.Location(id="url", refresh="callback-nav"),
+            dcc.Interval(id="live-tick", interval=int(live_seconds() * 1000)),
+            dcc.Store(id="data-version", data=context.store().data_version()),
+        ],
+        className=f"lang-{lang}",
     )
-    return app
+
+
+@callback(
+    Output("data-version", "data"),
+    Input("live-tick", "n_intervals"),
+    State("data-version", "data"),
+    prevent_initial_call=True,
+)
+def watch_data(_tick: int, known: int | None) -> object:
+    """Live: the newest batch id, checked every few seconds; pages redraw only when it changed."""
+    version = context.store().data_version()
+    return no_update if version == known else version
+
+
+def _template() -> Response:
+    """The fill-in return for one plan (``?plan=ID``) or every plan, made fresh: the registry decides its rows."""
+    import tempfile
+
+    from flask import abort, send_file
+
+    from loaders.template import template_rows, write_template
+
+    registry = context.registry()
+    plan = request.args.get("plan") or None
+    if plan is not None and plan not in registry.plans:
+        abort(404)
+    rows = template_rows(registry, plan=plan)
+    title = "质量目标监测数据填报表" + (f"（{registry.plans[plan].title.zh}）" if plan else "")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "template.xlsx"
+        write_template(registry, rows, path, title)
+        content = path.read_bytes()
+    import io
+
+    name = f"qtm-template-{plan or 'all'}.xlsx"
+    return send_file(io.BytesIO(content), download_name=name, as_attachment=True, mimetype=_XLSX)
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _honest_status(response: Response) -> Response:
+    """Dash answers every path with the same page; a path that names no page, target or region gets 404."""
+    html_page = request.method == "GET" and response.status_code == 200 and response.mimetype == "text/html"
+    if html_page and not _known_path(request.path):
+        response.status_code = 404
+    return response
+
+
+def _known_path(path: str) -> bool:
+    registry = context.registry()
+    parts = [p for p in path.split("/") if p]
+    if not parts or parts == ["upload"]:
+        return True
+    if len(parts) == 2 and parts[0] == "target":
+        return parts[1] in registry.targets
+    if len(parts) == 2 and parts[0] == "region":
+        return parts[1] in registry.regions
+    return False

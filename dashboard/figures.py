@@ -1,21 +1,191 @@
 """Figure builders: pure functions from data to Plotly figures (no store, no request), so that pages and the PNG
-export draw the same charts."""
+export draw the same charts. Every text comes in the language asked for (``"both"`` for reports)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import quote
 
 import plotly.graph_objects as go
 
-from qtm.formatting import unit_symbol
+from dashboard.i18n import FigureLang, pair, plotly_locale, t
+from qtm.formatting import STATUS_LABELS, number_text, target_text, unit_symbol
 from qtm.observations import Observation
 from qtm.periods import Period
 from qtm.progress import Result
 from qtm.registry import Indicator, Registry, Target
 
-AXIS_TITLES = {"percent": "%", "hour": "小时 Hours", "count": "数量 Count", "dimensionless": "指数 Index"}
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, sans-serif"
-SERIES_COLOUR, TARGET_COLOUR, PROJECTION_COLOUR = "#1f5fa8", "#b42318", "#8a5300"
+SERIES_COLOUR, TARGET_COLOUR, PROJECTION_COLOUR, MUTED = "#1f5fa8", "#b42318", "#8a5300", "#616e7c"
+#: One colour per status, from a colour-blind-safe palette (Okabe–Ito); every use also prints the label.
+STATUS_COLOURS = {
+    "met": "#009e73",
+    "achieved": "#009e73",
+    "on_track": "#0072b2",
+    "needs_acceleration": "#e69f00",
+    "limited_progress": "#d55e00",
+    "deteriorating": "#a3341c",
+    "missed": "#a3341c",
+    "insufficient_data": "#8a96a3",
+    "awaiting_data": "#8a96a3",
+}
+AXIS_TITLES = {
+    "percent": ("%", "%"),
+    "hour": ("小时", "Hours"),
+    "count": ("数量", "Count"),
+    "dimensionless": ("指数", "Index"),
+}
+
+
+def graph_config(lang: FigureLang, filename: str, *, static: bool = False) -> Any:
+    """The chart toolbar: in the page's language, with nothing that sends data off the server."""
+    if static:
+        return {"staticPlot": True, "displayModeBar": False, "locale": plotly_locale(lang)}
+    return {
+        "displaylogo": False,
+        "showSendToCloud": False,
+        "showEditInChartStudio": False,
+        "modeBarButtonsToRemove": ["sendDataToCloud", "select2d", "lasso2d"],
+        "locale": plotly_locale(lang),
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+
+
+# ---- gauges ---------------------------------------------------------------------------------------------------
+
+
+def gauge_figure(
+    target: Target, indicator: Indicator, result: Result, lang: FigureLang, *, height: int = 150
+) -> go.Figure:
+    """A plotly Indicator for one target: an angular gauge for a target with a value, a bullet for direction-only
+    targets and relative ones; the bar in the status colour, the target as a threshold line."""
+    latest = result.latest.value if result.latest is not None else None
+    goal = result.target_value
+    base = result.components.get("base")
+    base_value = float(base["value"]) if isinstance(base, dict) else None
+    bullet = target.comparator == "improve" or target.relative is not None
+    threshold = base_value if target.comparator == "improve" else goal
+    known = [v for v in (latest, goal, base_value) if v is not None]
+    low, high = _gauge_range(indicator, known) if latest is not None else _empty_range(indicator, goal)
+    outlook = result.components.get("outlook")
+    shown = outlook["status"] if isinstance(outlook, dict) and outlook.get("latest") else result.status
+    gauge: dict[str, object] = {
+        "shape": "bullet" if bullet else "angular",
+        "axis": {"range": [low, high], "tickfont": {"size": 10}, "nticks": 5},
+        "bar": {"color": STATUS_COLOURS.get(shown, MUTED), "thickness": 0.6 if bullet else 0.75},
+        "bgcolor": "#eef2f6",
+        "borderwidth": 0,
+    }
+    if threshold is not None:
+        gauge["threshold"] = {
+            "line": {"color": TARGET_COLOUR, "width": 3},
+            "thickness": 0.9,
+            "value": threshold,
+        }
+    if target.comparator == "about" and goal is not None and target.tolerance:
+        gauge["steps"] = [{"range": [goal - target.tolerance, goal + target.tolerance], "color": "#f6d8d4"}]
+    symbol = unit_symbol(indicator, "zh" if lang == "zh" else "en")
+    figure = go.Figure(
+        go.Indicator(
+            mode="gauge+number" if latest is not None else "gauge",
+            value=latest,
+            number={
+                "suffix": f" {symbol}" if symbol else "",
+                "font": {"size": 22 if height < 250 else 40},
+                "valueformat": ",.4~f",
+            },
+            gauge=gauge,
+            domain={"x": [0, 1], "y": [0.25, 0.75] if bullet else [0, 1]},
+        )
+    )
+    if latest is None:
+        figure.add_annotation(
+            text=t(lang, "无数据", "no data"),
+            x=0.5,
+            y=0.12,
+            showarrow=False,
+            font={"color": MUTED, "size": 14},
+        )
+    figure.update_layout(
+        height=height,
+        margin={
+            "l": 24 if not bullet else 12,
+            "r": 24 if not bullet else 12,
+            "t": 8 if not bullet else 30,
+            "b": 8,
+        },
+        paper_bgcolor="rgba(0,0,0,0)",
+        font={"family": FONT, "size": 12},
+        separators=".,",
+    )
+    return figure
+
+
+def _gauge_range(indicator: Indicator, values: list[float]) -> tuple[float, float]:
+    """An axis that shows the values and the target apart: their span, padded by half on each side, within what
+    the indicator allows (0–100 % for a rate, nothing below zero for a count or duration)."""
+    if not values:
+        return (0.0, 100.0) if indicator.unit == "percent" else (0.0, 1.0)
+    low, high = min(values), max(values)
+    span = high - low or abs(high) * 0.05 or 1.0
+    low, high = low - span * 0.5, high + span * 0.5
+    if indicator.kind in ("count", "duration", "rate"):
+        low = max(low, 0.0)
+    if indicator.kind == "rate" and indicator.unit == "percent":
+        high = min(high, 100.0)
+    return _nice(low, math.floor), _nice(high, math.ceil)
+
+
+def _empty_range(indicator: Indicator, goal: float | None) -> tuple[float, float]:
+    """With no value yet: the whole scale up to past the target (0–100 % for a rate)."""
+    if indicator.kind == "rate" and indicator.unit == "percent":
+        return 0.0, 100.0
+    return 0.0, _nice(goal * 1.25, math.ceil) if goal else 1.0
+
+
+def _nice(value: float, rounding: Callable[[float], int]) -> float:
+    """Round an axis end to two significant digits, outward."""
+    if value == 0:
+        return 0.0
+    step = 10 ** (math.floor(math.log10(abs(value))) - 1)
+    return float(rounding(value / step) * step)
+
+
+def sparkline(observations: Sequence[Observation], status: str, label: str) -> str:
+    """A tiny SVG line of the values over time, as a data URI (no chart library on the card)."""
+    points = sorted(observations, key=lambda o: o.period.end)
+    width, height = 120, 30
+    if len(points) < 2:
+        body = f'<line x1="0" y1="{height / 2}" x2="{width}" y2="{height / 2}" stroke="#cfd6dd" stroke-dasharray="3 3"/>'
+    else:
+        values = [o.value for o in points]
+        low, high = min(values), max(values)
+        span = high - low or 1.0
+        first, last = points[0].period.end.toordinal(), points[-1].period.end.toordinal()
+        xy = [
+            (
+                (o.period.end.toordinal() - first) / (last - first or 1) * (width - 6) + 3,
+                height - 3 - (o.value - low) / span * (height - 6),
+            )
+            for o in points
+        ]
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+        colour = STATUS_COLOURS.get(status, MUTED)
+        body = (
+            f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2" stroke-linejoin="round"/>'
+            f'<circle cx="{xy[-1][0]:.1f}" cy="{xy[-1][1]:.1f}" r="2.6" fill="{colour}"/>'
+        )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f"<title>{label}</title>{body}</svg>"
+    )
+    return "data:image/svg+xml;charset=utf-8," + quote(svg)
+
+
+# ---- trend ----------------------------------------------------------------------------------------------------
 
 
 def trend_figure(
@@ -25,128 +195,41 @@ def trend_figure(
     result: Result | None,
     region_name: str,
     subtitle: str | None = None,
+    *,
+    lang: FigureLang = "both",
+    revised: frozenset[str] = frozenset(),
 ) -> go.Figure:
-    """The region's values over time (sub-annual values as lighter points), the target line with its deadline, the
-    base, and the projection to the deadline with its band when the method made one. Each value is drawn in the
-    middle of its period, under its year's label; the deadline line stands at the end of the deadline's day."""
-    symbol = unit_symbol(indicator)
+    """The region's values over time (sub-annual values as lighter points; provisional values hollow, revised ones
+    with a ring; both say so in their hover text), the target line with its deadline, milestones, the base, and
+    the projection to the deadline with its band when the method made one. ``revised``: the periods whose value
+    has an earlier revision. Each value is drawn in the middle of its period, under its year's label."""
+    symbol = unit_symbol(indicator, "zh" if lang == "zh" else "en")
     figure = go.Figure()
-    annual = sorted(
-        (o for o in observations if o.period.frequency == "year"), key=lambda o: o.period.sort_key()
-    )
-    sub_annual = sorted(
-        (o for o in observations if o.period.frequency != "year"), key=lambda o: o.period.sort_key()
-    )
-    for points, name, mode, opacity in (
-        (annual, "年度值 Annual", "lines+markers", 1.0),
-        (sub_annual, "季度/月度值 Quarterly/monthly", "markers", 0.45),
-    ):
-        if points:
-            figure.add_trace(
-                go.Scatter(
-                    x=[middle(o.period) for o in points],
-                    y=[o.value for o in points],
-                    mode=mode,
-                    name=name,
-                    opacity=opacity,
-                    marker={"color": SERIES_COLOUR, "size": 8},
-                    line={"color": SERIES_COLOUR, "width": 2.5},
-                    text=[
-                        o.period.text + (" ◆ 合成 synthetic" if "synthetic" in o.flags else "")
-                        for o in points
-                    ],
-                    hovertemplate="%{text}: %{y}" + f" {symbol}<extra></extra>",
-                )
-            )
-    deadline = target.deadline
+    _add_series(figure, observations, symbol, lang, revised)
     goal = result.target_value if result is not None else target.value
     if goal is not None:
-        figure.add_hline(
-            y=goal,
-            line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
-            annotation_text=f"目标 Target {goal:g} {symbol}",
-            annotation_position="top left",
-            annotation_font_color=TARGET_COLOUR,
-        )
-        if target.comparator == "about" and target.tolerance:
-            figure.add_hrect(
-                y0=goal - target.tolerance,
-                y1=goal + target.tolerance,
-                fillcolor=TARGET_COLOUR,
-                opacity=0.08,
-                line_width=0,
-            )
-    figure.add_shape(
-        type="line",
-        x0=deadline,
-        x1=deadline,
-        y0=0,
-        y1=1,
-        yref="paper",
-        line={"color": "#616e7c", "dash": "dot", "width": 1.5},
-    )
-    figure.add_annotation(
-        x=deadline,
-        y=1,
-        yref="paper",
-        text=f"期限 Deadline {target.deadline:%Y-%m-%d}",
-        showarrow=False,
-        xanchor="right",
-        yanchor="bottom",
-        font={"color": "#616e7c", "size": 11},
-    )
+        _add_target_line(figure, target, goal, symbol, lang)
+    _add_deadline(figure, target, lang)
+    _add_milestones(figure, target, symbol, lang)
     if result is not None:
-        detail = result.components.get(result.method)
-        projection = detail.get("projection") if isinstance(detail, dict) else None
-        if isinstance(projection, dict) and result.latest is not None:
-            band = projection.get("band")
-            x = [middle(Period.parse(result.latest.period)), deadline]
-            if isinstance(band, list):
-                figure.add_trace(
-                    go.Scatter(
-                        x=[*x, *x[::-1]],
-                        y=[result.latest.value, band[1], band[0], result.latest.value],
-                        fill="toself",
-                        mode="lines",
-                        fillcolor="rgba(138, 83, 0, 0.12)",
-                        line={"width": 0},
-                        hoverinfo="skip",
-                        name="预测区间 Projection band",
-                    )
-                )
-            figure.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=[result.latest.value, float(projection["value"])],
-                    mode="lines+markers",
-                    line={"color": PROJECTION_COLOUR, "dash": "dash", "width": 2},
-                    marker={"symbol": "diamond-open", "size": 9},
-                    name="预测 Projection",
-                    hovertemplate="%{y:.2f}" + f" {symbol}<extra>预测 Projection</extra>",
-                )
-            )
-        base = result.components.get("base")
-        if isinstance(base, dict):
-            figure.add_annotation(
-                x=middle(Period.parse(str(base["period"]))),
-                y=base["value"],
-                text="基期 Base",
-                showarrow=True,
-                arrowhead=0,
-                ay=30,
-                font={"size": 11, "color": "#616e7c"},
-            )
-    # Invented demonstration data says so on every chart, on a line of the title where nothing can hide it.
+        _add_projection(figure, result, symbol, lang)
+        _add_base(figure, result, lang)
     synthetic = any("synthetic" in o.flags for o in observations)
     note = (
-        '<br><span style="font-size:11px;color:#8a5300">◆ 含合成演示数据，并非官方统计 · includes synthetic '
-        "demonstration data, not official statistics</span>"
+        '<br><span style="font-size:11px;color:#8a5300">◆ '
+        + t(
+            lang,
+            "含合成演示数据，并非官方统计",
+            "includes synthetic demonstration data, not official statistics",
+        )
+        + "</span>"
         if synthetic
         else ""
     )
+    name = t(lang, indicator.name.zh, indicator.name.en) if lang != "both" else indicator.name.zh
     figure.update_layout(
         title={
-            "text": f"{indicator.name.zh} · {region_name}<br><sup>{subtitle or indicator.name.en}</sup>{note}",
+            "text": f"{name} · {region_name}<br><sup>{subtitle or indicator.name.en}</sup>{note}",
             "x": 0.01,
         },
         font={"family": FONT, "size": 13},
@@ -155,21 +238,187 @@ def trend_figure(
         margin={"l": 60, "r": 24, "t": 110 if synthetic else 70, "b": 90},
         legend={"orientation": "h", "y": -0.18},
         xaxis={
-            "title": "统计期 Period",
+            "title": t(lang, "统计期", "Period"),
             "type": "date",
             "dtick": "M12",
             "tickformat": "%Y",
             "ticklabelmode": "period",
             "gridcolor": "#eef2f6",
+            "range": _time_range(target, observations),
         },
         yaxis={
-            "title": AXIS_TITLES.get(indicator.unit, indicator.unit),
+            "title": pair(lang, AXIS_TITLES.get(indicator.unit, (indicator.unit, indicator.unit))),
             "gridcolor": "#eef2f6",
             "zeroline": False,
         },
         height=420,
+        separators=".,",
     )
     return figure
+
+
+def _time_range(target: Target, observations: list[Observation]) -> list[str]:
+    """From the earliest value (or the base period) to just past the deadline: never an empty axis."""
+    starts = [o.period.start for o in observations]
+    if target.baseline is not None:
+        starts.append(Period.parse(target.baseline.period).start)
+    start = min(starts) if starts else dt.date(target.deadline.year - 3, 1, 1)
+    end = max([target.deadline, *(o.period.end for o in observations)])
+    return [dt.date(start.year, 1, 1).isoformat(), dt.date(end.year + 1, 3, 1).isoformat()]
+
+
+def _marks(observation: Observation, revised: frozenset[str], lang: FigureLang) -> str:
+    marks = []
+    if "provisional" in observation.flags:
+        marks.append(t(lang, "初步数", "provisional"))
+    if "estimated" in observation.flags:
+        marks.append(t(lang, "估计数", "estimated"))
+    if observation.period.text in revised or "revised" in observation.flags:
+        marks.append(t(lang, "已修订", "revised"))
+    if "synthetic" in observation.flags:
+        marks.append("◆ " + t(lang, "合成", "synthetic"))
+    return "".join(f" · {m}" for m in marks)
+
+
+def _add_series(
+    figure: go.Figure, observations: list[Observation], symbol: str, lang: FigureLang, revised: frozenset[str]
+) -> None:
+    annual = sorted(
+        (o for o in observations if o.period.frequency == "year"), key=lambda o: o.period.sort_key()
+    )
+    sub_annual = sorted(
+        (o for o in observations if o.period.frequency != "year"), key=lambda o: o.period.sort_key()
+    )
+    for points, name, mode, opacity in (
+        (annual, t(lang, "年度值", "Annual"), "lines+markers", 1.0),
+        (sub_annual, t(lang, "季度/月度值", "Quarterly/monthly"), "markers", 0.45),
+    ):
+        if not points:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=[middle(o.period) for o in points],
+                y=[o.value for o in points],
+                mode=mode,
+                name=name,
+                opacity=opacity,
+                marker={
+                    "color": SERIES_COLOUR,
+                    "size": [11 if o.period.text in revised else 8 for o in points],
+                    "symbol": ["circle-open" if "provisional" in o.flags else "circle" for o in points],
+                    "line": {
+                        "width": [2.5 if o.period.text in revised else 0 for o in points],
+                        "color": PROJECTION_COLOUR,
+                    },
+                },
+                line={"color": SERIES_COLOUR, "width": 2.5},
+                text=[o.period.text + _marks(o, revised, lang) for o in points],
+                hovertemplate="%{text}: %{y}" + f" {symbol}<extra></extra>",
+            )
+        )
+
+
+def _add_target_line(figure: go.Figure, target: Target, goal: float, symbol: str, lang: FigureLang) -> None:
+    figure.add_hline(
+        y=goal,
+        line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+        annotation_text=f"{t(lang, '目标', 'Target')} {number_text(goal)} {symbol}".strip(),
+        annotation_position="top left",
+        annotation_font_color=TARGET_COLOUR,
+    )
+    if target.comparator == "about" and target.tolerance:
+        figure.add_hrect(
+            y0=goal - target.tolerance,
+            y1=goal + target.tolerance,
+            fillcolor=TARGET_COLOUR,
+            opacity=0.08,
+            line_width=0,
+        )
+
+
+def _add_deadline(figure: go.Figure, target: Target, lang: FigureLang) -> None:
+    deadline = target.deadline
+    figure.add_shape(
+        type="line",
+        x0=deadline,
+        x1=deadline,
+        y0=0,
+        y1=1,
+        yref="paper",
+        line={"color": MUTED, "dash": "dot", "width": 1.5},
+    )
+    figure.add_annotation(
+        x=deadline,
+        y=1,
+        yref="paper",
+        text=f"{t(lang, '期限', 'Deadline')} {deadline:%Y-%m-%d}",
+        showarrow=False,
+        xanchor="right",
+        yanchor="bottom",
+        font={"color": MUTED, "size": 11},
+    )
+
+
+def _add_milestones(figure: go.Figure, target: Target, symbol: str, lang: FigureLang) -> None:
+    if not target.milestones:
+        return
+    figure.add_trace(
+        go.Scatter(
+            x=[m.date for m in target.milestones],
+            y=[m.value for m in target.milestones],
+            mode="markers",
+            name=t(lang, "阶段目标", "Milestones"),
+            marker={"symbol": "star", "size": 12, "color": TARGET_COLOUR},
+            hovertemplate="%{x|%Y-%m-%d}: %{y}" + f" {symbol}<extra></extra>",
+        )
+    )
+
+
+def _add_projection(figure: go.Figure, result: Result, symbol: str, lang: FigureLang) -> None:
+    detail = result.components.get(result.method)
+    projection = detail.get("projection") if isinstance(detail, dict) else None
+    if not isinstance(projection, dict) or result.latest is None:
+        return
+    band = projection.get("band")
+    x = [middle(Period.parse(result.latest.period)), result.deadline]
+    if isinstance(band, list):
+        figure.add_trace(
+            go.Scatter(
+                x=[*x, *x[::-1]],
+                y=[result.latest.value, band[1], band[0], result.latest.value],
+                fill="toself",
+                mode="lines",
+                fillcolor="rgba(138, 83, 0, 0.12)",
+                line={"width": 0},
+                hoverinfo="skip",
+                name=t(lang, "预测区间", "Projection band"),
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=[result.latest.value, float(projection["value"])],
+            mode="lines+markers",
+            line={"color": PROJECTION_COLOUR, "dash": "dash", "width": 2},
+            marker={"symbol": "diamond-open", "size": 9},
+            name=t(lang, "预测", "Projection"),
+            hovertemplate="%{y:.2f}" + f" {symbol}<extra>{t(lang, '预测', 'Projection')}</extra>",
+        )
+    )
+
+
+def _add_base(figure: go.Figure, result: Result, lang: FigureLang) -> None:
+    base = result.components.get("base")
+    if isinstance(base, dict):
+        figure.add_annotation(
+            x=middle(Period.parse(str(base["period"]))),
+            y=base["value"],
+            text=t(lang, "基期", "Base"),
+            showarrow=True,
+            arrowhead=0,
+            ay=30,
+            font={"size": 11, "color": MUTED},
+        )
 
 
 def middle(period: Period) -> dt.date:
@@ -178,18 +427,78 @@ def middle(period: Period) -> dt.date:
 
 
 def target_chart(
-    registry: Registry, target: Target, observations: list[Observation], result: Result | None
+    registry: Registry,
+    target: Target,
+    observations: list[Observation],
+    result: Result | None,
+    *,
+    lang: FigureLang = "both",
+    revised: frozenset[str] = frozenset(),
 ) -> go.Figure:
     """The trend chart of a target in its own jurisdiction, as the target page and the PNG export draw it: the
     subtitle states the promise and the status."""
-    from qtm.formatting import STATUS_LABELS, target_text
-
     indicator = registry.indicators[target.indicator]
     region = registry.regions.get(target.jurisdiction)
-    subtitle = f"{indicator.name.en} · 目标 Target {target_text(registry, target)}"
+    promise = target_text(registry, target, lang)
+    subtitle = (
+        indicator.name.en + " · " if lang == "both" else ""
+    ) + f"{t(lang, '目标', 'Target')} {promise}"
     if result is not None:
-        zh, en = STATUS_LABELS[result.status]
-        subtitle += f" · 状态 {zh} {en} ({result.components.get('as_of', '')})"
-    return trend_figure(
-        target, indicator, observations, result, f"{region.name_zh} {region.name_en}", subtitle
+        subtitle += f" · {t(lang, '状态', 'Status')} {pair(lang, STATUS_LABELS[result.status])}"
+        subtitle += f" ({result.components.get('as_of', '')})"
+    place = t(lang, region.name_zh, region.name_en)
+    return trend_figure(target, indicator, observations, result, place, subtitle, lang=lang, revised=revised)
+
+
+# ---- regions compared -----------------------------------------------------------------------------------------
+
+
+def ranked_regions_figure(
+    indicator: Indicator,
+    goal: float | None,
+    rows: Sequence[tuple[str, float, str, str]],
+    lang: FigureLang,
+) -> go.Figure:
+    """Regions side by side, best at the top: (name, latest value, period, status) as horizontal bars in the
+    status colour, the status label printed on each bar, and the target as a line."""
+    symbol = unit_symbol(indicator, "zh" if lang == "zh" else "en")
+    ordered = list(reversed(rows))  # plotly draws the first bar at the bottom
+    figure = go.Figure(
+        go.Bar(
+            orientation="h",
+            y=[name for name, *_ in ordered],
+            x=[value for _, value, *_ in ordered],
+            marker={"color": [STATUS_COLOURS.get(status, MUTED) for *_, status in ordered]},
+            text=[
+                f"{number_text(value)} {symbol} ({period}) · {pair(lang, STATUS_LABELS[status])}".replace(
+                    "  ", " "
+                )
+                for _, value, period, status in ordered
+            ],
+            textposition="auto",
+            hovertemplate="%{y}: %{x}" + f" {symbol}<extra></extra>",
+        )
     )
+    values = [value for _, value, *_ in rows] + ([goal] if goal is not None else [])
+    low, high = _gauge_range(indicator, values) if values else (0.0, 1.0)
+    if goal is not None:
+        figure.add_vline(
+            x=goal,
+            line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+            annotation_text=f"{t(lang, '目标', 'Target')} {number_text(goal)} {symbol}".strip(),
+            annotation_font_color=TARGET_COLOUR,
+        )
+    figure.update_layout(
+        height=max(220, 34 * len(rows) + 90),
+        margin={"l": 130, "r": 24, "t": 36, "b": 40},
+        xaxis={
+            "range": [low, high],
+            "gridcolor": "#eef2f6",
+            "title": pair(lang, AXIS_TITLES.get(indicator.unit, (indicator.unit, indicator.unit))),
+        },
+        font={"family": FONT, "size": 12},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        separators=".,",
+    )
+    return figure

@@ -39,17 +39,19 @@ def assess(registry: Registry, observations: list[Observation], as_of: dt.date) 
             ),
         ]
         for region in regions:
-            results.append(_judge(target, region, registry, series, as_of))
+            results.append(judge_in_region(target, region, registry, series, as_of))
     return results
 
 
-def _judge(
+def judge_in_region(
     target: Target,
     region: str,
     registry: Registry,
     series: dict[tuple[str, str], list[Observation]],
     as_of: dt.date,
 ) -> Result:
+    """``target`` judged in ``region`` from the series by (indicator, region); a relative target's baseline is
+    the region's own, else its jurisdiction's."""
     indicator = registry.indicators[target.indicator]
     baseline: list[Observation] = []
     if target.relative is not None:  # the standard's value is set for the target's whole jurisdiction

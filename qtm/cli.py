@@ -10,10 +10,11 @@ import datetime as dt
 import getpass
 import json
 import sys
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,7 +22,10 @@ from qtm.config import Settings
 from qtm.errors import QtmError
 from qtm.regions import Regions, load_regions
 from qtm.registry import Registry, load_registry
-from qtm.store import Store
+from qtm.store import Store, StoredBatch
+
+if TYPE_CHECKING:
+    from qtm.progress import Result
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,6 +62,15 @@ def _as_of(text: str | None) -> dt.date:
 
 def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
 
 
 @click.group()
@@ -226,6 +239,99 @@ def data(as_json: bool, indicator: str | None, region: str | None) -> None:
         click.echo(f"{o.indicator:45} {o.region} {o.period!s:8} {o.value:>12g} {unit}{flags}")
 
 
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the batches as JSON.")
+@click.pass_context
+@_user_errors
+def batches(ctx: click.Context, as_json: bool) -> None:
+    """List the stored batches, oldest first: uploads and withdrawals, who made them and when, and what they did."""
+    if ctx.invoked_subcommand is not None:
+        return
+    stored = Store.open(Settings.from_env().database_url).batches()
+    if as_json:
+        _echo_json({"batches": [_batch_json(b) for b in stored]})
+        return
+    if not stored:
+        click.echo("没有批次 / no batches stored yet")
+        return
+    counts = ("stored", "superseded", "unchanged", "warnings")
+    header = ["id", "kind", "when (UTC)", "by", *counts, "file"]
+    rows = [
+        [
+            str(b.id),
+            b.kind,
+            f"{b.uploaded_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}",
+            b.uploaded_by,
+            str(b.n_observations),
+            str(b.n_superseded),
+            str(b.n_unchanged),
+            str(b.n_warnings),
+            b.file_name + _batch_note(b),
+        ]
+        for b in stored
+    ]
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    right = {0, 4, 5, 6, 7}  # numbers line up on the right
+    for row in [header, *rows]:
+        cells = [
+            " " * (w - _width(cell)) + cell if i in right else _pad(cell, w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        click.echo(("  ".join(cells) + "  " + row[-1]).rstrip())
+
+
+def _batch_note(batch: StoredBatch) -> str:
+    """What a listing adds after the file name: that an upload was withdrawn, or what a withdrawal did and why."""
+    if batch.withdrawn_by is not None:
+        return f"  — 已撤回 withdrawn by batch {batch.withdrawn_by}"
+    if batch.kind == "withdrawal":
+        restored = next((e.get("n_restored") for e in batch.report if e.get("code") == "withdrawal"), None)
+        note = f"  — {batch.n_superseded} values withdrawn, {restored} earlier values current again"
+        return note + (f"; reason: {batch.reason}" if batch.reason else "")
+    return ""
+
+
+def _batch_json(batch: StoredBatch) -> dict[str, object]:
+    return {
+        "id": batch.id,
+        "kind": batch.kind,
+        "uploaded_at": batch.uploaded_at.isoformat(),
+        "uploaded_by": batch.uploaded_by,
+        "file_name": batch.file_name,
+        "sha256": batch.sha256,
+        "n_observations": batch.n_observations,
+        "n_superseded": batch.n_superseded,
+        "n_unchanged": batch.n_unchanged,
+        "n_warnings": batch.n_warnings,
+        "withdraws": batch.withdraws,
+        "withdrawn_by": batch.withdrawn_by,
+        "reason": batch.reason,
+    }
+
+
+@batches.command("withdraw")
+@click.argument("batch_id", metavar="ID", type=int)
+@click.option("--as", "user", default=None, help="Who is withdrawing (default: the login name).")
+@click.option("--reason", default=None, help="Why, kept with the withdrawal.")
+@_user_errors
+def batches_withdraw(batch_id: int, user: str | None, reason: str | None) -> None:
+    """Withdraw an upload: its values stop being current and the values they replaced are current again.
+
+    The withdrawal is itself a batch (see qtm batches); nothing is deleted, and the file can be ingested again.
+    Exit 1, changing nothing, for an unknown batch, a withdrawal, or a batch already withdrawn.
+    """
+    store = Store.open(Settings.from_env().database_url)
+    result = store.withdraw_batch(batch_id, withdrawn_by=user or _login(), reason=reason)
+    withdrawn = store.batch(batch_id)
+    name = withdrawn.file_name if withdrawn is not None else "?"
+    click.echo(
+        f"批次 {batch_id}（{name}）已撤回，撤回记录为批次 {result.withdrawal_batch_id}：撤下 {result.n_withdrawn} 个数值，"
+        f"恢复 {result.n_restored} 个先前数值\n"
+        f"batch {batch_id} ({name}) withdrawn by batch {result.withdrawal_batch_id}: {result.n_withdrawn} values "
+        f"withdrawn, {result.n_restored} earlier values current again"
+    )
+
+
 @main.command()
 @click.option("--plan", default=None, help="Only this plan's targets (a plan id; see qtm targets --json).")
 @click.option(
@@ -306,18 +412,40 @@ def status(as_of: str | None, as_json: bool, by: str | None) -> None:
     if as_json:
         _echo_json([r.as_json() for r in results])
         return
-    click.echo(
-        f"{'target':52} {'region':8} {'status':20} {'latest':>18} {'target':>12} {'deadline':10} "
-        f"{'method':14} outlook"
-    )
+    _print_status(registry, results, day)
+
+
+def _print_status(registry: Registry, results: list[Result], day: dt.date) -> None:
+    """For a person: a heading per plan; per target, what it promises by when, with its id for scripts; then a line
+    per region: its name, the status in Chinese and English, the latest value with its period, and after the
+    deadline, while the deadline's value is awaited, where the data so far were heading."""
+    from qtm.formatting import STATUS_LABELS, outlook_text, target_text, value_text
+
+    rows: dict[str, list[tuple[str, str, str, str]]] = {}  # per target: region, status, latest, outlook
     for r in results:
-        latest = f"{r.latest.value:g} ({r.latest.period})" if r.latest else "—"
-        goal = f"{r.target_value:g}" if r.target_value is not None else "—"
-        outlook = r.components.get("outlook")
-        ahead = f"{outlook['status']}" if isinstance(outlook, dict) else ""
-        click.echo(
-            f"{r.target:52} {r.region:8} {r.status:20} {latest:>18} {goal:>12} {r.deadline} {r.method:14} {ahead}"
+        indicator = registry.indicators[r.indicator]
+        zh, en = STATUS_LABELS[r.status]
+        latest = (
+            f"{value_text(r.latest.value, indicator)} ({r.latest.period})" if r.latest else "无数据 no data"
         )
+        ahead = outlook_text(r)
+        region = registry.regions.get(r.region).name_zh if r.region in registry.regions else r.region
+        rows.setdefault(r.target, []).append((region, f"{zh} {en}", latest, ahead[0] if ahead else ""))
+    widths = [max((_width(row[i]) for rs in rows.values() for row in rs), default=0) for i in range(3)]
+    click.echo(f"截至 {day.isoformat()} / as of {day.isoformat()}")
+    for plan in registry.plans.values():
+        chosen = [t for t in registry.targets.values() if t.plan == plan.id and t.id in rows]
+        if not chosen:
+            continue
+        click.echo(f"\n{plan.title.zh}")
+        for target in chosen:
+            name = registry.indicators[target.indicator].name.zh
+            click.echo(
+                f"  {name}：{target_text(registry, target)}，期限 {target.deadline.isoformat()}  [{target.id}]"
+            )
+            for region, status, latest, outlook in rows[target.id]:
+                line = f"    {_pad(region, widths[0])}  {_pad(status, widths[1])}  {_pad(latest, widths[2])}  {outlook}"
+                click.echo(line.rstrip())
 
 
 @main.command()

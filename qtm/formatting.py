@@ -6,36 +6,55 @@ from qtm.progress import Result
 from qtm.registry import Indicator, Registry, Target
 
 _UNIT_SYMBOLS = {"percent": "%", "hour": "h", "count": "", "dimensionless": ""}
+_UNIT_WORDS_ZH = {"percent": "%", "hour": "小时", "count": "个", "dimensionless": ""}
 
 
-def unit_symbol(indicator: Indicator) -> str:
-    """The short symbol a table shows after a value ("%", "h"), empty for counts and indices."""
-    return _UNIT_SYMBOLS.get(indicator.unit, indicator.unit)
+def unit_symbol(indicator: Indicator, lang: str = "en") -> str:
+    """The short unit a table shows after a value: "%", "h" (小时 in Chinese), "" for counts (个) and indices."""
+    table = _UNIT_WORDS_ZH if lang == "zh" else _UNIT_SYMBOLS
+    return table.get(indicator.unit, indicator.unit)
 
 
-def value_text(value: float | None, indicator: Indicator) -> str:
-    """A value with its unit, as few decimals as it needs: 93.65 %, 250 h, 12 600."""
+def number_text(value: float, *, min_decimals: int = 0) -> str:
+    """A number the Chinese way: thousands separated by commas, as few decimals as it needs (at least
+    ``min_decimals``): 1,000 · 93.93 · 98.0."""
+    if float(value).is_integer() and min_decimals == 0:
+        return f"{value:,.0f}"
+    text = f"{value:,.4f}".rstrip("0")
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return f"{value:,.{max(decimals, min_decimals)}f}"
+
+
+def value_text(value: float | None, indicator: Indicator, lang: str = "en") -> str:
+    """A value with its unit, as few decimals as it needs (a rate at least one): 93.65 %, 98.0 %, 250 h (250 小时),
+    12,600 (12,600 个)."""
     if value is None:
         return "—"
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
-    symbol = unit_symbol(indicator)
-    return f"{number} {symbol}".strip()
+    number = number_text(float(value), min_decimals=1 if indicator.unit == "percent" else 0)
+    return f"{number} {unit_symbol(indicator, lang)}".strip()
 
 
-def target_text(registry: Registry, target: Target) -> str:
-    """The promise in one short phrase, Chinese first with English where words are needed."""
+def target_text(registry: Registry, target: Target, lang: str = "both") -> str:
+    """The promise in one short phrase: in Chinese, in English, or (``"both"``) Chinese first with English where
+    words are needed: "≥ 94.0 %", "约 10,000 (±1,000)", "≥ 1.6 × 现行国家标准值"."""
     indicator = registry.indicators[target.indicator]
+    unit_lang = "zh" if lang == "zh" else "en"
+
+    def say(zh: str, en: str) -> str:
+        return zh if lang == "zh" else en if lang == "en" else f"{zh} / {en}"
+
     if target.comparator == "improve":
         period = target.baseline.period if target.baseline else "?"
-        return f"高于基期 {period} / above base {period}"
+        return say(f"高于基期 {period}", f"above base {period}")
     if target.relative is not None:
         label = target.relative.label
-        amount = f"{target.relative.factor:g} × {label.zh} ({label.en})"
+        words = label.zh if lang == "zh" else label.en if lang == "en" else f"{label.zh} ({label.en})"
+        amount = f"{target.relative.factor:g} × {words}"
     else:
-        amount = value_text(target.value, indicator)
+        amount = value_text(target.value, indicator, unit_lang)
     if target.comparator == "about":
-        tolerance = value_text(target.tolerance, indicator)
-        return f"约 {amount} (±{tolerance})"
+        tolerance = value_text(target.tolerance, indicator, unit_lang)
+        return f"{'约' if lang != 'en' else 'about'} {amount} (±{tolerance})"
     sign = "≥" if target.comparator == "at_least" else "≤"
     return f"{sign} {amount}"
 

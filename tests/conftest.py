@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -134,24 +135,78 @@ def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 60
     raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``qtm serve`` on a free port, over a fresh SQLite database loaded by ``qtm demo``."""
-    database = tmp_path_factory.mktemp("demo") / "qtm.sqlite"
-    env = {**os.environ, "QTM_DATABASE_URL": f"sqlite:///{database}"}
-    loaded = subprocess.run([*QTM, "demo"], capture_output=True, text=True, env=env, timeout=120, check=False)
+@contextlib.contextmanager
+def serving(folder: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real ``qtm serve`` on a free port over a fresh SQLite database in ``folder`` loaded by ``qtm demo``; its
+    log goes to ``folder/server.log`` (a pipe nobody reads would fill and stall the server)."""
+    settings = {
+        **os.environ,
+        "QTM_DATABASE_URL": f"sqlite:///{folder / 'qtm.sqlite'}",
+        "QTM_STAGING_DIR": str(folder / "staging"),
+        **(env or {}),
+    }
+    loaded = subprocess.run(
+        [*QTM, "demo"], capture_output=True, text=True, env=settings, timeout=120, check=False
+    )
     assert loaded.returncode == 0, loaded.stderr
     port = free_port()
-    process = subprocess.Popen(
-        [*QTM, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with (folder / "server.log").open("w") as log:
+        process = subprocess.Popen(
+            [*QTM, "serve", "--port", str(port)],
+            env=settings,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            wait_for_port(port, process)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A served dashboard over the demo data, for tests that only read."""
+    with serving(tmp_path_factory.mktemp("demo")) as url:
+        yield url
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium, driven by Playwright (never a browser Playwright downloads)."""
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("Chromium is missing: run `scripts/system-deps.sh` (as root) or install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page at 1366×768; the test fails if the browser console shows any error on it."""
+    opened = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors: list[str] = []
+    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: errors.append(str(e)))
+    yield opened
+    opened.close()
+    assert errors == [], f"errors in the browser console: {errors}"

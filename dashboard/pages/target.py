@@ -1,15 +1,15 @@
-"""One target: its promise, its status with the components it was computed from, and its regions ranked."""
+"""目标 Target (``/target/<id>``): one target, its status with every component, its regions and its data."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import dash
-from dash import html
+from dash import Input, Output, State, callback, html
 
-from dashboard import context
-from dashboard.views.target import target_page
-from qtm.assessment import assess_store
+from dashboard import context, i18n
+from dashboard.views.target import target_page, unknown_target_page
+from qtm.standings import standings, sub_regions
 
 dash.register_page(
     __name__, path_template="/target/<target_id>", name="目标 Target", title="目标 Target · 质量目标监测"
@@ -17,14 +17,35 @@ dash.register_page(
 
 
 def layout(target_id: str | None = None, **_query: str) -> html.Div:
-    registry = context.registry()
+    return html.Div(_body(target_id), id="target-body")
+
+
+def _body(target_id: str | None) -> html.Div:
+    registry, store, lang = context.registry(), context.store(), i18n.current()
     target = registry.targets.get(target_id or "")
     if target is None:
-        return html.Div([html.H1("未找到该目标 · No such target"), html.A("← 总览 Overview", href="/")])
+        return unknown_target_page(lang)
     today = dt.date.today()
-    store = context.store()
-    results = [r for r in assess_store(registry, store, today) if r.target == target.id]
-    observations = store.current(indicator=target.indicator)
-    synthetic = frozenset(o.region for o in observations if "synthetic" in o.flags)
-    series = [o for o in observations if o.region == target.jurisdiction and o.period.end <= today]
-    return target_page(registry, target, results, today, synthetic, series)
+    own = next(
+        s
+        for s in standings(registry, store, today)
+        if s.target.id == target.id and s.region == target.jurisdiction
+    )
+    regions = sub_regions(registry, store, target, target.jurisdiction, today)
+    history = [
+        row
+        for row in store.history_for(target.indicator, target.jurisdiction)
+        if row.observation.period.end <= today
+    ]
+    return target_page(registry, own, regions, history, lang)
+
+
+@callback(
+    Output("target-body", "children"),
+    Input("data-version", "data"),
+    State("url", "pathname"),
+    prevent_initial_call=True,
+)
+def refresh(_version: int, pathname: str | None) -> html.Div:
+    """Live: a commit made anywhere redraws the page."""
+    return _body((pathname or "").rstrip("/").rsplit("/", 1)[-1])

@@ -1,176 +1,262 @@
-"""The overview page as a pure function of the registry and the overview rows: no database, no request."""
+"""The overview page as a pure function: status counts per plan, the filters, and one card per target with its
+gauge. No database, no request: the page module queries and passes the standings in."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
+from urllib.parse import urlencode
 
-from dash import html
+from dash import dcc, html
 
-from qtm.formatting import STATUS_LABELS, outlook_text, target_text, value_text
-from qtm.overview import TargetRow
-from qtm.progress import Result, share_of_the_way
+from dashboard.figures import gauge_figure, graph_config, sparkline
+from dashboard.i18n import Lang, pair, t
+from dashboard.views.common import (
+    SYNTHETIC_MARK,
+    data,
+    legend,
+    outlook_line,
+    region_link,
+    status_badge,
+    synthetic_banner,
+)
+from qtm.formatting import CATEGORY_LABELS, STATUS_LABELS, target_text, value_text
+from qtm.progress import STATUS_ORDER
 from qtm.registry import Registry
+from qtm.standings import Filters, Standing
 
-SYNTHETIC_MARK = "◆"
+
+def overview_page(
+    registry: Registry, cards: list[Standing], every: list[Standing], filters: Filters, lang: Lang
+) -> html.Div:
+    """``cards``: the standings the filters keep, in display order; ``every``: all targets in their own
+    jurisdiction (for the per-plan counts, which ignore the status filter)."""
+    return html.Div(
+        [
+            html.H1(t(lang, "目标总览", "Overview of targets")),
+            html.P(
+                t(
+                    lang,
+                    f"共 {len(every)} 项目标，显示 {len(cards)} 项 · 评估日期 {_as_of(cards, every)}",
+                    f"{len(every)} targets, {len(cards)} shown · as of {_as_of(cards, every)}",
+                ),
+                className="summary",
+                id="overview-summary",
+            ),
+            *([synthetic_banner(lang)] if any(s.synthetic for s in every) else []),
+            plan_summaries(registry, every, filters, lang),
+            filter_bar(registry, filters, lang),
+            legend(lang),
+            html.Div(id="overview-body", children=card_grid(registry, cards, lang)),
+        ],
+        className="overview",
+    )
 
 
-def overview_page(registry: Registry, rows: list[TargetRow]) -> html.Div:
-    """The whole page, from the rows alone (a pure function: no database, no request)."""
-    by_plan: dict[str, list[TargetRow]] = defaultdict(list)
-    for row in rows:
-        by_plan[row.target.plan].append(row)
-    with_data = sum(1 for r in rows if r.latest is not None)
-    synthetic = any(r.latest is not None and "synthetic" in r.latest.flags for r in rows)
-    children: list[html.Div | html.H1 | html.P] = [
-        html.H1(["目标总览", html.Span(" Overview of targets", className="en")]),
-        html.P(
-            f"{len(rows)} 项目标，其中 {with_data} 项已有数据 · {len(rows)} targets, {with_data} with data",
-            className="summary",
-            id="overview-summary",
-        ),
-    ]
-    if synthetic:
-        children.append(
+def _as_of(*groups: list[Standing]) -> str:
+    for group in groups:
+        if group:
+            return str(group[0].result.components.get("as_of", ""))
+    return ""
+
+
+def card_grid(registry: Registry, cards: list[Standing], lang: Lang) -> html.Div | html.P:
+    if not cards:
+        return html.P(
+            t(lang, "没有符合筛选条件的目标。", "No target matches these filters."),
+            className="empty",
+            id="no-cards",
+        )
+    return html.Div([target_card(registry, s, lang) for s in cards], className="card-grid", id="cards")
+
+
+def plan_summaries(registry: Registry, every: list[Standing], filters: Filters, lang: Lang) -> html.Div:
+    """One summary card per plan: its status counts, each a link that filters the overview to them."""
+    by_plan: dict[str, Counter[str]] = {}
+    for standing in every:
+        by_plan.setdefault(standing.target.plan, Counter())[standing.status] += 1
+    boxes = []
+    for plan_id, tally in by_plan.items():
+        plan = registry.plans[plan_id]
+        chips = [
+            html.Span(
+                dcc.Link(
+                    [html.Span(str(tally[s]), className="count"), pair(lang, STATUS_LABELS[s])],
+                    href="/?" + urlencode({"plan": plan_id, "status": s}),
+                ),
+                className=f"chip status-{s}",
+                **data(status=s),
+            )
+            for s in STATUS_ORDER
+            if tally[s]
+        ]
+        boxes.append(
             html.Div(
-                f"{SYNTHETIC_MARK} 标注的数值为合成演示数据，并非官方统计 · Values marked {SYNTHETIC_MARK} are synthetic "
-                "demonstration data, not official statistics.",
-                className="banner synthetic",
-                id="synthetic-banner",
+                [
+                    dcc.Link(t(lang, plan.title.zh, plan.title.en), href="/?" + urlencode({"plan": plan_id})),
+                    html.Div(
+                        t(lang, f"{sum(tally.values())} 项目标", f"{sum(tally.values())} targets"),
+                        className="plan-meta",
+                    ),
+                    html.Div(chips, className="chips"),
+                ],
+                className="plan-summary" + (" selected" if filters.plan == plan_id else ""),
+                **data(plan=plan_id),
             )
         )
-    for plan_id, plan_rows in by_plan.items():
-        children.append(_plan_section(registry, plan_id, plan_rows))
-    return html.Div(children, className="overview")
+    return html.Div(boxes, className="plan-summaries", id="plan-summaries")
 
 
-def _plan_section(registry: Registry, plan_id: str, rows: list[TargetRow]) -> html.Div:
-    plan = registry.plans[plan_id]
-    meta = plan.issuer + (f" · {plan.date:%Y-%m-%d}" if plan.date else "")
-    tally: dict[str, int] = {}
-    for row in rows:
-        if row.status is not None:
-            tally[row.status.status] = tally.get(row.status.status, 0) + 1
-    summary = " · ".join(
-        f"{STATUS_LABELS[s][0]} {STATUS_LABELS[s][1]} {n}"
-        for s, n in sorted(tally.items(), key=lambda kv: -kv[1])
-    )
+def filter_bar(registry: Registry, filters: Filters, lang: Lang) -> html.Div:
+    """Plan, jurisdiction, category, status, as-of date and order; their values live in the URL."""
+    jurisdictions = sorted({t_.jurisdiction for t_ in registry.targets.values()})
+
+    def dropdown(name: str, value: str | None, options: list[dict[str, str]], zh: str, en: str) -> html.Label:
+        return html.Label(
+            [
+                html.Span(t(lang, zh, en)),
+                dcc.Dropdown(
+                    id=f"filter-{name}",
+                    options=options,
+                    value=value,
+                    placeholder=t(lang, "全部", "All"),
+                    clearable=True,
+                    searchable=False,
+                ),
+            ],
+            className="filter",
+        )
+
     return html.Div(
         [
-            html.H2([plan.title.zh, html.Span(plan.title.en, className="en block")]),
-            html.P(meta, className="plan-meta"),
-            html.P(summary, className="plan-meta status-summary"),
-            html.Table(
+            dropdown(
+                "plan",
+                filters.plan,
+                [{"label": t(lang, p.title.zh, p.title.en), "value": p.id} for p in registry.plans.values()],
+                "规划",
+                "Plan",
+            ),
+            dropdown(
+                "jurisdiction",
+                filters.jurisdiction,
                 [
-                    html.Thead(
-                        html.Tr(
-                            [
-                                html.Th(["指标", html.Span("Indicator", className="en block")]),
-                                html.Th(["地区", html.Span("Region", className="en block")]),
-                                html.Th(
-                                    ["最新值", html.Span("Latest", className="en block")], className="num"
-                                ),
-                                html.Th(["统计期", html.Span("Period", className="en block")]),
-                                html.Th(["目标", html.Span("Target", className="en block")]),
-                                html.Th(["期限", html.Span("Deadline", className="en block")]),
-                                html.Th(["条款", html.Span("Clause", className="en block")]),
-                                html.Th(["状态", html.Span("Status", className="en block")]),
-                            ]
-                        )
-                    ),
-                    html.Tbody([_row(registry, row) for row in rows]),
+                    {
+                        "label": t(lang, registry.regions.get(c).name_zh, registry.regions.get(c).name_en),
+                        "value": c,
+                    }
+                    for c in jurisdictions
                 ],
-                className="targets",
+                "地区",
+                "Jurisdiction",
             ),
-        ],
-        className="plan",
-        id=f"plan-{plan_id}",
-    )
-
-
-def _row(registry: Registry, row: TargetRow) -> html.Tr:
-    target = row.target
-    indicator = registry.indicators[target.indicator]
-    region = registry.regions.get(target.jurisdiction)
-    latest = row.latest
-    if latest is None:
-        latest_cell = html.Td("无数据 · no data", className="num missing")
-        period = html.Td("—")
-    else:
-        mark = f" {SYNTHETIC_MARK}" if "synthetic" in latest.flags else ""
-        latest_cell = html.Td(
-            value_text(latest.value, indicator) + mark, className="num", title=latest.source or ""
-        )
-        period = html.Td(str(latest.period))
-    promise = target_text(registry, target)
-    if target.relative is not None:
-        promise += (
-            f" = {value_text(row.target_value, indicator)}"
-            if row.target_value is not None
-            else " (基准值待录入 · baseline not yet entered)"
-        )
-    return html.Tr(
-        [
-            html.Td(
-                [indicator.name.zh, html.Span(indicator.name.en, className="en block")], title=target.quote
+            dropdown(
+                "category",
+                filters.category,
+                [{"label": pair(lang, v), "value": k} for k, v in CATEGORY_LABELS.items()],
+                "领域",
+                "Category",
             ),
-            html.Td([region.name_zh, html.Span(region.name_en, className="en block")]),
-            latest_cell,
-            period,
-            html.Td(promise),
-            html.Td(f"{target.deadline:%Y-%m-%d}"),
-            html.Td(target.clause, title=target.quote),
-            html.Td(
+            dropdown(
+                "status",
+                filters.status,
+                [{"label": pair(lang, STATUS_LABELS[s]), "value": s} for s in STATUS_ORDER],
+                "状态",
+                "Status",
+            ),
+            html.Label(
                 [
-                    status_badge(row.status.status if row.status else None, href=f"/target/{target.id}"),
-                    outlook_line(row.status),
-                    progress_bar(row.status),
-                ]
+                    html.Span(t(lang, "评估日期", "As of")),
+                    dcc.Input(
+                        id="filter-as-of",
+                        type="text",
+                        value=filters.as_of.isoformat() if filters.as_of else None,
+                        placeholder=t(lang, "今天 (YYYY-MM-DD)", "today (YYYY-MM-DD)"),
+                        pattern=r"\d{4}-\d{2}-\d{2}",
+                        debounce=True,
+                        size="12",
+                    ),
+                ],
+                className="filter",
+            ),
+            html.Label(
+                [
+                    html.Span(t(lang, "排序", "Order")),
+                    dcc.RadioItems(
+                        id="filter-order",
+                        options=[
+                            {"label": t(lang, "最需关注在前", "Worst first"), "value": "worst"},
+                            {"label": t(lang, "按规划顺序", "Plan order"), "value": "plan"},
+                        ],
+                        value=filters.order,
+                        inline=True,
+                    ),
+                ],
+                className="filter",
             ),
         ],
-        id=f"target-{target.id}",
-        className="target-row",
+        className="filter-bar",
+        id="filters",
     )
 
 
-def status_badge(status: str | None, href: str | None = None) -> html.A | html.Span:
-    """A coloured badge: the status in Chinese, with English below; a link to the target's page when given."""
-    zh, en = STATUS_LABELS.get(status or "", ("—", "not judged"))
-    children = [html.Span(zh, className="zh"), html.Span(en, className="en block")]
-    name = f"badge status-{status or 'none'}"
-    if href:
-        return html.A(children, href=href, className=name)
-    return html.Span(children, className=name)
-
-
-def outlook_line(result: Result | None) -> html.Div | None:
-    """Under an awaiting_data badge: the before-deadline status on the data so far."""
-    text = outlook_text(result)
-    if text is None or result is None:
-        return None
-    outlook = result.components["outlook"]
-    assert isinstance(outlook, dict)
-    if outlook.get("latest") is None:  # no data at all: the latest-value column already says so
-        return None
-    return html.Div(
-        [html.Span(text[0], className="zh"), html.Span(text[1], className="en block")],
-        className=f"outlook status-text-{outlook['status']}",
+def target_card(registry: Registry, standing: Standing, lang: Lang) -> html.Div:
+    """A card: gauge, status (colour and label), outlook, latest value, target, deadline, sparkline."""
+    target, result = standing.target, standing.result
+    indicator = registry.indicators[target.indicator]
+    latest = result.latest
+    mark = f" {SYNTHETIC_MARK}" if "synthetic" in standing.latest_flags else ""
+    provisional = t(lang, "（初步）", " (provisional)") if "provisional" in standing.latest_flags else ""
+    latest_text = (
+        f"{value_text(latest.value, indicator, lang)} ({latest.period}){provisional}{mark}"
+        if latest is not None
+        else t(lang, "无数据", "no data")
     )
-
-
-def progress_bar(result: Result | None) -> html.Div | None:
-    """A thin bar under the badge: the share of the way from the base to the target the latest value covers."""
-    share = share_of_the_way(result) if result is not None else None
-    if share is None or result is None:
-        return None
-    width = max(0.0, min(share, 1.0)) * 100
+    promise = target_text(registry, target, lang)
+    if target.relative is not None and result.target_value is not None:
+        promise += f" = {value_text(result.target_value, indicator, lang)}"
+    name = t(lang, indicator.name.zh, indicator.name.en)
+    plan = registry.plans[target.plan]
     return html.Div(
         [
             html.Div(
-                html.Div(className=f"fill status-{result.status}", style={"width": f"{width:.0f}%"}),
-                className="track",
+                [
+                    dcc.Link(name, href=f"/target/{target.id}", className="card-title stretched"),
+                    region_link(registry, standing.region, lang),
+                ],
+                className="card-head",
             ),
-            html.Span(f"{share * 100:.0f}%", className="share"),
+            html.Div(
+                t(lang, plan.title.zh, plan.title.en),
+                className="card-plan",
+                title=t(lang, plan.title.zh, plan.title.en),
+            ),
+            dcc.Graph(
+                figure=gauge_figure(target, indicator, result, lang),
+                config=graph_config(lang, target.id, static=True),
+                className="gauge",
+                id={"type": "gauge", "target": target.id, "region": standing.region},
+            ),
+            html.Div(
+                [status_badge(result.status, lang), outlook_line(result, lang)],
+                className="card-status",
+            ),
+            html.Dl(
+                [
+                    html.Dt(t(lang, "最新值", "Latest")),
+                    html.Dd(latest_text, className="latest", title=standing.latest_source or ""),
+                    html.Dt(t(lang, "目标", "Target")),
+                    html.Dd(promise),
+                    html.Dt(t(lang, "期限", "Deadline")),
+                    html.Dd(f"{target.deadline:%Y-%m-%d}"),
+                ],
+                className="facts",
+            ),
+            html.Img(
+                src=sparkline(standing.series, result.status, t(lang, "历年数值", "values over time")),
+                alt=t(lang, f"{name}历年数值走势", f"{name}: values over time"),
+                className="sparkline",
+            ),
         ],
-        className="progress",
-        title="基期至目标已完成的比例 · share of the way from the base to the target",
+        className=f"target-card status-border-{result.status}",
+        id=f"card-{target.id}-{standing.region}",
+        **data(target_id=target.id),
     )

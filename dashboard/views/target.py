@@ -1,18 +1,29 @@
-"""A target's page as a pure function: its promise, its status with every component, and its regions ranked."""
+"""A target's page as a pure function: its promise, a large gauge, the trend, every status component, the regions
+ranked and the data with their revision history."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections import defaultdict
+from urllib.parse import urlencode
 
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.figures import target_chart
-from dashboard.views.overview import SYNTHETIC_MARK, outlook_line, status_badge
+from dashboard.figures import gauge_figure, graph_config, target_chart
+from dashboard.i18n import Lang, pair, t
+from dashboard.views.common import (
+    SYNTHETIC_MARK,
+    data,
+    outlook_line,
+    region_link,
+    status_badge,
+    synthetic_banner,
+)
 from qtm.formatting import METHOD_LABELS, outlook_text, target_text, value_text
-from qtm.observations import Observation
-from qtm.progress import Result, rank
+from qtm.progress import Result
 from qtm.registry import Indicator, Registry, Target
+from qtm.standings import Standing
+from qtm.store import StoredObservation
 
 _EXPLAIN = {
     "growth_ratio": (
@@ -31,265 +42,385 @@ _EXPLAIN = {
         "compared with the target (or the base-year value).",
     ),
 }
+_FLAG_WORDS = {
+    "provisional": ("初步", "provisional"),
+    "estimated": ("估计", "estimated"),
+    "revised": ("修订", "revised"),
+    "synthetic": ("合成", "synthetic"),
+}
 
 
-def _number(value: object, indicator: Indicator) -> str:
-    return value_text(float(value), indicator) if isinstance(value, int | float) else "—"
-
-
-def _rate(value: object) -> str:
-    return f"{float(value) * 100:.2f} %/年" if isinstance(value, int | float) else "—"
-
-
-def component_rows(result: Result, indicator: Indicator) -> list[tuple[str, str, str]]:
-    """(Chinese label, English label, value) for every component of a result, for a person to check by hand."""
-    c = result.components
-    rows: list[tuple[str, str, str]] = []
-    zh, en = METHOD_LABELS[result.method]
-    rows.append(("方法", "Method", f"{zh} · {en}"))
-    base = c.get("base")
-    if isinstance(base, dict):
-        rows.append(("基期", "Base", f"{_number(base['value'], indicator)} ({base['period']})"))
-    latest = c.get("latest")
-    if isinstance(latest, dict):
-        rows.append(("最新值", "Latest", f"{_number(latest['value'], indicator)} ({latest['period']})"))
-    final = c.get("final")
-    if isinstance(final, dict):
-        rows.append(
-            (
-                "期限期数值",
-                "Deadline-period value",
-                f"{_number(final['value'], indicator)} ({final['period']})",
-            )
-        )
-    rows.extend(_relative_rows(c.get("relative"), indicator))
-    rows.append(("目标值", "Target value", _number(result.target_value, indicator)))
-    rows.extend(_about_rows(c.get("about"), indicator))
-    rows.append(("期限", "Deadline", result.deadline.isoformat()))
-    rows.append(("评估日期", "As of", str(c.get("as_of", ""))))
-    detail = c.get(result.method)
-    if isinstance(detail, dict):
-        if "actual_rate" in detail:
-            rows.append(("实际年均增长率", "Actual annual growth", _rate(detail["actual_rate"])))
-            rows.append(("所需年均增长率", "Required annual growth", _rate(detail["required_rate"])))
-            rows.append(("比值 R", "Ratio R", f"{float(detail['ratio']):.3f}"))
-        projection = detail.get("projection")
-        if isinstance(projection, dict):
-            band = projection.get("band")
-            band_text = (
-                f" [{_number(band[0], indicator)} – {_number(band[1], indicator)}]"
-                if isinstance(band, list)
-                else ""
-            )
-            rows.append(
-                (
-                    "期限预测值",
-                    "Projection at the deadline",
-                    _number(projection["value"], indicator) + band_text,
-                )
-            )
-        if "score" in detail:
-            rows.append(("得分", "Score", f"{float(detail['score']):.3f}"))
-        if detail.get("gap_closure") is not None:
-            rows.append(("差距缩小比例", "Gap closure so far", f"{float(detail['gap_closure']):.3f}"))
-        if "thresholds" in detail:
-            rows.append(("阈值", "Thresholds", " / ".join(str(t) for t in detail["thresholds"])))
-    for milestone in c.get("milestones", []) or []:  # type: ignore[attr-defined]
-        rows.append(
-            (
-                "阶段目标",
-                "Milestone",
-                f"{milestone['date']}: {milestone['value']} → {milestone['actual']} ({'达成 met' if milestone['met'] else '未达成 missed'})",
-            )
-        )
-    outlook = outlook_text(result)
-    if outlook is not None:
-        rows.append(("展望", "Outlook", f"{outlook[0]} · {outlook[1]}"))
-    if c.get("reason"):
-        rows.append(("说明", "Note", str(c["reason"])))
-    return rows
-
-
-def _relative_rows(relative: object, indicator: Indicator) -> list[tuple[str, str, str]]:
-    """The baseline a relative target stands on: the value in force when the plan was issued."""
-    if not isinstance(relative, dict):
-        return []
-    until = f"不晚于 {relative['baseline_no_later_than']} 的最新值 · latest up to {relative['baseline_no_later_than']}"
-    if "baseline_value" not in relative:
-        return [("基准值", "Baseline (data)", f"待录入 · not entered ({until})")]
-    value = _number(relative["baseline_value"], indicator)
-    return [
-        (
-            "基准值",
-            "Baseline (data)",
-            f"{value} ({relative['baseline_period']}) × {relative['factor']} — {until}",
-        )
+def target_page(
+    registry: Registry,
+    own: Standing,
+    regions: list[Standing],
+    history: list[StoredObservation],
+    lang: Lang,
+) -> html.Div:
+    """``own``: the target in its jurisdiction; ``regions``: the regions under it with data, ranked;
+    ``history``: every stored row of the jurisdiction's values (current and superseded)."""
+    target = own.target
+    indicator = registry.indicators[target.indicator]
+    revised = frozenset(p for p, rows in _by_period(history).items() if len(rows) > 1)
+    children: list[Component] = [
+        dcc.Link(t(lang, "← 总览", "← Overview"), href="/", className="back"),
+        _head(registry, own, lang),
     ]
-
-
-def _about_rows(about: object, indicator: Indicator) -> list[tuple[str, str, str]]:
-    """How an 'about N' target is read: its band, and by how much it is exceeded."""
-    if not isinstance(about, dict):
-        return []
-    low, high = about["band"]
-    rows = [
-        (
-            "约数目标",
-            "About N",
-            f"{_number(low, indicator)} – {_number(high, indicator)}；达到 {_number(about['goal'], indicator)} 即达成，"
-            "超出为超额完成 · reaching the near edge meets it; beyond the band is exceeded, not missed",
+    if own.synthetic or any(r.synthetic for r in regions):
+        children.append(synthetic_banner(lang))
+    children.append(_trend(registry, own, revised, lang))
+    children.append(
+        html.Div(
+            [_components_card(own, indicator, lang), _regions_card(registry, target, regions, lang)],
+            className="cards",
         )
-    ]
-    if "exceeded_by" in about:
-        share = float(about["exceeded_by"]) * 100
-        rows.append(("超额完成", "Exceeded by", f"{share:.0f} %"))
-    return rows
+    )
+    children.append(_data_card(history, indicator, lang))
+    return html.Div(children, **data(target_id=target.id))
 
 
-def _quote(target: Target, plan_title: str) -> html.Blockquote:
+def _head(registry: Registry, own: Standing, lang: Lang) -> html.Div:
+    target, result = own.target, own.result
+    indicator = registry.indicators[target.indicator]
+    plan = registry.plans[target.plan]
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(t(lang, indicator.name.zh, indicator.name.en)),
+                    html.P(
+                        [
+                            region_link(registry, target.jurisdiction, lang),
+                            f" · {t(lang, '目标', 'Target')} {target_text(registry, target, lang)}",
+                            f" · {t(lang, '期限', 'Deadline')} {target.deadline:%Y-%m-%d}",
+                        ],
+                        className="summary",
+                    ),
+                    html.Div(
+                        [status_badge(result.status, lang), outlook_line(result, lang)], id="target-status"
+                    ),
+                    _quote(target, t(lang, plan.title.zh, plan.title.en), lang),
+                ],
+                className="head-text",
+            ),
+            dcc.Graph(
+                figure=gauge_figure(target, indicator, result, lang, height=260),
+                config=graph_config(lang, target.id, static=True),
+                className="gauge large",
+                id="target-gauge",
+            ),
+        ],
+        className="target-head",
+    )
+
+
+def _quote(target: Target, plan_title: str, lang: Lang) -> html.Blockquote:
     """The plan's wording, attributed: to the plan's seed, or to the published text it was taken from instead."""
-    attribution = [html.Div(f"—— {plan_title} {target.clause}", className="en")]
+    attribution = [html.Div(f"—— {plan_title} {target.clause}", className="attribution")]
     if target.quote_source:
         attribution.append(
             html.Div(
-                f"引自 Quoted from: {target.quote_source} · {target.quote_note or ''}", className="en source"
+                f"{t(lang, '引自', 'Quoted from')}: {target.quote_source}", className="attribution source"
             )
         )
     return html.Blockquote([html.Div(f"“{target.quote}”"), *attribution], className="quote", id="quote")
 
 
-def target_page(
-    registry: Registry,
-    target: Target,
-    results: list[Result],
-    as_of: dt.date,
-    synthetic: frozenset[str] = frozenset(),
-    series: list[Observation] | None = None,
-) -> html.Div:
-    """``synthetic``: the regions whose values for this indicator include invented demonstration data;
-    ``series``: the jurisdiction's observations, drawn as a trend chart with the target line and projection."""
+def _trend(registry: Registry, own: Standing, revised: frozenset[str], lang: Lang) -> html.Div:
+    target = own.target
+    series = list(own.series)
+    parts: list[Component] = []
+    if not series:
+        parts.append(_no_data(target, lang))
+    if series or own.result.target_value is not None:
+        figure = target_chart(registry, target, series, own.result, lang=lang, revised=revised)
+        parts.append(dcc.Graph(figure=figure, id="trend", config=graph_config(lang, target.id)))
+    return html.Div(parts, className="card")
+
+
+def _no_data(target: Target, lang: Lang) -> html.Div:
+    """What to do when nothing is in yet: which return to upload, with the template and the upload page."""
+    template = "/template.xlsx?" + urlencode({"plan": target.plan})
+    return html.Div(
+        [
+            html.P(
+                t(
+                    lang,
+                    "本目标尚无数据。请上报含本指标数值的报表（Excel 或 CSV），可先下载本规划的填报模板。",
+                    "No data for this target yet. Upload a return (Excel or CSV) holding this indicator's values; "
+                    "the plan's fill-in template is a good start.",
+                )
+            ),
+            html.A(t(lang, "下载填报模板", "Download the template"), href=template, className="button"),
+            dcc.Link(t(lang, "前往数据上报", "Go to upload"), href="/upload", className="button"),
+        ],
+        className="empty-state",
+        id="no-data",
+    )
+
+
+def _components_card(own: Standing, indicator: Indicator, lang: Lang) -> html.Div:
+    result = own.result
+    zh, en = _EXPLAIN[result.method]
+    return html.Div(
+        [
+            html.H2(t(lang, "判断依据", "How the status is judged")),
+            html.Table(
+                html.Tbody(
+                    [
+                        html.Tr([html.Th(label), html.Td(value)])
+                        for label, value in component_rows(result, indicator, lang)
+                    ]
+                ),
+                className="components",
+                id="components",
+            ),
+            html.P(t(lang, zh, en), className="explain"),
+        ],
+        className="card",
+    )
+
+
+def _regions_card(registry: Registry, target: Target, regions: list[Standing], lang: Lang) -> html.Div:
     indicator = registry.indicators[target.indicator]
-    plan = registry.plans[target.plan]
-    region = registry.regions.get(target.jurisdiction)
-    own = next((r for r in results if r.region == target.jurisdiction), None)
-    children: list[Component] = [
-        html.A("← 总览 Overview", href="/", className="back"),
-        html.Div(
+    if not regions:
+        body: Component = html.P(
+            t(lang, "下辖地区尚无数据。", "No region under this jurisdiction has data yet."),
+            className="empty",
+        )
+    else:
+        body = html.Table(
             [
-                html.H1([indicator.name.zh, html.Span(" " + indicator.name.en, className="en")]),
-                html.P(
-                    f"{region.name_zh} {region.name_en} · 目标 Target {target_text(registry, target)} · 期限 Deadline "
-                    f"{target.deadline:%Y-%m-%d}",
-                    className="summary",
-                ),
-                _quote(target, plan.title.zh),
-            ],
-            className="target-head",
-        ),
-    ]
-    if synthetic:
-        children.append(
-            html.Div(
-                f"{SYNTHETIC_MARK} 标注地区的数值含合成演示数据，并非官方统计 · Regions marked {SYNTHETIC_MARK} include "
-                "synthetic demonstration data, not official statistics.",
-                className="banner synthetic",
-                id="synthetic-banner",
-            )
-        )
-    cards: list[Component] = []
-    if series is not None:
-        figure = target_chart(registry, target, series, own)
-        children.append(
-            html.Div(
-                dcc.Graph(
-                    figure=figure,
-                    id="trend",
-                    config={
-                        "displaylogo": False,
-                        "toImageButtonOptions": {"format": "png", "filename": target.id, "scale": 2},
-                    },
-                ),
-                className="card",
-            )
-        )
-    if own is not None:
-        zh, en = _EXPLAIN[own.method]
-        cards.append(
-            html.Div(
-                [
-                    html.H2(["判断依据", html.Span(" How the status is judged", className="en")]),
-                    html.P(
-                        registry.regions.get(own.region).name_zh
-                        + (f" {SYNTHETIC_MARK}" if own.region in synthetic else ""),
-                        className="plan-meta",
-                    ),
-                    html.Div([status_badge(own.status), outlook_line(own)], id="target-status"),
-                    html.Table(
-                        html.Tbody(
-                            [
-                                html.Tr(
-                                    [
-                                        html.Th([zh_label, html.Span(en_label, className="en block")]),
-                                        html.Td(value),
-                                    ]
-                                )
-                                for zh_label, en_label, value in component_rows(own, indicator)
-                            ]
-                        ),
-                        className="components",
-                        id="components",
-                    ),
-                    html.P([zh, html.Br(), en], className="explain"),
-                ],
-                className="card",
-            )
-        )
-    ranked = rank(r for r in results if r.region != target.jurisdiction)
-    if ranked:
-        cards.append(
-            html.Div(
-                [
-                    html.H2(["各地区", html.Span(" Regions, best first", className="en")]),
-                    html.Table(
+                html.Thead(
+                    html.Tr(
                         [
-                            html.Thead(
-                                html.Tr(
-                                    [
-                                        html.Th("地区 Region"),
-                                        html.Th("最新值 Latest", className="num"),
-                                        html.Th("状态 Status"),
-                                    ]
-                                )
-                            ),
-                            html.Tbody(
-                                [
-                                    html.Tr(
-                                        [
-                                            html.Td(
-                                                registry.regions.get(r.region).name_zh
-                                                + (f" {SYNTHETIC_MARK}" if r.region in synthetic else "")
-                                            ),
-                                            html.Td(
-                                                f"{_number(r.latest.value, indicator)} ({r.latest.period})"
-                                                if r.latest
-                                                else "—",
-                                                className="num",
-                                            ),
-                                            html.Td(status_badge(r.status)),
-                                        ],
-                                        className="region-row",
+                            html.Th(t(lang, "地区", "Region")),
+                            html.Th(t(lang, "最新值", "Latest"), className="num"),
+                            html.Th(t(lang, "状态", "Status")),
+                        ]
+                    )
+                ),
+                html.Tbody(
+                    [
+                        html.Tr(
+                            [
+                                html.Td(
+                                    region_link(
+                                        registry,
+                                        s.region,
+                                        lang,
+                                        mark=f" {SYNTHETIC_MARK}" if s.synthetic else "",
                                     )
-                                    for r in ranked
-                                ]
-                            ),
-                        ],
-                        className="targets",
-                        id="regions",
-                    ),
-                ],
-                className="card",
+                                ),
+                                html.Td(
+                                    f"{value_text(s.result.latest.value, indicator, lang)} ({s.result.latest.period})"
+                                    if s.result.latest
+                                    else "—",
+                                    className="num",
+                                ),
+                                html.Td(status_badge(s.status, lang)),
+                            ],
+                            className="region-row",
+                            **data(region=s.region),
+                        )
+                        for s in regions
+                    ]
+                ),
+            ],
+            className="targets",
+            id="regions",
+        )
+    return html.Div([html.H2(t(lang, "各地区（最好在前）", "Regions, best first")), body], className="card")
+
+
+def _by_period(history: list[StoredObservation]) -> dict[str, list[StoredObservation]]:
+    grouped: dict[str, list[StoredObservation]] = defaultdict(list)
+    for row in history:
+        grouped[row.observation.period.text].append(row)
+    return grouped
+
+
+def _data_card(history: list[StoredObservation], indicator: Indicator, lang: Lang) -> html.Div:
+    """Every value with its revisions: the current one first, each with its flags and source batch."""
+    if not history:
+        return html.Div()
+    rows = []
+    for period, versions in sorted(
+        _by_period(history).items(), key=lambda kv: kv[1][0].observation.period.sort_key()
+    ):
+        for number, row in enumerate(sorted(versions, key=lambda r: r.batch_id, reverse=True)):
+            o = row.observation
+            flags = " ".join(t(lang, *_FLAG_WORDS[f]) for f in sorted(o.flags) if f in _FLAG_WORDS)
+            state = (
+                t(lang, "现行", "current")
+                if row.superseded_by is None
+                else t(lang, f"已被批次 {row.superseded_by} 取代", f"superseded by batch {row.superseded_by}")
+            )
+            rows.append(
+                html.Tr(
+                    [
+                        html.Td(period if number == 0 else ""),
+                        html.Td(value_text(o.value, indicator, lang), className="num"),
+                        html.Td(flags),
+                        html.Td(state),
+                        html.Td(str(row.batch_id)),
+                        html.Td(o.source or "", className="source"),
+                    ],
+                    className="data-row" + (" superseded" if row.superseded_by is not None else ""),
+                )
+            )
+    head = [
+        ("统计期", "Period"),
+        ("数值", "Value"),
+        ("标记", "Flags"),
+        ("状态", "State"),
+        ("批次", "Batch"),
+        ("来源", "Source"),
+    ]
+    return html.Div(
+        [
+            html.H2(t(lang, "数据及修订记录", "Data and revisions")),
+            html.Table(
+                [html.Thead(html.Tr([html.Th(t(lang, *h)) for h in head])), html.Tbody(rows)],
+                className="targets data",
+                id="data-table",
+            ),
+        ],
+        className="card",
+    )
+
+
+def _number(value: object, indicator: Indicator, lang: Lang) -> str:
+    return value_text(float(value), indicator, lang) if isinstance(value, int | float) else "—"
+
+
+def _rate(value: object) -> str:
+    return f"{float(value) * 100:.2f} %" if isinstance(value, int | float) else "—"
+
+
+def component_rows(result: Result, indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
+    """(label, value) for every component of a result, for a person to check by hand."""
+    c = result.components
+    rows: list[tuple[str, str]] = [(t(lang, "方法", "Method"), pair(lang, METHOD_LABELS[result.method]))]
+    for key, zh, en in (
+        ("base", "基期", "Base"),
+        ("latest", "最新值", "Latest"),
+        ("final", "期限期数值", "Deadline-period value"),
+    ):
+        point = c.get(key)
+        if isinstance(point, dict):
+            rows.append((t(lang, zh, en), f"{_number(point['value'], indicator, lang)} ({point['period']})"))
+    rows.extend(_relative_rows(c.get("relative"), indicator, lang))
+    rows.append((t(lang, "目标值", "Target value"), _number(result.target_value, indicator, lang)))
+    rows.extend(_about_rows(c.get("about"), indicator, lang))
+    rows.append((t(lang, "期限", "Deadline"), result.deadline.isoformat()))
+    rows.append((t(lang, "评估日期", "As of"), str(c.get("as_of", ""))))
+    detail = c.get(result.method)
+    if isinstance(detail, dict):
+        rows.extend(_method_rows(detail, indicator, lang))
+    for milestone in c.get("milestones", []) or []:  # type: ignore[attr-defined]
+        met = t(lang, "达成", "met") if milestone["met"] else t(lang, "未达成", "missed")
+        rows.append(
+            (
+                t(lang, "阶段目标", "Milestone"),
+                f"{milestone['date']}: {milestone['value']} → {milestone['actual']} ({met})",
             )
         )
-    children.append(html.Div(cards, className="cards"))
-    children.append(html.P(f"评估日期 As of {as_of:%Y-%m-%d}", className="explain"))
-    return html.Div(children)
+    outlook = outlook_text(result)
+    if outlook is not None:
+        rows.append((t(lang, "展望", "Outlook"), t(lang, *outlook)))
+    if c.get("reason"):
+        rows.append((t(lang, "说明", "Note"), reason_text(str(c["reason"]), lang)))
+    return rows
+
+
+def reason_text(reason: str, lang: Lang) -> str:
+    """A status's reason in the page's language (the reasons are written in English, with Chinese where given)."""
+    known = {
+        "no data": "无数据",
+        "needs at least two values from the base period on": "需要基期及以后至少两个数值",
+        "needs a base-year value and a later one": "需要基期数值和之后的一个数值",
+        "no base-year value to compare with": "没有可比较的基期数值",
+    }
+    if lang == "en":
+        return reason
+    if reason in known:
+        return known[reason]
+    if reason.startswith("no value yet for the deadline period"):
+        return f"期限期（{reason.rsplit('(', 1)[-1].rstrip(')')}年）尚无数值"
+    return reason
+
+
+def _method_rows(detail: dict[str, object], indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    if "actual_rate" in detail:
+        rows.append((t(lang, "实际年均增长率", "Actual annual growth"), _rate(detail["actual_rate"])))
+        rows.append((t(lang, "所需年均增长率", "Required annual growth"), _rate(detail["required_rate"])))
+        rows.append((t(lang, "比值 R", "Ratio R"), f"{float(detail['ratio']):.3f}"))  # type: ignore[arg-type]
+    projection = detail.get("projection")
+    if isinstance(projection, dict):
+        band = projection.get("band")
+        band_text = (
+            f" [{_number(band[0], indicator, lang)} – {_number(band[1], indicator, lang)}]"
+            if isinstance(band, list)
+            else ""
+        )
+        rows.append(
+            (
+                t(lang, "期限预测值", "Projection at the deadline"),
+                _number(projection["value"], indicator, lang) + band_text,
+            )
+        )
+    if "score" in detail:
+        rows.append((t(lang, "得分", "Score"), f"{float(detail['score']):.3f}"))  # type: ignore[arg-type]
+    if detail.get("gap_closure") is not None:
+        rows.append((t(lang, "差距缩小比例", "Gap closure so far"), f"{float(detail['gap_closure']):.3f}"))  # type: ignore[arg-type]
+    if "thresholds" in detail:
+        rows.append((t(lang, "阈值", "Thresholds"), " / ".join(str(x) for x in detail["thresholds"])))  # type: ignore[attr-defined]
+    if detail.get("reason"):
+        rows.append((t(lang, "说明", "Note"), str(detail["reason"])))
+    return rows
+
+
+def _relative_rows(relative: object, indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
+    """The baseline a relative target stands on: the value in force when the plan was issued."""
+    if not isinstance(relative, dict):
+        return []
+    until = relative["baseline_no_later_than"]
+    rule = t(lang, f"不晚于 {until} 的最新值", f"latest up to {until}")
+    label = t(lang, "基准值", "Baseline (data)")
+    if "baseline_value" not in relative:
+        return [(label, t(lang, f"待录入（{rule}）", f"not entered ({rule})"))]
+    value = _number(relative["baseline_value"], indicator, lang)
+    return [(label, f"{value} ({relative['baseline_period']}) × {relative['factor']} — {rule}")]
+
+
+def _about_rows(about: object, indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
+    """How an 'about N' target is read: its band, and by how much it is exceeded."""
+    if not isinstance(about, dict):
+        return []
+    low, high = about["band"]
+    goal = _number(about["goal"], indicator, lang)
+    rows = [
+        (
+            t(lang, "约数目标", "About N"),
+            f"{_number(low, indicator, lang)} – {_number(high, indicator, lang)}；"
+            + t(
+                lang,
+                f"达到 {goal} 即达成，超出为超额完成",
+                f"reaching {goal} meets it; beyond the band is exceeded, not missed",
+            ),
+        )
+    ]
+    if "exceeded_by" in about:
+        rows.append((t(lang, "超额完成", "Exceeded by"), f"{float(about['exceeded_by']) * 100:.0f} %"))
+    return rows
+
+
+def unknown_target_page(lang: Lang) -> html.Div:
+    return html.Div(
+        [
+            html.H1(t(lang, "未找到该目标", "No such target")),
+            dcc.Link(t(lang, "← 返回总览", "← Back to the overview"), href="/"),
+        ]
+    )

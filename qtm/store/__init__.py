@@ -1,9 +1,11 @@
 """The store: batches of observations with their history, in SQLite (default) or PostgreSQL.
 
 A later value for the same indicator, region and period supersedes the current one; the earlier row stays, marked
-with the batch that superseded it. A batch is stored in one transaction: all of it or nothing.
+with the batch that superseded it. A batch is stored in one transaction: all of it or nothing. A batch can be
+withdrawn, by a withdrawal that is itself a batch: its values stop being current and the values they had replaced
+are current again; nothing is deleted.
 """
 
-from qtm.store.database import Store, StoredBatch, StoredObservation
+from qtm.store.database import Store, StoredBatch, StoredObservation, WithdrawResult
 
-__all__ = ["Store", "StoredBatch", "StoredObservation"]
+__all__ = ["Store", "StoredBatch", "StoredObservation", "WithdrawResult"]

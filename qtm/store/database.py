@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,6 +48,20 @@ class StoredBatch:
     n_unchanged: int
     n_warnings: int
     report: list[dict[str, Any]]
+    kind: str  # "upload", or "withdrawal": a batch that withdrew another (see Store.withdraw_batch)
+    withdraws: int | None  # on a withdrawal: the batch it withdrew
+    withdrawn_by: int | None  # on an upload: the withdrawal that withdrew it, None while it stands
+
+    @property
+    def reason(self) -> str | None:
+        """Why a withdrawal was made, as its maker said (None for uploads, or when no reason was given)."""
+        if self.kind != "withdrawal":
+            return None
+        for entry in self.report:
+            if entry.get("code") == "withdrawal":
+                reason = entry.get("reason")
+                return str(reason) if reason is not None else None
+        return None
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,17 @@ class CommitResult:
     n_inserted: int
     n_superseded: int
     n_unchanged: int
+
+
+@dataclass(frozen=True)
+class WithdrawResult:
+    withdrawal_batch_id: int  # the new batch that records the withdrawal
+    n_withdrawn: int  # values of the withdrawn batch that were current and no longer are
+    n_restored: int  # earlier values made current again (the rest of the withdrawn keys now have no value)
+
+
+class _Moved(Exception):
+    """Another process changed the rows a withdrawal was about to change: try again on the new state."""
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -69,7 +95,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._cache: dict[tuple[int, str | None, str | None], list[Observation]] = {}
+        self._cache: dict[tuple[tuple[int, int], str | None, str | None], list[Observation]] = {}
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -113,11 +139,22 @@ class Store:
     # ---- batches -------------------------------------------------------------------------------------------
 
     def find_batch(self, sha256: str) -> StoredBatch | None:
-        """The batch that already stored a file with this content, if any."""
+        """The upload that already stored a file with this content and still stands, if any: a file whose batch
+        was withdrawn can be stored again."""
+        query = (
+            select(batches)
+            .where(batches.c.sha256 == sha256, batches.c.kind == "upload", batches.c.withdrawn_by.is_(None))
+            .order_by(batches.c.id)
+            .limit(1)
+        )
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(batches).where(batches.c.sha256 == sha256).order_by(batches.c.id).limit(1)
-            ).first()
+            row = connection.execute(query).first()
+        return _batch(row._mapping) if row is not None else None
+
+    def batch(self, batch_id: int) -> StoredBatch | None:
+        """One batch by its id, or None."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(batches).where(batches.c.id == batch_id)).first()
         return _batch(row._mapping) if row is not None else None
 
     def batches(self) -> list[StoredBatch]:
@@ -146,8 +183,7 @@ class Store:
             try:
                 return self._commit_once(file_name, sha256, uploaded_by, records, report, n_warnings)
             except (IntegrityError, OperationalError) as exc:
-                concurrent = isinstance(exc, IntegrityError) or "locked" in str(exc.orig).lower()
-                if not concurrent:
+                if isinstance(exc, OperationalError) and not _is_contention(exc):
                     raise
                 if attempt == _ATTEMPTS - 1:
                     raise StoreError(
@@ -204,6 +240,143 @@ class Store:
             if fresh:
                 self._insert_observations(connection, fresh, batch_id)
         return CommitResult(batch_id, len(fresh), len(replaced), unchanged)
+
+    def withdraw_batch(
+        self, batch_id: int, *, withdrawn_by: str, reason: str | None = None
+    ) -> WithdrawResult:
+        """Withdraw an upload, in one transaction, recorded as a batch of its own (kind ``withdrawal``).
+
+        Each value of the upload that is still current stops being current (superseded by the withdrawal) and the
+        value it had replaced, if any, is current again (or, if that value's batch was withdrawn too, the revision
+        before it); a value of the upload that a later batch has already replaced is left alone, so the later value
+        stands. Nothing is deleted: :meth:`history` keeps every row.
+        Refused with :class:`StoreError`, changing nothing, for an unknown batch, a withdrawal or a batch
+        already withdrawn. A withdrawn file can be uploaded again.
+        """
+        for attempt in range(_ATTEMPTS):
+            try:
+                return self._withdraw_once(batch_id, withdrawn_by, reason)
+            except (IntegrityError, OperationalError, _Moved) as exc:
+                if isinstance(exc, OperationalError) and not _is_contention(exc):
+                    raise
+                if attempt == _ATTEMPTS - 1:
+                    raise StoreError(
+                        f"batch {batch_id}: other uploads kept changing the same values; nothing was withdrawn, "
+                        "try again"
+                    ) from exc
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _withdraw_once(self, batch_id: int, withdrawn_by: str, reason: str | None) -> WithdrawResult:
+        now = dt.datetime.now(dt.UTC)
+        c = observations.c
+        with self.engine.begin() as connection:
+            row = connection.execute(select(batches).where(batches.c.id == batch_id)).first()
+            if row is None:
+                raise StoreError(f"there is no batch {batch_id} (qtm batches lists them)")
+            upload = _batch(row._mapping)
+            if upload.kind != "upload":
+                raise StoreError(
+                    f"batch {batch_id} is the withdrawal of batch {upload.withdraws}, not an upload: "
+                    "only uploads can be withdrawn"
+                )
+            if upload.withdrawn_by is not None:
+                raise StoreError(
+                    f"batch {batch_id} ({upload.file_name}) was already withdrawn by batch {upload.withdrawn_by}"
+                )
+            live = connection.execute(
+                select(c.id, c.indicator_id, c.region_code, c.period).where(
+                    c.batch_id == batch_id, c.superseded_by.is_(None)
+                )
+            ).all()
+            keys = {(r.indicator_id, r.region_code, r.period) for r in live}
+            earlier = self._previous_revisions(connection, batch_id, keys)
+            report = [
+                {
+                    "severity": "info",
+                    "code": "withdrawal",
+                    "sheet": None,
+                    "cell": None,
+                    "message": f"撤回批次 {batch_id} / withdraws batch {batch_id}"
+                    + (f": {reason}" if reason else ""),
+                    "withdraws": batch_id,
+                    "reason": reason,
+                    "n_restored": len(earlier),
+                }
+            ]
+            inserted = connection.execute(
+                batches.insert().values(
+                    file_name=f"withdrawal of batch {batch_id}",
+                    sha256=hashlib.sha256(f"withdraw:{batch_id}:{now.isoformat()}".encode()).hexdigest(),
+                    uploaded_by=withdrawn_by,
+                    uploaded_at=now,
+                    n_observations=0,
+                    n_superseded=len(live),
+                    n_unchanged=0,
+                    n_warnings=0,
+                    report=json.dumps(report, ensure_ascii=False),
+                    kind="withdrawal",
+                    withdraws=batch_id,
+                )
+            )
+            assert inserted.inserted_primary_key is not None
+            withdrawal_id = int(inserted.inserted_primary_key[0])
+            marked = connection.execute(
+                update(batches)
+                .where(batches.c.id == batch_id, batches.c.withdrawn_by.is_(None))
+                .values(withdrawn_by=withdrawal_id)
+            )
+            if marked.rowcount != 1:  # withdrawn by another process since it was read
+                raise _Moved(batch_id)
+            # First take the upload's values out, then bring back the ones they replaced: at no moment are there
+            # two current values for one key (ux_observations_current).
+            withdrawn = 0
+            for chunk in _chunks([r.id for r in live], 500):
+                withdrawn += connection.execute(
+                    update(observations)
+                    .where(c.id.in_(chunk), c.superseded_by.is_(None))
+                    .values(superseded_by=withdrawal_id)
+                ).rowcount
+            restored = 0
+            for chunk in _chunks(sorted(earlier.values()), 500):
+                restored += connection.execute(
+                    update(observations)
+                    .where(c.id.in_(chunk), c.superseded_by.is_not(None))
+                    .values(superseded_by=None)
+                ).rowcount
+            if (withdrawn, restored) != (len(live), len(earlier)):  # a concurrent upload got there first
+                raise _Moved(batch_id)
+        return WithdrawResult(withdrawal_id, withdrawn, restored)
+
+    @staticmethod
+    def _previous_revisions(
+        connection: Connection, batch_id: int, keys: set[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], int]:
+        """Per key, the row to make current when ``batch_id``'s current row is withdrawn: the newest row of another
+        batch that stands. Usually the row ``batch_id`` superseded; but if that row's batch has been withdrawn
+        since, the revision before it, so that a withdrawn value never comes back."""
+        found: dict[tuple[str, str, str], int] = {}
+        if not keys:
+            return found
+        c = observations.c
+        query = (
+            select(c.id, c.indicator_id, c.region_code, c.period)
+            .select_from(observations.join(batches, batches.c.id == c.batch_id))
+            .where(
+                c.indicator_id.in_(sorted({k[0] for k in keys})),
+                c.region_code.in_(sorted({k[1] for k in keys})),
+                c.batch_id != batch_id,
+                batches.c.withdrawn_by.is_(None),
+            )
+            .order_by(c.id)
+            # On PostgreSQL, a batch being withdrawn at this moment by another process is waited for, then left out.
+            .with_for_update(read=True, of=batches)
+        )
+        for r in connection.execute(query):
+            key = (r.indicator_id, r.region_code, r.period)
+            if key in keys:
+                found[key] = r.id
+        return found
 
     def _insert_observations(self, connection: Connection, records: list[Observation], batch_id: int) -> None:
         """Insert. For SQLite, with the driver's own executemany on rows made as it asks: SQLAlchemy's per-row
@@ -294,10 +467,10 @@ class Store:
     def current(self, *, indicator: str | None = None, region: str | None = None) -> list[Observation]:
         """The current value of every indicator, region and period, oldest period first.
 
-        Answers come from an in-process cache while the data are unchanged: any new batch, from this process or
-        another, changes the data version (the newest batch id), which is one indexed query to read."""
-        version = self.data_version()
-        key = (version, indicator, region)
+        Answers come from an in-process cache while the data are unchanged: any new batch (an upload or a
+        withdrawal), from this process or another, changes the newest batch id and the number of batches, which
+        is one query to read. (The count too: on PostgreSQL a batch can commit after one with a higher id.)"""
+        key = (self._version(), indicator, region)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -336,9 +509,18 @@ class Store:
         return found
 
     def data_version(self) -> int:
-        """The newest batch id (0 for an empty store): it changes whenever any process stores a batch."""
+        """The newest batch id (0 for an empty store): it changes whenever any process stores or withdraws a
+        batch."""
+        return self._version()[0]
+
+    def _version(self) -> tuple[int, int]:
+        """The newest batch id and the number of batches: batches are never deleted, so every commit of one
+        changes this pair, whatever the order in which concurrent transactions commit."""
         with self.engine.connect() as connection:
-            return int(connection.execute(select(func.coalesce(func.max(batches.c.id), 0))).scalar_one())
+            newest, count = connection.execute(
+                select(func.coalesce(func.max(batches.c.id), 0), func.count())
+            ).one()
+        return int(newest), int(count)
 
     def history(self, indicator: str, region: str, period: str) -> list[StoredObservation]:
         """Every value ever stored for one indicator, region and period, oldest first."""
@@ -354,6 +536,22 @@ class Store:
                 for r in connection.execute(query)
             ]
 
+    def history_for(self, indicator: str, region: str) -> list[StoredObservation]:
+        """Every value ever stored for one indicator and region, current and superseded, by period (oldest
+        first) and then in the order stored: each value's revisions, with the batch that stored each and the
+        batch that superseded or withdrew it (see :meth:`batch`)."""
+        c = observations.c
+        query = (
+            select(observations)
+            .where(c.indicator_id == indicator, c.region_code == region)
+            .order_by(c.period_end, c.period, c.id)
+        )
+        with self.engine.connect() as connection:
+            return [
+                StoredObservation(_observation(r._mapping), r.batch_id, r.superseded_by)
+                for r in connection.execute(query)
+            ]
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -361,6 +559,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _is_contention(exc: OperationalError) -> bool:
+    """Whether the database refused for another writer (SQLite's lock, a PostgreSQL deadlock): worth a retry."""
+    text = str(exc.orig).lower()
+    return "locked" in text or "deadlock" in text
 
 
 def _flags_text(flags: Iterable[str]) -> str:
@@ -411,6 +615,9 @@ def _batch(row: Any) -> StoredBatch:
         n_unchanged=row["n_unchanged"],
         n_warnings=row["n_warnings"],
         report=json.loads(row["report"]),
+        kind=row["kind"],
+        withdraws=row["withdraws"],
+        withdrawn_by=row["withdrawn_by"],
     )
 
 

@@ -31,6 +31,20 @@ batches = Table(
     Column("n_unchanged", Integer, nullable=False),
     Column("n_warnings", Integer, nullable=False),
     Column("report", Text, nullable=False, comment="The full problem report, as JSON"),
+    Column(
+        "kind",
+        Text,
+        nullable=False,
+        server_default="upload",
+        comment="upload, or withdrawal (a batch that withdrew another)",
+    ),
+    Column("withdraws", Integer, ForeignKey("batches.id"), comment="On a withdrawal: the batch it withdrew"),
+    Column(
+        "withdrawn_by",
+        Integer,
+        ForeignKey("batches.id"),
+        comment="On an upload: the withdrawal that withdrew it; NULL while it stands",
+    ),
 )
 
 observations = Table(

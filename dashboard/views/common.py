@@ -1,0 +1,112 @@
+"""Pieces every page shares: status badges (colour and label, never colour alone), region links, the outlook line,
+the status legend and the synthetic-data banner. Pure functions of their arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard.i18n import Lang, pair, t
+from qtm.formatting import STATUS_LABELS, outlook_text
+from qtm.progress import STATUS_ORDER, Result
+from qtm.registry import Registry
+
+SYNTHETIC_MARK = "◆"
+
+
+def data(**values: object) -> dict[str, Any]:
+    """HTML data attributes for a component (the contract automated checks rely on): data(target_id="x") →
+    {"data-target-id": "x"}."""
+    return {"data-" + key.replace("_", "-"): value for key, value in values.items()}
+
+
+#: What each status means, for the legend.
+STATUS_MEANINGS: dict[str, tuple[str, str]] = {
+    "met": ("期限已过，期限期数值达到目标", "deadline passed; the deadline period's value meets the target"),
+    "achieved": ("最新值已达到目标", "the latest value already meets the target"),
+    "on_track": ("按现有趋势可按期实现", "on the present trend the target is reached in time"),
+    "needs_acceleration": ("有进展，但需加快才能按期实现", "progressing, but too slowly to reach it in time"),
+    "limited_progress": ("进展很小", "little progress towards the target"),
+    "deteriorating": ("与目标方向相反", "moving away from the target"),
+    "missed": ("期限已过，期限期数值未达到目标", "deadline passed; the deadline period's value falls short"),
+    "awaiting_data": (
+        "期限已过，期限期数据尚未上报（附按现有数据的展望）",
+        "deadline passed, its value not yet reported (with the outlook on the data so far)",
+    ),
+    "insufficient_data": ("数据不足，无法判断", "too little data to judge"),
+}
+
+
+def status_badge(status: str | None, lang: Lang, href: str | None = None) -> html.Span:
+    """A coloured badge carrying ``data-status``; a link to the target's page when given."""
+    label = pair(lang, STATUS_LABELS[status]) if status in STATUS_LABELS else t(lang, "未评估", "not judged")
+    name = f"badge status-{status or 'none'}"
+    content: str | dcc.Link = dcc.Link(label, href=href) if href else label
+    return html.Span(content, className=name, **data(status=status or "none"))
+
+
+def region_link(registry: Registry, code: str, lang: Lang, *, mark: str = "") -> dcc.Link:
+    region = registry.regions.get(code)
+    return dcc.Link(
+        t(lang, region.name_zh, region.name_en) + mark, href=f"/region/{code}", className="region-link"
+    )
+
+
+def outlook_line(result: Result | None, lang: Lang) -> html.Div | None:
+    """Under an awaiting-data badge: where the data so far were heading (nothing where there are no data)."""
+    text = outlook_text(result)
+    outlook = result.components.get("outlook") if result is not None else None
+    if text is None or not isinstance(outlook, dict) or outlook.get("latest") is None:
+        return None
+    return html.Div(
+        t(lang, *text),
+        className=f"outlook status-text-{outlook['status']}",
+        **data(outlook=outlook["status"]),
+    )
+
+
+def legend(lang: Lang) -> html.Details:
+    return html.Details(
+        [
+            html.Summary(t(lang, "状态说明", "What the statuses mean")),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.Span(pair(lang, STATUS_LABELS[s]), className=f"badge status-{s}"),
+                            html.Span(t(lang, *STATUS_MEANINGS[s]), className="meaning"),
+                        ]
+                    )
+                    for s in STATUS_ORDER
+                ]
+            ),
+            html.P(
+                t(
+                    lang,
+                    "每个目标页列出判断所用的全部计算要素；方法说明见项目文档 docs/methodology.md。",
+                    "Each target's page lists every component of its status; the methods are described in "
+                    "docs/methodology.md.",
+                ),
+                className="explain",
+            ),
+        ],
+        className="legend",
+        id="legend",
+    )
+
+
+def synthetic_banner(lang: Lang) -> html.Div:
+    return html.Div(
+        t(
+            lang,
+            f"{SYNTHETIC_MARK} 标注的数值为合成演示数据，并非官方统计。",
+            f"Values marked {SYNTHETIC_MARK} are synthetic demonstration data, not official statistics.",
+        ),
+        className="banner synthetic",
+        id="synthetic-banner",
+    )
+
+
+def heading(lang: Lang, zh: str, en: str) -> html.H1:
+    return html.H1(t(lang, zh, en))

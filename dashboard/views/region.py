@@ -1,0 +1,115 @@
+"""A region's page as a pure function: every target as it stands there and, for a province, its prefectures
+compared target by target."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.figures import graph_config, ranked_regions_figure
+from dashboard.i18n import Lang, t
+from dashboard.views.common import data, legend, region_link, synthetic_banner
+from dashboard.views.overview import target_card
+from qtm.registry import Registry
+from qtm.standings import Standing
+
+
+def region_page(
+    registry: Registry,
+    code: str,
+    standings: list[Standing],
+    comparisons: list[tuple[Standing, list[Standing]]],
+    lang: Lang,
+) -> html.Div:
+    """``standings``: every target that applies to the region, as it stands there; ``comparisons``: for each
+    target with data below the region, the regions directly under it, best first."""
+    region = registry.regions.get(code)
+    parent = (
+        [
+            html.Span(t(lang, "上级：", "Part of: ")),
+            region_link(registry, region.parent, lang),
+        ]
+        if region.parent
+        else []
+    )
+    children_links = [region_link(registry, c.code, lang) for c in registry.regions.children(code)]
+    with_data = sum(1 for s in standings if s.result.latest is not None)
+    parts: list[Component] = [
+        dcc.Link(t(lang, "← 总览", "← Overview"), href="/", className="back"),
+        html.H1(t(lang, region.name_zh, region.name_en), id="region-name", **data(region=code)),
+        html.P(
+            [
+                *parent,
+                t(
+                    lang,
+                    f" · 适用目标 {len(standings)} 项，其中 {with_data} 项有本地区数据",
+                    f" · {len(standings)} targets apply, {with_data} with data for this region",
+                ),
+            ],
+            className="summary",
+        ),
+    ]
+    if any(s.synthetic for s in standings) or any(r.synthetic for _, rows in comparisons for r in rows):
+        parts.append(synthetic_banner(lang))
+    parts.append(legend(lang))
+    parts.append(
+        html.Div([target_card(registry, s, lang) for s in standings], className="card-grid", id="cards")
+        if standings
+        else html.P(
+            t(lang, "没有适用于本地区的目标。", "No target applies to this region."), className="empty"
+        )
+    )
+    if comparisons:
+        parts.append(html.H2(t(lang, "下辖地区比较", "Regions under it compared"), className="section"))
+        parts.append(
+            html.Div([_comparison(registry, own, rows, lang) for own, rows in comparisons], className="cards")
+        )
+    if children_links:
+        parts.append(
+            html.Div(
+                [
+                    html.H2(t(lang, "下辖地区", "Regions under it")),
+                    html.Div(children_links, className="region-list"),
+                ],
+                className="card",
+            )
+        )
+    return html.Div(parts, className="region-page")
+
+
+def _comparison(registry: Registry, own: Standing, rows: list[Standing], lang: Lang) -> html.Div:
+    target = own.target
+    indicator = registry.indicators[target.indicator]
+    bars = [
+        (
+            t(lang, registry.regions.get(s.region).name_zh, registry.regions.get(s.region).name_en)
+            + (" ◆" if s.synthetic else ""),
+            s.result.latest.value,
+            s.result.latest.period,
+            s.status,
+        )
+        for s in rows
+        if s.result.latest is not None
+    ]
+    figure = ranked_regions_figure(indicator, own.result.target_value, bars, lang)
+    return html.Div(
+        [
+            dcc.Link(
+                t(lang, indicator.name.zh, indicator.name.en),
+                href=f"/target/{target.id}",
+                className="card-title",
+            ),
+            dcc.Graph(figure=figure, config=graph_config(lang, f"{target.id}-regions"), className="ranked"),
+        ],
+        className="card comparison",
+        **data(target_id=target.id),
+    )
+
+
+def unknown_region_page(lang: Lang) -> html.Div:
+    return html.Div(
+        [
+            html.H1(t(lang, "未找到该地区", "No such region")),
+            dcc.Link(t(lang, "← 返回总览", "← Back to the overview"), href="/"),
+        ]
+    )

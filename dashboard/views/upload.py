@@ -1,0 +1,297 @@
+"""The upload page as pure functions: the drop zone, the preview of what a return would store (and every problem
+with its sheet and cell), the outcome of a commit, and the history of batches."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.i18n import Lang, t
+from dashboard.views.common import data
+from loaders.ingest import FileResult
+from qtm.formatting import value_text
+from qtm.registry import Registry
+from qtm.store.database import StoredBatch
+
+#: Rows of a file's preview shown in full; the rest are counted.
+PREVIEW_ROWS = 200
+
+_STATUS_WORDS = {
+    "would-commit": ("可以提交", "ready to commit"),
+    "committed": ("已提交", "committed"),
+    "rejected": ("有错误，不能提交（未存储任何数据）", "has errors, cannot be committed (nothing stored)"),
+    "unreadable": ("无法读取（未存储任何数据）", "cannot be read (nothing stored)"),
+    "duplicate": (
+        "此前已导入同一文件，不会重复存储",
+        "the same file was stored before; it is not stored again",
+    ),
+}
+
+
+def upload_page(
+    registry: Registry, batches: list[StoredBatch], lang: Lang, *, max_mb: float, can_withdraw: bool
+) -> html.Div:
+    plans = [{"label": t(lang, p.title.zh, p.title.en), "value": p.id} for p in registry.plans.values()]
+    return html.Div(
+        [
+            html.H1(t(lang, "数据上报", "Upload returns")),
+            html.P(
+                t(
+                    lang,
+                    "把报表（.xlsx、.xls 或 .csv）拖到下面，或点击选择；可一次多份。提交前会先列出将要存储的每个数值和每个问题（含工作表和单元格）。有错误的文件不会存储任何数据。",
+                    "Drop returns (.xlsx, .xls or .csv) below, or click to choose; several at once. Before anything "
+                    "is stored you see every value it would store and every problem, with its sheet and cell. A file "
+                    "with an error stores nothing.",
+                ),
+                className="summary",
+            ),
+            html.Div(
+                [
+                    html.Label(
+                        [
+                            html.Span(t(lang, "填报模板", "Fill-in template")),
+                            dcc.Dropdown(
+                                id="template-plan",
+                                options=plans,
+                                placeholder=t(lang, "全部规划", "All plans"),
+                                searchable=False,
+                            ),
+                        ],
+                        className="filter",
+                    ),
+                    html.A(
+                        t(lang, "下载模板 (.xlsx)", "Download the template (.xlsx)"),
+                        href="/template.xlsx",
+                        id="template-link",
+                        className="button",
+                    ),
+                    html.Label(
+                        [
+                            html.Span(t(lang, "填报人", "Reported by")),
+                            dcc.Input(
+                                id="uploader",
+                                type="text",
+                                placeholder=t(lang, "姓名或单位", "name or office"),
+                                maxLength=80,
+                            ),
+                        ],
+                        className="filter",
+                    ),
+                ],
+                className="filter-bar",
+            ),
+            dcc.Upload(
+                id="upload",
+                multiple=True,
+                max_size=int(max_mb * 1024 * 1024),
+                accept=".xlsx,.xlsm,.xls,.csv",
+                children=html.Div(
+                    [
+                        html.Strong(t(lang, "拖放报表到此处", "Drop returns here")),
+                        html.Span(
+                            t(
+                                lang,
+                                f" 或点击选择文件（每份不超过 {max_mb:g} MB）",
+                                f" or click to choose (up to {max_mb:g} MB each)",
+                            )
+                        ),
+                    ]
+                ),
+                className="drop-zone",
+            ),
+            dcc.Loading(html.Div(id="preview"), type="dot"),
+            html.Button(
+                t(lang, "提交存储", "Commit"),
+                id="commit",
+                disabled=True,
+                className="button primary",
+                **data(action="commit"),
+            ),
+            dcc.Loading(html.Div(id="commit-result"), type="dot"),
+            dcc.Store(id="staged", data=[]),
+            html.H2(t(lang, "上报记录", "Batches stored"), className="section"),
+            html.Div(batch_table(batches, lang, can_withdraw=can_withdraw), id="batches"),
+        ],
+        className="upload-page",
+    )
+
+
+def refused_view(name: str, zh: str, en: str, lang: Lang) -> html.Div:
+    return html.Div(
+        [html.H3(name), html.P(t(lang, zh, en), className="status-line rejected")],
+        className="file-preview rejected",
+        **data(file=name, status="rejected"),
+    )
+
+
+def preview_view(registry: Registry, result: FileResult, lang: Lang) -> html.Div:
+    """One file: its status, every problem (sheet and cell), and the values it would store."""
+    words = _STATUS_WORDS.get(result.status, (result.status, result.status))
+    parts: list[Component] = [
+        html.H3(result.file),
+        html.P(
+            t(lang, *words)
+            + t(
+                lang,
+                f" · {len(result.observations)} 个数值，{len(result.report.errors)} 个错误，{len(result.report.warnings)} 个提醒",
+                f" · {len(result.observations)} values, {len(result.report.errors)} errors, {len(result.report.warnings)} warnings",
+            ),
+            className=f"status-line {result.status}",
+        ),
+    ]
+    if result.report.issues:
+        parts.append(_issues_table(result, lang))
+    if result.observations and result.status != "unreadable":
+        parts.append(_observations_table(registry, result, lang))
+    return html.Div(
+        parts,
+        className=f"file-preview {result.status}",
+        **data(file=result.file, status=result.status),
+    )
+
+
+def _issues_table(result: FileResult, lang: Lang) -> html.Table:
+    head = [
+        ("级别", "Severity"),
+        ("工作表", "Sheet"),
+        ("单元格", "Cell"),
+        ("问题", "Problem"),
+        ("代码", "Code"),
+    ]
+    return html.Table(
+        [
+            html.Thead(html.Tr([html.Th(t(lang, *h)) for h in head])),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(
+                                t(lang, "错误", "error")
+                                if i.severity == "error"
+                                else t(lang, "提醒", "warning")
+                            ),
+                            html.Td(i.sheet or "—"),
+                            html.Td(i.cell or "—", className="cell"),
+                            html.Td(t(lang, i.message_zh, i.message_en)),
+                            html.Td(i.code, className="code"),
+                        ],
+                        className=f"issue {i.severity}",
+                        **data(issue_code=i.code, cell=i.cell or "", sheet=i.sheet or ""),
+                    )
+                    for i in result.report.issues
+                ]
+            ),
+        ],
+        className="targets issues",
+    )
+
+
+def _observations_table(registry: Registry, result: FileResult, lang: Lang) -> html.Div:
+    head = [
+        ("指标", "Indicator"),
+        ("地区", "Region"),
+        ("统计期", "Period"),
+        ("数值", "Value"),
+        ("标记", "Flags"),
+    ]
+    shown = result.observations[:PREVIEW_ROWS]
+    rows = []
+    for o in shown:
+        indicator = registry.indicators[o.indicator]
+        region = registry.regions.get(o.region)
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(t(lang, indicator.name.zh, indicator.name.en)),
+                    html.Td(t(lang, region.name_zh, region.name_en)),
+                    html.Td(o.period.text),
+                    html.Td(value_text(o.value, indicator, lang), className="num"),
+                    html.Td(" ".join(sorted(o.flags))),
+                ],
+                **data(observation=f"{o.indicator}|{o.region}|{o.period.text}|{o.value:g}"),
+            )
+        )
+    more = len(result.observations) - len(shown)
+    return html.Div(
+        [
+            html.Table(
+                [html.Thead(html.Tr([html.Th(t(lang, *h)) for h in head])), html.Tbody(rows)],
+                className="targets observations",
+            ),
+            *(
+                [
+                    html.P(
+                        t(lang, f"另有 {more} 个数值未列出", f"{more} more values not listed"),
+                        className="explain",
+                    )
+                ]
+                if more > 0
+                else []
+            ),
+        ]
+    )
+
+
+def commit_view(results: list[FileResult], lang: Lang) -> html.Div:
+    """What a commit stored: each file's batch, or why it stored nothing."""
+    lines = []
+    for r in results:
+        if r.status == "committed":
+            text = t(
+                lang,
+                f"{r.file}：已存储为批次 {r.batch_id}，{len(r.observations)} 个数值",
+                f"{r.file}: stored as batch {r.batch_id}, {len(r.observations)} values",
+            )
+        else:
+            text = f"{r.file}: " + t(lang, *_STATUS_WORDS.get(r.status, (r.status, r.status)))
+        lines.append(html.Li(text, className=r.status, **data(status=r.status)))
+    return html.Div(html.Ul(lines), className="commit-result")
+
+
+def batch_table(batches: list[StoredBatch], lang: Lang, *, can_withdraw: bool) -> html.Table | html.P:
+    if not batches:
+        return html.P(t(lang, "尚无上报记录。", "Nothing stored yet."), className="empty")
+    head = [
+        ("批次", "Batch"),
+        ("时间 (UTC)", "When (UTC)"),
+        ("填报人", "By"),
+        ("文件", "File"),
+        ("新存", "Stored"),
+        ("取代", "Superseded"),
+        ("未变", "Unchanged"),
+        ("状态", "State"),
+    ]
+    rows = []
+    for b in sorted(batches, key=lambda b: b.id, reverse=True)[:100]:
+        if b.kind == "withdrawal":
+            state: str | Component = t(lang, f"撤回批次 {b.withdraws}", f"withdrew batch {b.withdraws}")
+        elif b.withdrawn_by is not None:
+            state = t(lang, f"已由批次 {b.withdrawn_by} 撤回", f"withdrawn by batch {b.withdrawn_by}")
+        elif can_withdraw:
+            state = html.Button(
+                t(lang, "撤回", "Withdraw"),
+                id={"type": "withdraw", "batch": b.id},
+                className="button small",
+                **data(action="withdraw"),
+            )
+        else:
+            state = t(lang, "有效", "in force")
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(str(b.id)),
+                    html.Td(f"{b.uploaded_at:%Y-%m-%d %H:%M}"),
+                    html.Td(b.uploaded_by),
+                    html.Td(b.file_name),
+                    html.Td(str(b.n_observations), className="num"),
+                    html.Td(str(b.n_superseded), className="num"),
+                    html.Td(str(b.n_unchanged), className="num"),
+                    html.Td(state),
+                ],
+                **data(batch=str(b.id)),
+            )
+        )
+    return html.Table(
+        [html.Thead(html.Tr([html.Th(t(lang, *h)) for h in head])), html.Tbody(rows)],
+        className="targets batches",
+    )

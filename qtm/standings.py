@@ -1,0 +1,183 @@
+"""Where every target stands, per region: the query side the dashboard, the export and the CLI share.
+
+One rule picks a target's latest value everywhere: the latest point its status is judged on (an annual value, a
+complete year of quarters or months combined, or a running total's latest sub-annual value). A quarterly value of
+an unfinished year shows in the chart, never as "the latest" beside an older annual value somewhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from qtm.assessment import assess, descendants, judge_in_region
+from qtm.observations import Observation
+from qtm.progress import Result, Status
+from qtm.registry import Registry, Target
+from qtm.store import Store
+
+#: Worst first: what needs an official's attention leads. Awaiting a final value ranks by its outlook.
+WORST_FIRST: tuple[Status, ...] = (
+    "missed",
+    "deteriorating",
+    "limited_progress",
+    "needs_acceleration",
+    "insufficient_data",
+    "awaiting_data",
+    "on_track",
+    "achieved",
+    "met",
+)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One target in one region on one date: its judgement and the observations it was judged on."""
+
+    target: Target
+    region: str
+    result: Result
+    series: tuple[Observation, ...] = ()
+
+    @property
+    def status(self) -> Status:
+        return self.result.status
+
+    @property
+    def latest_flags(self) -> frozenset[str]:
+        """The flags of the observations behind the latest value (a combined year takes its parts' flags)."""
+        latest = self.result.latest
+        if latest is None:
+            return frozenset()
+        exact = [o for o in self.series if o.period.text == latest.period]
+        parts = exact or [o for o in self.series if str(o.period.year) == latest.period]
+        return frozenset().union(*(o.flags for o in parts)) if parts else frozenset()
+
+    @property
+    def latest_source(self) -> str | None:
+        latest = self.result.latest
+        found = [o for o in self.series if latest is not None and o.period.text == latest.period]
+        return found[0].source if found else None
+
+    @property
+    def synthetic(self) -> bool:
+        return any("synthetic" in o.flags for o in self.series)
+
+    def severity(self) -> tuple[int, int]:
+        """Sort key, worst first; an awaited verdict ranks by its outlook among the awaited."""
+        outlook = self.result.components.get("outlook")
+        ahead = outlook.get("status") if isinstance(outlook, dict) else None
+        return WORST_FIRST.index(self.status), WORST_FIRST.index(ahead) if ahead in WORST_FIRST else 0
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the overview shows: each field narrows it; ``None`` keeps everything. Kept in the page's URL."""
+
+    plan: str | None = None
+    jurisdiction: str | None = None
+    category: str | None = None
+    status: str | None = None
+    as_of: dt.date | None = None
+    order: str = "worst"  # "worst" first, or "plan" (registry order)
+
+    def keeps(self, registry: Registry, standing: Standing) -> bool:
+        target = standing.target
+        category = registry.indicators[target.indicator].category
+        return (
+            (self.plan is None or target.plan == self.plan)
+            and (self.jurisdiction is None or target.jurisdiction == self.jurisdiction)
+            and (self.category is None or category == self.category)
+            and (self.status is None or standing.status == self.status)
+        )
+
+
+def _series(observations: list[Observation]) -> dict[tuple[str, str], list[Observation]]:
+    by_key: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+    for observation in observations:
+        by_key[(observation.indicator, observation.region)].append(observation)
+    return by_key
+
+
+def standings(registry: Registry, store: Store, as_of: dt.date) -> list[Standing]:
+    """Every target in its jurisdiction and in each region under it with data, judged on ``as_of``."""
+    current = [o for o in store.current() if o.period.end <= as_of]
+    series = _series(current)
+    return [
+        Standing(registry.targets[r.target], r.region, r, tuple(series.get((r.indicator, r.region), ())))
+        for r in assess(registry, current, as_of)
+    ]
+
+
+def overview(registry: Registry, store: Store, filters: Filters) -> list[Standing]:
+    """The overview's cards: each target in its own jurisdiction, filtered, worst first or in plan order."""
+    as_of = filters.as_of or dt.date.today()
+    own = [
+        s
+        for s in standings(registry, store, as_of)
+        if s.region == s.target.jurisdiction and filters.keeps(registry, s)
+    ]
+    if filters.order == "plan":
+        return own
+    return sorted(own, key=Standing.severity)
+
+
+def region_targets(registry: Registry, region: str) -> list[Target]:
+    """The targets that apply to ``region``: those of its own jurisdiction and of every area above it."""
+    above = {region}
+    code: str | None = region
+    while code is not None:
+        above.add(code)
+        code = registry.regions.get(code).parent
+    return [t for t in registry.targets.values() if t.jurisdiction in above]
+
+
+def in_region(registry: Registry, store: Store, region: str, as_of: dt.date) -> list[Standing]:
+    """Every target that applies to ``region``, as it stands there (judged even without data: that is a status
+    too), worst first."""
+    current = [o for o in store.current() if o.period.end <= as_of]
+    series = _series(current)
+    found = [
+        Standing(
+            target,
+            region,
+            judge_in_region(target, region, registry, series, as_of),
+            tuple(series.get((target.indicator, region), ())),
+        )
+        for target in region_targets(registry, region)
+    ]
+    return sorted(found, key=Standing.severity)
+
+
+def sub_regions(
+    registry: Registry, store: Store, target: Target, parent: str, as_of: dt.date
+) -> list[Standing]:
+    """The target judged in each region directly under ``parent`` that has data, best first."""
+    children = {r.code for r in registry.regions.children(parent)} & (
+        descendants(registry, target.jurisdiction) | {target.jurisdiction}
+    )
+    current = [o for o in store.current(indicator=target.indicator) if o.period.end <= as_of]
+    if target.relative is not None:
+        current += store.current(indicator=target.relative.baseline_indicator)
+    series = _series(current)
+    found = [
+        Standing(
+            target,
+            code,
+            judge_in_region(target, code, registry, series, as_of),
+            tuple(series.get((target.indicator, code), ())),
+        )
+        for code in sorted(children)
+        if (target.indicator, code) in series
+    ]
+    return sorted(found, key=lambda s: (-WORST_FIRST.index(s.status), -_beyond(s)))
+
+
+def _beyond(standing: Standing) -> float:
+    """How far the latest value is past the target, in the good direction (for ranking)."""
+    result = standing.result
+    if result.latest is None or result.target_value is None:
+        return float("-inf")
+    sign = 1 if result.components.get("direction") == "higher" else -1
+    return sign * (result.latest.value - result.target_value)

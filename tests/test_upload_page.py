@@ -1,0 +1,119 @@
+"""Uploading returns in the browser: preview, commit, problems by cell, several officials at once, and every open
+dashboard following the commits without a reload. A real server, a real Chromium, real files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import serving
+
+CORPUS = Path(__file__).parent / "corpus" / "files"
+SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server of its own (these tests write), checking for new data every second."""
+    with serving(tmp_path_factory.mktemp("upload"), {"QTM_LIVE_SECONDS": "1"}) as url:
+        yield url
+
+
+def _return(folder: Path, name: str, rows: str) -> Path:
+    path = folder / name
+    path.write_text("指标名称,地区,统计期,数值,计量单位\n" + rows, encoding="utf-8")
+    return path
+
+
+def _upload(page, server: str, *files: Path) -> None:
+    page.goto(server + "/upload")
+    page.wait_for_selector("input[type=file]", state="attached")
+    assert page.locator("input[type=file]").count() == 1
+    page.set_input_files("input[type=file]", [str(f) for f in files])
+    page.wait_for_selector(".file-preview", timeout=60_000)
+
+
+def _batches(page) -> int:
+    return page.locator("#batches tr[data-batch]").count()
+
+
+def test_a_good_return_previews_commits_and_reaches_the_chart(page, server, tmp_path):
+    good = _return(tmp_path, "全国制造业2025.csv", "制造业产品质量合格率,全国,2025,94.2,%\n")
+    _upload(page, server, good)
+    rows = page.locator("[data-observation]").evaluate_all("els => els.map(e => e.dataset.observation)")
+    assert rows == ["manufacturing_pass_rate|100000|2025|94.2"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "upload-preview-zh.png"))
+    before = _batches(page)
+    page.fill("#uploader", "国家市场监管总局质量发展局")
+    page.click("[data-action=commit]")
+    page.wait_for_selector(".commit-result li[data-status=committed]")
+    page.wait_for_function(f"document.querySelectorAll('#batches tr[data-batch]').length === {before + 1}")
+    assert "国家市场监管总局质量发展局" in page.locator("#batches tr[data-batch]").first.inner_text()
+    page.goto(server + "/target/national_manufacturing_pass_rate_2025")
+    page.wait_for_selector("#trend .main-svg")
+    values = page.locator("#trend .js-plotly-plot").evaluate("g => g.data.flatMap(t => [...(t.y || [])])")
+    assert 94.2 in values
+    assert page.locator("#target-status [data-status]").first.get_attribute("data-status") == "met"
+
+
+def test_a_bad_return_shows_its_problems_by_cell_and_stores_nothing(page, server):
+    _upload(page, server, CORPUS / "bad_ranges.xlsx")
+    before = _batches(page)
+    issues = page.locator("[data-issue-code]").evaluate_all(
+        "els => els.map(e => [e.dataset.issueCode, e.dataset.cell])"
+    )
+    assert ["rate_out_of_range", "D2"] in issues and ["negative_value", "D3"] in issues
+    assert page.locator("[data-action=commit]").is_disabled()
+    assert page.locator(".file-preview[data-status=rejected]").count() == 1
+    page.locator(".file-preview").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "upload-problems-zh.png"))
+    page.reload()
+    page.wait_for_selector("#batches")
+    assert _batches(page) == before
+
+
+def test_a_hostile_file_is_refused_and_the_server_keeps_serving(page, server):
+    _upload(page, server, CORPUS / "hostile_zip_bomb.xlsx")
+    assert page.locator(".file-preview[data-status=unreadable]").count() == 1
+    assert page.locator("[data-issue-code]").count() >= 1  # says why, in both languages
+    assert page.locator("[data-action=commit]").is_disabled()
+    page.goto(server + "/")
+    page.wait_for_selector(".target-card")
+
+
+def test_two_officials_uploading_at_once_both_succeed(browser, server, tmp_path):
+    files = [
+        _return(tmp_path, "兰州.csv", "制造业产品质量合格率,兰州市,2025,94.4,%\n"),
+        _return(tmp_path, "天水.csv", "制造业产品质量合格率,天水市,2025,93.2,%\n"),
+    ]
+    pages = [browser.new_page(viewport={"width": 1366, "height": 768}) for _ in files]
+    for opened, file in zip(pages, files, strict=True):
+        _upload(opened, server, file)
+    for (
+        opened
+    ) in pages:  # click both before waiting for either, so that the two commits overlap on the server
+        opened.click("[data-action=commit]", no_wait_after=True)
+    for opened in pages:
+        opened.wait_for_selector(".commit-result li[data-status=committed]", timeout=60_000)
+        opened.close()
+
+
+def test_an_open_dashboard_follows_a_commit_made_elsewhere(browser, server, tmp_path):
+    watcher = browser.new_page(viewport={"width": 1366, "height": 768})
+    watcher.goto(server + "/")
+    watcher.wait_for_selector("[data-target-id=national_food_sampling_pass_rate_2025]")
+    card = "[data-target-id=national_food_sampling_pass_rate_2025] [data-status]"
+    assert watcher.locator(card).first.get_attribute("data-status") == "awaiting_data"
+    watcher.evaluate("window.__notReloaded = true")
+    uploader = browser.new_page(viewport={"width": 1366, "height": 768})
+    _upload(uploader, server, _return(tmp_path, "食品.csv", "食品抽检合格率,全国,2025,98.3,%\n"))
+    uploader.click("[data-action=commit]")
+    uploader.wait_for_selector(".commit-result li[data-status=committed]")
+    watcher.wait_for_function(f"document.querySelector('{card}').dataset.status === 'met'", timeout=20_000)
+    assert watcher.evaluate("window.__notReloaded") is True  # it changed in place, without a reload
+    uploader.close()
+    watcher.close()

@@ -373,3 +373,39 @@ def test_the_template_is_served_for_a_plan(demo_server, tmp_path):
     with urllib.request.urlopen(demo_server + "/template.xlsx?plan=gansu_2023_2025", timeout=30) as answer:
         (tmp_path / "t.xlsx").write_bytes(answer.read())
     assert "填报" in load_workbook(tmp_path / "t.xlsx").sheetnames
+
+
+@pytest.mark.parametrize(
+    ("reason", "chinese"),
+    [
+        ("no value yet for the deadline period (2025)", "期限期（2025年）尚无数值"),
+        (
+            "no baseline value for a period no later than 2021 (基准值待录入); later values (2024) do not move the target",
+            "基准值待录入：需要不晚于 2021 的数值（之后的 2024 数值不改变目标）",
+        ),
+        (
+            "base and latest (or target) have opposite signs: growth rates do not exist",
+            "基期值与最新值（或目标值）符号相反，增长率不存在",
+        ),
+    ],
+)
+def test_status_reasons_read_in_chinese(reason, chinese):
+    from dashboard.views.target import reason_text
+
+    assert reason_text(reason, "zh") == chinese and reason_text(reason, "en") == reason
+
+
+def test_every_reason_the_methods_give_has_a_chinese_reading(registry):
+    # Judge every target on empty, one-value and sign-changing series: no reason may reach a Chinese page in English.
+    from dashboard.views.target import reason_text
+
+    series = ([], [("2022", 5.0)], [("2021", 5.0), ("2023", -5.0)], [("2022", 93.0), ("2024", 93.5)])
+    for target in registry.targets.values():
+        indicator = registry.indicators[target.indicator]
+        for values in series:
+            data = [Observation(indicator.id, target.jurisdiction, Period.parse(p), v) for p, v in values]
+            for day in (dt.date(2025, 6, 30), TODAY):
+                result = judge(target, indicator, target.jurisdiction, data, day)
+                for detail in (result.components, result.components.get(result.method)):
+                    if isinstance(detail, dict) and detail.get("reason"):
+                        assert reason_text(str(detail["reason"]), "zh") != detail["reason"], detail["reason"]

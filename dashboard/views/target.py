@@ -3,6 +3,7 @@ ranked and the data with their revision history."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from urllib.parse import urlencode
 
@@ -334,20 +335,36 @@ def component_rows(result: Result, indicator: Indicator, lang: Lang) -> list[tup
     return rows
 
 
+_REASONS_ZH = (
+    (r"^no data$", "无数据"),
+    (r"^needs at least two values from the base period on$", "需要基期及以后至少两个数值"),
+    (r"^needs a base-year value and a later one$", "需要基期数值和之后的一个数值"),
+    (r"^no base-year value to compare with$", "没有可比较的基期数值"),
+    (r"^no value yet for the deadline period \((\d{4})\)$", r"期限期（\1年）尚无数值"),
+    (
+        r"^no baseline value for a period no later than (\S+) \(基准值待录入\)$",
+        r"基准值待录入：需要不晚于 \1 的数值",
+    ),
+    (
+        r"^no baseline value for a period no later than (\S+) \(基准值待录入\); later values \((.*)\) do not move the target$",
+        r"基准值待录入：需要不晚于 \1 的数值（之后的 \2 数值不改变目标）",
+    ),
+    (
+        r"^base and latest \(or target\) have opposite signs: growth rates do not exist$",
+        "基期值与最新值（或目标值）符号相反，增长率不存在",
+    ),
+    (r"^the values are too far apart for a growth rate in floating point$", "数值相差过大，无法计算增长率"),
+)
+
+
 def reason_text(reason: str, lang: Lang) -> str:
-    """A status's reason in the page's language (the reasons are written in English, with Chinese where given)."""
-    known = {
-        "no data": "无数据",
-        "needs at least two values from the base period on": "需要基期及以后至少两个数值",
-        "needs a base-year value and a later one": "需要基期数值和之后的一个数值",
-        "no base-year value to compare with": "没有可比较的基期数值",
-    }
+    """A status's reason in the page's language (``qtm status --json`` keeps the English the contract fixes)."""
     if lang == "en":
         return reason
-    if reason in known:
-        return known[reason]
-    if reason.startswith("no value yet for the deadline period"):
-        return f"期限期（{reason.rsplit('(', 1)[-1].rstrip(')')}年）尚无数值"
+    for pattern, chinese in _REASONS_ZH:
+        match = re.match(pattern, reason)
+        if match:
+            return match.expand(chinese)
     return reason
 
 
@@ -378,7 +395,7 @@ def _method_rows(detail: dict[str, object], indicator: Indicator, lang: Lang) ->
     if "thresholds" in detail:
         rows.append((t(lang, "阈值", "Thresholds"), " / ".join(str(x) for x in detail["thresholds"])))  # type: ignore[attr-defined]
     if detail.get("reason"):
-        rows.append((t(lang, "说明", "Note"), str(detail["reason"])))
+        rows.append((t(lang, "说明", "Note"), reason_text(str(detail["reason"]), lang)))
     return rows
 
 

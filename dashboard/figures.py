@@ -105,7 +105,7 @@ def gauge_figure(
         figure.add_annotation(
             text=t(lang, "无数据", "no data"),
             x=0.5,
-            y=0.12,
+            y=0.95 if bullet else 0.12,
             showarrow=False,
             font={"color": MUTED, "size": 14},
         )

@@ -215,7 +215,7 @@ def _shot(page, name: str) -> None:
 def test_overview_shows_a_gauge_card_per_target(page, demo_server, registry):
     page.goto(demo_server + "/")
     page.wait_for_selector("[data-target-id] .gauge .main-svg")
-    cards = page.locator(".target-card[data-target-id]")
+    cards = page.locator(".card-slot[data-target-id]")
     assert cards.count() == len(registry.targets)
     page.wait_for_function(
         f"document.querySelectorAll('[data-target-id] .gauge .js-plotly-plot').length === {len(registry.targets)}"
@@ -293,7 +293,7 @@ def test_a_province_page_compares_its_prefectures(page, demo_server):
     page.goto(demo_server + "/region/620000")
     page.wait_for_selector(".comparison .main-svg")
     assert page.locator("#region-name").inner_text() == "甘肃省"
-    assert page.locator(".target-card[data-target-id]").count() >= 5
+    assert page.locator(".card-slot[data-target-id]").count() >= 5
     bars = page.locator(".comparison .js-plotly-plot").first.evaluate("g => g.data[0].y.length")
     assert bars == 14
     _shot(page, "region-zh")

@@ -104,16 +104,32 @@ def test_two_officials_uploading_at_once_both_succeed(browser, server, tmp_path)
 
 def test_an_open_dashboard_follows_a_commit_made_elsewhere(browser, server, tmp_path):
     watcher = browser.new_page(viewport={"width": 1366, "height": 768})
-    watcher.goto(server + "/")
-    watcher.wait_for_selector("[data-target-id=national_food_sampling_pass_rate_2025]")
+    watcher.goto(server + "/?order=plan")  # plan order: the cards keep their places when a status changes
+    watcher.wait_for_selector("[data-target-id=national_food_sampling_pass_rate_2025] .gauge .main-svg")
     card = "[data-target-id=national_food_sampling_pass_rate_2025] [data-status]"
     assert watcher.locator(card).first.get_attribute("data-status") == "awaiting_data"
-    watcher.evaluate("window.__notReloaded = true")
+    other = "[data-target-id=gansu_manufacturing_pass_rate_2025] .gauge .js-plotly-plot"
+    watcher.wait_for_selector(other + " .main-svg")
+    watcher.evaluate(
+        """([other]) => {
+            window.__notReloaded = true;
+            const gauge = document.querySelector(other);
+            gauge.__same = true;
+            gauge.__redraws = 0;
+            gauge.on('plotly_afterplot', () => { gauge.__redraws += 1; });
+        }""",
+        [other],
+    )
     uploader = browser.new_page(viewport={"width": 1366, "height": 768})
     _upload(uploader, server, _return(tmp_path, "食品.csv", "食品抽检合格率,全国,2025,98.3,%\n"))
     uploader.click("[data-action=commit]")
     uploader.wait_for_selector(".commit-result li[data-status=committed]")
     watcher.wait_for_function(f"document.querySelector('{card}').dataset.status === 'met'", timeout=20_000)
     assert watcher.evaluate("window.__notReloaded") is True  # it changed in place, without a reload
+    untouched = watcher.evaluate(
+        "([other]) => { const g = document.querySelector(other); return [g.__same === true, g.__redraws]; }",
+        [other],
+    )
+    assert untouched == [True, 0]  # a gauge whose data did not change was neither replaced nor redrawn
     uploader.close()
     watcher.close()

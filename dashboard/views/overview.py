@@ -7,6 +7,7 @@ from collections import Counter
 from urllib.parse import urlencode
 
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashboard.figures import gauge_figure, graph_config, sparkline
 from dashboard.i18n import Lang, pair, t
@@ -47,6 +48,7 @@ def overview_page(
             filter_bar(registry, filters, lang),
             legend(lang),
             html.Div(id="overview-body", children=card_grid(registry, cards, lang)),
+            dcc.Store(id="card-keys", data=card_keys(cards)),
         ],
         className="overview",
     )
@@ -59,14 +61,40 @@ def _as_of(*groups: list[Standing]) -> str:
     return ""
 
 
-def card_grid(registry: Registry, cards: list[Standing], lang: Lang) -> html.Div | html.P:
+def card_keys(cards: list[Standing]) -> list[list[str]]:
+    """What each card shows, in order, as [card id, fingerprint]: a live refresh redraws only the cards whose
+    fingerprint changed, and leaves the others' gauges alone."""
+    return [[card_key(s), _fingerprint(s)] for s in cards]
+
+
+def _fingerprint(standing: Standing) -> str:
+    result = standing.result
+    latest = result.latest
+    return "|".join(
+        str(part)
+        for part in (
+            result.status,
+            latest and (latest.period, latest.value),
+            result.target_value,
+            result.components.get("outlook"),
+            sorted(standing.latest_flags),
+            sorted((o.period.text, o.value) for o in standing.series),
+        )
+    )
+
+
+def card_grid(registry: Registry, cards: list[Standing], lang: Lang) -> html.Div:
+    return html.Div(cards_in_grid(registry, cards, lang), className="card-grid", id="cards")
+
+
+def cards_in_grid(registry: Registry, cards: list[Standing], lang: Lang) -> list[html.Div] | html.P:
     if not cards:
         return html.P(
             t(lang, "没有符合筛选条件的目标。", "No target matches these filters."),
             className="empty",
             id="no-cards",
         )
-    return html.Div([target_card(registry, s, lang) for s in cards], className="card-grid", id="cards")
+    return [target_card(registry, s, lang) for s in cards]
 
 
 def plan_summaries(registry: Registry, every: list[Standing], filters: Filters, lang: Lang) -> html.Div:
@@ -198,8 +226,30 @@ def filter_bar(registry: Registry, filters: Filters, lang: Lang) -> html.Div:
     )
 
 
+def card_key(standing: Standing) -> str:
+    return f"{standing.target.id}-{standing.region}"
+
+
+def card_class(standing: Standing) -> str:
+    return f"target-card status-border-{standing.status}"
+
+
 def target_card(registry: Registry, standing: Standing, lang: Lang) -> html.Div:
-    """A card: gauge, status (colour and label), outlook, latest value, target, deadline, sparkline."""
+    """A card: gauge, status (colour and label), outlook, latest value, target, deadline, sparkline. Its body is
+    addressed by ``{"type": "card-body", "card": key}``, so that a live refresh can redraw one card alone."""
+    return html.Div(
+        html.Div(
+            card_content(registry, standing, lang),
+            className=card_class(standing),
+            id={"type": "card-body", "card": card_key(standing)},
+        ),
+        className="card-slot",
+        **data(target_id=standing.target.id, region=standing.region),
+    )
+
+
+def card_content(registry: Registry, standing: Standing, lang: Lang) -> list[Component]:
+    """What a card shows."""
     target, result = standing.target, standing.result
     indicator = registry.indicators[target.indicator]
     latest = result.latest
@@ -215,48 +265,43 @@ def target_card(registry: Registry, standing: Standing, lang: Lang) -> html.Div:
         promise += f" = {value_text(result.target_value, indicator, lang)}"
     name = t(lang, indicator.name.zh, indicator.name.en)
     plan = registry.plans[target.plan]
-    return html.Div(
-        [
-            html.Div(
-                [
-                    dcc.Link(name, href=f"/target/{target.id}", className="card-title stretched"),
-                    region_link(registry, standing.region, lang),
-                ],
-                className="card-head",
-            ),
-            html.Div(
-                t(lang, plan.title.zh, plan.title.en),
-                className="card-plan",
-                title=t(lang, plan.title.zh, plan.title.en),
-            ),
-            dcc.Graph(
-                figure=gauge_figure(target, indicator, result, lang),
-                config=graph_config(lang, target.id, static=True),
-                className="gauge",
-                id={"type": "gauge", "target": target.id, "region": standing.region},
-            ),
-            html.Div(
-                [status_badge(result.status, lang), outlook_line(result, lang)],
-                className="card-status",
-            ),
-            html.Dl(
-                [
-                    html.Dt(t(lang, "最新值", "Latest")),
-                    html.Dd(latest_text, className="latest", title=standing.latest_source or ""),
-                    html.Dt(t(lang, "目标", "Target")),
-                    html.Dd(promise),
-                    html.Dt(t(lang, "期限", "Deadline")),
-                    html.Dd(f"{target.deadline:%Y-%m-%d}"),
-                ],
-                className="facts",
-            ),
-            html.Img(
-                src=sparkline(standing.series, result.status, t(lang, "历年数值", "values over time")),
-                alt=t(lang, f"{name}历年数值走势", f"{name}: values over time"),
-                className="sparkline",
-            ),
-        ],
-        className=f"target-card status-border-{result.status}",
-        id=f"card-{target.id}-{standing.region}",
-        **data(target_id=target.id),
-    )
+    return [
+        html.Div(
+            [
+                dcc.Link(name, href=f"/target/{target.id}", className="card-title stretched"),
+                region_link(registry, standing.region, lang),
+            ],
+            className="card-head",
+        ),
+        html.Div(
+            t(lang, plan.title.zh, plan.title.en),
+            className="card-plan",
+            title=t(lang, plan.title.zh, plan.title.en),
+        ),
+        dcc.Graph(
+            figure=gauge_figure(target, indicator, result, lang),
+            config=graph_config(lang, target.id, static=True),
+            className="gauge",
+            id={"type": "gauge", "target": target.id, "region": standing.region},
+        ),
+        html.Div(
+            [status_badge(result.status, lang), outlook_line(result, lang)],
+            className="card-status",
+        ),
+        html.Dl(
+            [
+                html.Dt(t(lang, "最新值", "Latest")),
+                html.Dd(latest_text, className="latest", title=standing.latest_source or ""),
+                html.Dt(t(lang, "目标", "Target")),
+                html.Dd(promise),
+                html.Dt(t(lang, "期限", "Deadline")),
+                html.Dd(f"{target.deadline:%Y-%m-%d}"),
+            ],
+            className="facts",
+        ),
+        html.Img(
+            src=sparkline(standing.series, result.status, t(lang, "历年数值", "values over time")),
+            alt=t(lang, f"{name}历年数值走势", f"{name}: values over time"),
+            className="sparkline",
+        ),
+    ]

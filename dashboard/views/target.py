@@ -360,7 +360,7 @@ _REASONS_ZH = (
 def reason_text(reason: str, lang: Lang) -> str:
     """A status's reason in the page's language (``qtm status --json`` keeps the English the contract fixes)."""
     if lang == "en":
-        return reason
+        return reason.replace(" (基准值待录入)", "")
     for pattern, chinese in _REASONS_ZH:
         match = re.match(pattern, reason)
         if match:

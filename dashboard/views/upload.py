@@ -134,7 +134,8 @@ def preview_view(registry: Registry, result: FileResult, lang: Lang) -> html.Div
             + t(
                 lang,
                 f" · {len(result.observations)} 个数值，{len(result.report.errors)} 个错误，{len(result.report.warnings)} 个提醒",
-                f" · {len(result.observations)} values, {len(result.report.errors)} errors, {len(result.report.warnings)} warnings",
+                f" · {_count(len(result.observations), 'value')}, {_count(len(result.report.errors), 'error')}, "
+                f"{_count(len(result.report.warnings), 'warning')}",
             ),
             className=f"status-line {result.status}",
         ),
@@ -148,6 +149,10 @@ def preview_view(registry: Registry, result: FileResult, lang: Lang) -> html.Div
         className=f"file-preview {result.status}",
         **data(file=result.file, status=result.status),
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _issues_table(result: FileResult, lang: Lang) -> html.Table:

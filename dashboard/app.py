@@ -8,9 +8,11 @@ from pathlib import Path
 
 import dash
 from dash import ClientsideFunction, Dash, Input, Output, State, callback, dcc, html, no_update
+from dash.development.base_component import Component
 from flask import Response, request
+from flask_wtf.csrf import generate_csrf
 
-from dashboard import context, i18n
+from dashboard import api, auth, context, i18n
 from dashboard.i18n import t
 from dashboard.views.common import data
 from qtm.registry import Registry
@@ -29,8 +31,9 @@ def live_seconds() -> float:
         return DEFAULT_LIVE_SECONDS
 
 
-def create_app(registry: Registry, store: Store) -> Dash:
-    """A Dash app serving ``registry`` and ``store``; pages read them through :mod:`dashboard.context`."""
+def create_app(registry: Registry, store: Store, *, host: str = "127.0.0.1") -> Dash:
+    """A Dash app serving ``registry`` and ``store``; pages read them through :mod:`dashboard.context`. Anonymous
+    visitors may view while ``host`` is loopback, unless QTM_ANONYMOUS_VIEW says otherwise (dashboard.auth)."""
     app = Dash(
         __name__,
         use_pages=True,
@@ -45,8 +48,12 @@ def create_app(registry: Registry, store: Store) -> Dash:
     app.server.config["QTM_STORE"] = store
     app.server.config["MAX_CONTENT_LENGTH"] = _request_limit()
     app.layout = shell
+    auth.install(app.server, store, anonymous_view=auth.anonymous_view_default(host))
+    api.install(app.server)
+    app.server.before_request(lambda: _well_formed_callback(app))
     app.server.after_request(_honest_status)
     app.server.add_url_rule("/template.xlsx", "template", _template)
+    app.server.add_url_rule("/audit.csv", "audit_csv", _audit_csv)
     app.clientside_callback(
         ClientsideFunction(namespace="qtm", function_name="toggleLanguage"),
         Output("language-toggle", "title"),
@@ -56,10 +63,79 @@ def create_app(registry: Registry, store: Store) -> Dash:
     return app
 
 
+def _account(lang: i18n.Lang) -> html.Div:
+    """Who is logged in, with a way out; or a way in."""
+    user = auth.current()
+    if user is None:
+        return html.Div(
+            html.A(t(lang, "登录", "Log in"), href="/login", id="login-link"), className="account"
+        )
+    links: list[Component] = [html.Span(auth.describe(user, lang), id="account-name")]
+    if user.may_manage_users():
+        links.append(dcc.Link(t(lang, "审计", "Audit"), href="/audit", className="nav-link", id="nav-audit"))
+    links.append(
+        html.Form(
+            [
+                dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+                html.Button(t(lang, "退出", "Log out"), type="submit", className="link-button", id="logout"),
+            ],
+            method="post",
+            action="/logout",
+        )
+    )
+    return html.Div(links, className="account")
+
+
+def _well_formed_callback(app: Dash) -> Response | None:
+    """A callback request that is not one of this app's callbacks, in the shape Dash sends, is the client's error
+    (400), never the server's (500)."""
+    if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
+        return None
+    body = request.get_json(silent=True)
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("output"), str)
+        or not isinstance(body.get("inputs", []), list)
+        or body["output"] not in app.callback_map
+    ):
+        return Response(
+            '{"error": "bad_request", "message": "not a callback of this app"}',
+            400,
+            mimetype="application/json",
+        )
+    return None
+
+
+def _audit_csv() -> Response:
+    """Every audited write as CSV, for an admin; cells that a spreadsheet would run as formulas are neutralised."""
+    import csv
+    import io
+
+    api.admin()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at", "user", "action", "batch", "address", "detail"])
+    for e in context.store().audit():
+        row = [e.at.isoformat(), e.user, e.action, e.batch or "", e.address or "", auth.json_safe(e.detail)]
+        writer.writerow([_cell(str(v)) for v in row])
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=qtm-audit.csv"},
+    )
+
+
+def _cell(text: str) -> str:
+    from loaders.template import FORMULA_STARTS
+
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _request_limit() -> int:
-    """The largest request the server reads: ten returns at the upload limit, base64-encoded (4/3), plus room."""
+    """The largest request the server reads (413 beyond it): three returns at the upload limit, base64-encoded
+    (4/3), plus room — about 81 MB with the default 20 MB limit."""
     megabytes = float(os.environ.get("QTM_MAX_UPLOAD_MB", "20") or 20)
-    return int(megabytes * 1024 * 1024 * 4 / 3 * 10) + 1024 * 1024
+    return int(megabytes * 1024 * 1024 * 4 / 3 * 3) + 1024 * 1024
 
 
 def shell() -> html.Div:
@@ -90,6 +166,7 @@ def shell() -> html.Div:
                         ),
                         className="tagline",
                     ),
+                    _account(lang),
                     html.Button(
                         "English" if lang == "zh" else "中文",
                         id="language-toggle",
@@ -160,7 +237,7 @@ def _honest_status(response: Response) -> Response:
 def _known_path(path: str) -> bool:
     registry = context.registry()
     parts = [p for p in path.split("/") if p]
-    if not parts or parts == ["upload"]:
+    if not parts or parts in (["upload"], ["audit"], ["login"]):
         return True
     if len(parts) == 2 and parts[0] == "target":
         return parts[1] in registry.targets

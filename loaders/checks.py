@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
+import math
 import os
 import re
 from collections import defaultdict
@@ -17,7 +18,7 @@ from loaders.columns import Coordinate, ValueColumn
 from loaders.grid import ref
 from loaders.labels import TOTAL_WORDS, text_key
 from loaders.values import format_percent, read_flags, read_number, read_period
-from qtm.formatting import value_text
+from qtm.formatting import unit_symbol, value_text
 from qtm.observations import NO_FLAGS, Observation
 from qtm.periods import Period
 from qtm.problems import Report
@@ -30,6 +31,20 @@ _FUNCTIONAL_AREA = re.compile(r"(新区|开发区|高新区|经开区|综保区|
 _INF = float("inf")
 T = TypeVar("T")
 DEFAULT_JUMP_POINTS = 10.0
+#: What a value of each kind can plausibly be, in a unit of the kind: beyond ``error`` it is refused
+#: (``implausible_value``), beyond ``warning`` questioned (``unusually_large_value``). Rates are bounded by 0–100 %.
+PLAUSIBLE: dict[str, tuple[str, float, float]] = {
+    "count": ("count", 1e6, 1e9),  # a million factories in one region is already more than any has
+    "duration": ("hour", 1e5, 1e6),  # 11 years between failures is suspicious, 114 years impossible
+    "index": ("dimensionless", 1e3, 1e6),  # index scores are a few hundred points at most
+}
+
+
+def _shown(value: float, indicator: Indicator) -> str:
+    """A value with its unit for a message; an absurdly large one in short (1e+300 h, not 300 digits)."""
+    if math.isfinite(value) and abs(value) < 1e15:
+        return value_text(value, indicator)
+    return f"{value:.6g} {indicator.unit}"
 
 
 def _display(value: object) -> str:
@@ -57,6 +72,7 @@ class Checker:
         self._unknown_indicators: dict[str, tuple[str | None, str | None]] = {}
         self._known_seen = False
         self._seen: dict[tuple[str, str, str], tuple[float, str | None, int, int]] = {}
+        self._limits: dict[str, tuple[float, float] | None] = {}
 
     # ---- lookups, cached by spelling ----------------------------------------------------------------------------
 
@@ -157,6 +173,25 @@ class Checker:
                             column.cell(index),
                         )
                     continue
+                if reading.error_value:
+                    report.error(
+                        "cell_error",
+                        f"单元格为错误值 {reading.as_written}（公式出错或结果不是有限数值），不是数值",
+                        f"the cell holds the error value {reading.as_written} (a formula that failed or whose "
+                        "result is not a finite number), not a number",
+                        sheet,
+                        column.cell(index),
+                    )
+                    continue
+                if reading.not_finite:
+                    report.error(
+                        "value_not_finite",
+                        f"“{reading.as_written}”不是有限数值",
+                        f"{reading.as_written!r} is not a finite number",
+                        sheet,
+                        column.cell(index),
+                    )
+                    continue
                 if reading.not_a_number or reading.value is None:
                     report.error(
                         "not_a_number",
@@ -204,12 +239,24 @@ class Checker:
                 )
                 continue
             converted = number * factor if factor != 1.0 else float(number)  # type: ignore[operator]
+            if not math.isfinite(converted):  # 1e308 天 in hours
+                written = as_written if as_written is not None else f"{number:g}"
+                report.error(
+                    "value_not_finite",
+                    f"{indicator.name.zh}“{written}”（{unit}）换算为{unit_symbol(indicator, 'zh') or indicator.unit}"
+                    "后超出可表示的范围",
+                    f"{indicator.name.en} {written!r} ({unit}) is too large to represent in "
+                    f"{unit_symbol(indicator) or indicator.unit}",
+                    sheet,
+                    column.cell(index),
+                )
+                continue
             if indicator.kind == "rate":
                 if not 0 <= converted <= ceilings[indicator.id]:
                     report.error(
                         "rate_out_of_range",
-                        f"{indicator.name.zh} {value_text(converted, indicator)} 超出 0–100% 范围",
-                        f"{indicator.name.en} {value_text(converted, indicator)} is outside 0–100 %",
+                        f"{indicator.name.zh} {_shown(converted, indicator)} 超出 0–100% 范围",
+                        f"{indicator.name.en} {_shown(converted, indicator)} is outside 0–100 %",
                         sheet,
                         column.cell(index),
                     )
@@ -227,11 +274,13 @@ class Checker:
             elif converted < 0:
                 report.error(
                     "negative_value",
-                    f"{indicator.name.zh}不能为负数（{value_text(converted, indicator)}）",
-                    f"{indicator.name.en} cannot be negative ({value_text(converted, indicator)})",
+                    f"{indicator.name.zh}不能为负数（{_shown(converted, indicator)}）",
+                    f"{indicator.name.en} cannot be negative ({_shown(converted, indicator)})",
                     sheet,
                     column.cell(index),
                 )
+                continue
+            elif not self._plausible(indicator, converted, sheet, column.cell(index)):
                 continue
             key = (indicator.id, region, period.text)
             earlier = seen.get(key)
@@ -274,6 +323,49 @@ class Checker:
             places.append((sheet, rows[index], column.column))
         if known_seen:
             self._known_seen = True
+
+    def _plausible(self, indicator: Indicator, value: float, sheet: str | None, cell: str) -> bool:
+        """False, with an error, for a value its kind cannot have: a count that is not a whole number or beyond a
+        billion, a duration beyond a century, an index beyond a million; a warning for one merely unusual."""
+        limits = self._limits.get(indicator.id)
+        if limits is None:
+            limits = self._limits[indicator.id] = _limits(indicator)
+        if limits is None:
+            return True
+        warn_above, refuse_above = limits
+        if (
+            indicator.kind == "count"
+            and not value.is_integer()
+            and abs(value - round(value)) > 1e-9 * max(1.0, abs(value))
+        ):
+            self.report.error(
+                "not_a_whole_number",
+                f"{indicator.name.zh}应为整数（{_shown(value, indicator)}）",
+                f"{indicator.name.en} must be a whole number ({_shown(value, indicator)})",
+                sheet,
+                cell,
+            )
+            return False
+        if value > refuse_above:
+            self.report.error(
+                "implausible_value",
+                f"{indicator.name.zh} {_shown(value, indicator)} 不可能（上限 {_shown(refuse_above, indicator)}）",
+                f"{indicator.name.en} {_shown(value, indicator)} is impossible (the limit is "
+                f"{_shown(refuse_above, indicator)})",
+                sheet,
+                cell,
+            )
+            return False
+        if value > warn_above:
+            self.report.warning(
+                "unusually_large_value",
+                f"{indicator.name.zh} {_shown(value, indicator)} 异常偏大，请核实单位和数值",
+                f"{indicator.name.en} {_shown(value, indicator)} is unusually large; please check the value and "
+                "its unit",
+                sheet,
+                cell,
+            )
+        return True
 
     def _resolve(self, coordinate: Coordinate, lookup: Callable[[object], T | None]) -> list[T | None] | None:
         """The coordinate resolved for every value, by one lookup per distinct spelling; None when unknown."""
@@ -413,6 +505,17 @@ class Checker:
                     sheet,
                     cell,
                 )
+
+
+def _limits(indicator: Indicator) -> tuple[float, float] | None:
+    """(warn above, refuse above) in the indicator's own unit, for its kind; None for a rate (0–100 %)."""
+    plausible = PLAUSIBLE.get(indicator.kind)
+    if plausible is None:
+        return None
+    unit, warn_above, refuse_above = plausible
+    if not converts(unit, indicator.unit):
+        return None
+    return convert(warn_above, unit, indicator.unit), convert(refuse_above, unit, indicator.unit)
 
 
 class _Ceilings(dict[str, float]):

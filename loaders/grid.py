@@ -12,9 +12,8 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-
-from openpyxl.utils.cell import get_column_letter
 
 from loaders.safety import Limits, Refused
 
@@ -24,11 +23,23 @@ Position = tuple[int, int]  # 0-based row and column
 
 
 class UnreadableFile(Exception):
-    """The file cannot be read at all (wrong format, corrupt, unsupported)."""
+    """The file cannot be read at all (wrong format, corrupt, unsupported); ``cell``: where, if one cell is to
+    blame."""
 
-    def __init__(self, code: str, zh: str, en: str) -> None:
+    def __init__(self, code: str, zh: str, en: str, cell: str | None = None) -> None:
         super().__init__(en)
-        self.code, self.zh, self.en = code, zh, en
+        self.code, self.zh, self.en, self.cell = code, zh, en, cell
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A cell that holds an Excel error value (#DIV/0!, #NUM! — what Excel shows for a result that is not a finite
+    number —, #N/A, #VALUE! …): never a blank, never a number."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -49,26 +60,49 @@ class Sheet:
         return None
 
 
+@lru_cache(maxsize=20_000)
+def column_letters(column: int) -> str:
+    """Letters of a 0-based column: 0 → A, 26 → AA, 16383 → XFD, and on past Excel's last column (a CSV line may be
+    wider, and is then refused by name)."""
+    number, text = column + 1, ""
+    while number > 0:
+        number, remainder = divmod(number - 1, 26)
+        text = chr(65 + remainder) + text
+    return text
+
+
 def ref(row: int, column: int) -> str:
     """A1 reference of a 0-based row and column."""
-    return f"{get_column_letter(column + 1)}{row + 1}"
+    return f"{column_letters(column)}{row + 1}"
 
 
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_grid(path: Path, kind: str, limits: Limits) -> list[Sheet]:
-    """Every sheet of ``path`` (already checked by :func:`loaders.safety.check_file` as ``kind``)."""
+def read_grid(path: Path, kind: str, limits: Limits, content: bytes | None = None) -> list[Sheet]:
+    """Every sheet of ``path`` — or of its ``content``, when already read — checked by
+    :func:`loaders.safety.check_file` as ``kind``.
+
+    No file may hold more than ``limits.max_total_cells`` cells (every sheet together): the extent of each sheet is
+    known before its cells are made, and the file is refused (``too_many_cells``) before they would be."""
     if kind == "csv":
-        return [_read_csv(path)]
+        return [_read_csv(path.read_bytes() if content is None else content, limits)]
     if kind == "xls":
-        return _read_xls(path, limits)
-    return _read_xlsx(path, limits)
+        return _read_xls(path, limits, content)
+    return _read_xlsx(path, limits, content)
 
 
-def _read_csv(path: Path) -> Sheet:
-    data = path.read_bytes()
+def _too_many_cells(cells: int, limits: Limits, where: str = "") -> Refused:
+    return Refused(
+        "too_many_cells",
+        f"文件{where}的单元格过多（至少 {cells:,} 个，所有工作表合计上限为 {limits.max_total_cells:,} 个）",
+        f"the file holds too many cells{' (' + where + ')' if where else ''} (at least {cells:,}; the limit for "
+        f"all its sheets together is {limits.max_total_cells:,})",
+    )
+
+
+def _read_csv(data: bytes, limits: Limits) -> Sheet:
     if b"\0" in data[:8192]:
         raise UnreadableFile(
             "not_a_csv", "文件含有二进制内容，不是 CSV 文本", "the file holds binary data, not CSV text"
@@ -83,15 +117,39 @@ def _read_csv(path: Path) -> Sheet:
         raise UnreadableFile(
             "bad_encoding", "CSV 文件既不是 UTF-8 也不是 GBK 编码", "the CSV file is neither UTF-8 nor GBK"
         )
+    del data
     sample = text[:4096]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return Sheet(None, [list(row) for row in csv.reader(io.StringIO(text), dialect)])
+    rows: list[list[object]] = []
+    cells = 0
+    try:
+        # Row by row, counting: a file that would hold more cells than the limit is refused before it does.
+        for row in csv.reader(io.StringIO(text), dialect):
+            if len(row) > limits.max_columns:
+                raise Refused(
+                    "too_many_columns",
+                    f"第 {len(rows) + 1} 行有 {len(row):,} 列，超过 {limits.max_columns:,} 列的上限（Excel 最多 XFD 列）",
+                    f"line {len(rows) + 1} has {len(row):,} columns, more than the limit of {limits.max_columns:,} "
+                    "(Excel's last column is XFD)",
+                    ref(len(rows), limits.max_columns),
+                )
+            cells += max(len(row), 1)
+            if cells > limits.max_total_cells:
+                raise _too_many_cells(cells, limits)
+            rows.append(row)  # type: ignore[arg-type]
+    except csv.Error as exc:  # a field over the csv module's limit, a NUL byte past the first 8 KB …
+        raise UnreadableFile(
+            "not_a_csv",
+            f"CSV 文件第 {len(rows) + 1} 行无法读取（{exc}）",
+            f"line {len(rows) + 1} of the CSV file cannot be read ({exc})",
+        ) from exc
+    return Sheet(None, rows)
 
 
-def _read_xlsx(path: Path, limits: Limits) -> list[Sheet]:
+def _read_xlsx(path: Path, limits: Limits, content: bytes | None) -> list[Sheet]:
     from concurrent.futures import ThreadPoolExecutor
 
     from python_calamine import CalamineError, CalamineWorkbook
@@ -99,29 +157,44 @@ def _read_xlsx(path: Path, limits: Limits) -> list[Sheet]:
     from loaders.xlsx_parts import read_parts
 
     try:
-        extents = read_parts(path, formats=False)
+        # The extent of every sheet, bounded by the cell budget: the scan stops at the first sheet beyond it.
+        extents = read_parts(path, formats=False, content=content, max_cells=limits.max_total_cells)
     except (OSError, KeyError, ValueError, SyntaxError, zipfile.BadZipFile) as exc:  # SyntaxError: ParseError
         raise UnreadableFile(
             "corrupt_workbook",
             f"工作簿结构无法读取（{exc}）",
             f"the workbook's structure cannot be read ({exc})",
         ) from exc
+    total = 0
     for extent in extents.values():
-        # Calamine holds a sheet as a dense rectangle: two cells at A1 and XFD1048576 would need gigabytes.
+        # Calamine holds a sheet as a dense rectangle: two cells at A1 and XFD1048576 would need gigabytes, and so
+        # would 32 sheets each with a cell at A1 and one at Z384000.
         cells = extent.max_row * extent.max_column
         if cells > limits.max_cells:
             raise _too_large(extent.name, cells, limits)
+        total += cells
+        if total > limits.max_total_cells:
+            raise _too_many_cells(total, limits)
     sheets: list[Sheet] = []
+    total = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Number formats and formulas are read while calamine parses the values (it releases the GIL).
-        formats = pool.submit(read_parts, path, extent=False)
+        formats = pool.submit(read_parts, path, extent=False, content=content)
         try:
-            workbook = CalamineWorkbook.from_path(str(path))
+            workbook = (
+                CalamineWorkbook.from_path(str(path))
+                if content is None
+                else CalamineWorkbook.from_filelike(io.BytesIO(content))
+            )
             try:
                 for name in workbook.sheet_names:
                     sheet = workbook.get_sheet_by_name(name)
-                    if sheet.height * sheet.width > limits.max_cells:
-                        raise _too_large(name, sheet.height * sheet.width, limits)
+                    cells = sheet.height * sheet.width
+                    if cells > limits.max_cells:
+                        raise _too_large(name, cells, limits)
+                    total += cells
+                    if total > limits.max_total_cells:
+                        raise _too_many_cells(total, limits)
                     rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
                     sheets.append(Sheet(name, rows, merged=_merged(sheet.merged_cell_ranges)))
             finally:
@@ -145,6 +218,9 @@ def _read_xlsx(path: Path, limits: Limits) -> list[Sheet]:
         if found is not None:
             grid.percent_formats = found.percent_formats
             grid.uncached_formulas = found.uncached_formulas
+            for (r, c), text in found.errors.items():  # calamine reads an error cell as blank: it is not
+                if r < len(grid.rows) and c < len(grid.rows[r]):
+                    grid.rows[r][c] = CellError(text)
     return sheets
 
 
@@ -160,11 +236,15 @@ def _merged(ranges: list[tuple[tuple[int, int], tuple[int, int]]] | None) -> lis
     return [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges or []]
 
 
-def _read_xls(path: Path, limits: Limits) -> list[Sheet]:
+def _read_xls(path: Path, limits: Limits, content: bytes | None) -> list[Sheet]:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+        book = (
+            xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+            if content is None
+            else xlrd.open_workbook(file_contents=content, formatting_info=True, on_demand=True)
+        )
     except (
         xlrd.XLRDError,
         xlrd.compdoc.CompDocError,
@@ -179,11 +259,15 @@ def _read_xls(path: Path, limits: Limits) -> list[Sheet]:
             f"the .xls workbook cannot be read ({exc})",
         ) from exc
     sheets: list[Sheet] = []
+    total = 0
     try:
         for index in range(book.nsheets):
             source = book.sheet_by_index(index)
             if source.nrows * source.ncols > limits.max_cells:
                 raise _too_large(source.name, source.nrows * source.ncols, limits)
+            total += source.nrows * source.ncols
+            if total > limits.max_total_cells:
+                raise _too_many_cells(total, limits)
             rows: list[list[object]] = []
             percent: dict[Position, str] = {}
             for r in range(source.nrows):
@@ -197,7 +281,9 @@ def _read_xls(path: Path, limits: Limits) -> list[Sheet]:
                         number_format = book.format_map[book.xf_list[cell.xf_index].format_key].format_str
                         if "%" in number_format:
                             percent[(r, c)] = number_format
-                    elif cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    elif cell.ctype == xlrd.XL_CELL_ERROR:
+                        value = CellError(xlrd.error_text_from_code.get(cell.value, "#ERROR"))
+                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                         value = None
                     elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
                         value = bool(cell.value)

@@ -1,24 +1,34 @@
 """Ingesting returns: refuse hostile files, read every sheet, check every value, and store each accepted file as one
-batch — all of it, or nothing if it has any error."""
+batch — all of it, or nothing if it has any error — keeping the file's original bytes for audit."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
+import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from loaders.checks import check_columns, plausibility_warnings
 from loaders.columns import ValueColumn, table_columns
-from loaders.grid import Sheet, UnreadableFile, read_grid
+from loaders.grid import Sheet, UnreadableFile, read_grid, ref
 from loaders.labels import Classifier, stub_text, text_key
-from loaders.safety import Limits, Refused, check_file
+from loaders.safety import Limits, Refused, check_file, read_upload
 from loaders.tables import Table, find_tables
+from qtm import PROJECT_ROOT
+from qtm.errors import QtmError
 from qtm.observations import Observation
 from qtm.problems import Report
 from qtm.registry import Registry
 from qtm.store import Store
+
+#: Where the originals of stored uploads are kept (``QTM_ORIGINALS_DIR``), each under a name the server chooses.
+DEFAULT_ORIGINALS_DIR = PROJECT_ROOT / "data" / "originals"
+_SUFFIXES = {"xlsx": ".xlsx", "xls": ".xls", "csv": ".csv"}
 
 Status = Literal["committed", "would-commit", "rejected", "duplicate", "unreadable"]
 
@@ -49,6 +59,7 @@ class FileResult:
     observations: list[Observation] = field(default_factory=list)
     report: Report = field(default_factory=Report)
     batch_id: int | None = None
+    original: Path | None = None  # where the file's bytes were kept, once stored
 
     @property
     def readable(self) -> bool:
@@ -66,11 +77,17 @@ class FileResult:
         }
 
 
+class OriginalNotKept(QtmError):
+    """The original of an upload cannot be kept (``QTM_ORIGINALS_DIR`` is not writable): nothing is stored."""
+
+
 @dataclass
 class Reading:
     observations: list[Observation]
+    #: Where each observation's value was written: sheet, 0-based row and column.
     places: list[tuple[str | None, int, int]]
     report: Report
+    kind: str = ""  # "xlsx", "xls" or "csv", as sniffed
 
 
 def read_return(
@@ -80,17 +97,30 @@ def read_return(
     today: dt.date | None = None,
     limits: Limits | None = None,
     classifier: Classifier | None = None,
+    content: bytes | None = None,
+    scope: Callable[[str], bool] | None = None,
 ) -> Reading:
     """Read one return into checked observations and its problem report.
+
+    ``content``: the file's bytes, when already read (by :func:`loaders.safety.read_upload`); otherwise the file is
+    read here, the same way. ``scope``: the regions the uploader may report for; a value for any other region is an
+    error (``region_out_of_scope``) at its cell.
 
     Raises :class:`UnreadableFile` when the file is refused or cannot be read at all.
     """
     limits = limits or Limits.from_env()
     try:
-        kind = check_file(path, limits)
-        sheets = read_grid(path, kind, limits)
+        if content is None:
+            try:
+                content = read_upload(path, limits)
+            except OSError as exc:
+                raise UnreadableFile(
+                    "unreadable", f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}"
+                ) from exc
+        kind = check_file(path, limits, content)
+        sheets = read_grid(path, kind, limits, content)
     except Refused as refused:
-        raise UnreadableFile(refused.code, refused.zh, refused.en) from refused
+        raise UnreadableFile(refused.code, refused.zh, refused.en, refused.cell) from refused
     classifier = classifier or Classifier(registry)
     report = Report()
     tables = [
@@ -114,13 +144,48 @@ def read_return(
     ]
     del tables, sheets  # the cell grids are no longer needed: free them before the observations are made
     observations, places = check_columns(columns, registry, report, today or dt.date.today())
-    if found_tables and not observations and report.ok and not report.warnings:
-        report.error(
-            "no_values",
-            "表中没有可导入的数值：未识别出监测目录中的指标、地区和统计期",
-            "no values to import: no indicator, region and period of the registry were recognised",
-        )
-    return Reading(observations, places, report)
+    if scope is not None:
+        _check_scope(observations, places, registry, scope, report)
+    if found_tables and not observations and report.ok:
+        # A file with nothing to store is not accepted, even when every value was only skipped with a warning
+        # (blank, an error value, an untracked indicator): an empty batch would say a return was received.
+        if report.warnings:
+            report.error(
+                "no_values",
+                "表中没有可导入的数值：所有数值均为空白或已跳过（见各条提示）",
+                "no values to import: every value is blank or was skipped (see the warnings)",
+            )
+        else:
+            report.error(
+                "no_values",
+                "表中没有可导入的数值：未识别出监测目录中的指标、地区和统计期",
+                "no values to import: no indicator, region and period of the registry were recognised",
+            )
+    return Reading(observations, places, report, kind)
+
+
+def _check_scope(
+    observations: list[Observation],
+    places: list[tuple[str | None, int, int]],
+    registry: Registry,
+    scope: Callable[[str], bool],
+    report: Report,
+) -> None:
+    """An error at the cell of every value for a region the uploader may not report for."""
+    allowed: dict[str, bool] = {}
+    for observation, (sheet, row, column) in zip(observations, places, strict=True):
+        code = observation.region
+        if code not in allowed:
+            allowed[code] = bool(scope(code))
+        if not allowed[code]:
+            region = registry.regions.get(code)
+            report.error(
+                "region_out_of_scope",
+                f"无权上报该地区：{region.name_zh}",
+                f"you may not report for {region.name_en}",
+                sheet,
+                ref(row, column),
+            )
 
 
 def _is_instructions(sheet: Sheet) -> bool:
@@ -157,49 +222,121 @@ def ingest_file(
     file_name: str | None = None,
     today: dt.date | None = None,
     limits: Limits | None = None,
+    scope: Callable[[str], bool] | None = None,
+    address: str | None = None,
 ) -> FileResult:
-    """Read, check and (unless ``dry_run``) store one file. A file with any error stores nothing."""
+    """Read, check and (unless ``dry_run``) store one file. A file with any error stores nothing.
+
+    The file is read once, and only if it is a regular file within the size limit; what is checked, hashed, stored
+    and kept as the original are the same bytes. ``scope``: the regions the uploader may report for (a value for
+    any other refuses the file). ``address``: where the upload came from, recorded with the batch when the store
+    records addresses. A file that would change nothing — every value equals the current one, flags included — is a
+    duplicate and stores nothing; any other file is stored, even one stored before (re-uploading an earlier file
+    after a wrong correction restores its values).
+    """
     name = file_name or path.name
+    limits = limits or Limits.from_env()
     try:
-        content = path.read_bytes() if path.stat().st_size <= (limits or Limits.from_env()).max_bytes else b""
+        content = read_upload(path, limits)
     except OSError as exc:
         result = FileResult(name, "", "unreadable")
         result.report.error(
             "unreadable", f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}"
         )
         return result
-    sha256 = hashlib.sha256(content).hexdigest() if content else ""
+    except Refused as refused:
+        result = FileResult(name, "", "unreadable")
+        result.report.error(refused.code, refused.zh, refused.en, cell=refused.cell)
+        return result
+    sha256 = hashlib.sha256(content).hexdigest()
     try:
-        reading = read_return(path, registry, today=today, limits=limits)
+        reading = read_return(path, registry, today=today, limits=limits, content=content, scope=scope)
     except UnreadableFile as exc:
         result = FileResult(name, sha256, "unreadable")
-        result.report.error(exc.code, exc.zh, exc.en)
+        result.report.error(exc.code, exc.zh, exc.en, cell=exc.cell)
         return result
     observations, report = reading.observations, reading.report
+    current: dict[tuple[str, str, str], Observation] = {}
     if report.ok and observations:
         indicators = {o.indicator for o in observations}
         stored = [o for i in sorted(indicators) for o in store.current(indicator=i)]
         plausibility_warnings(observations, reading.places, stored, registry, report)
-    report.close()
+        current = {o.key: o for o in stored}
     if not report.ok:
+        report.close()
         return FileResult(name, sha256, "rejected", observations, report)
-    previous = store.find_batch(sha256)
-    if previous is not None:
-        report.warning(
-            "duplicate_file",
-            f"同一文件已于 {previous.uploaded_at:%Y-%m-%d %H:%M} 导入（批次 {previous.id}），本次未存储",
-            f"the same file was stored on {previous.uploaded_at:%Y-%m-%d %H:%M} UTC (batch {previous.id}); "
-            "nothing stored",
-        )
-        return FileResult(name, sha256, "duplicate", observations, report, previous.id)
+    if all(_unchanged(o, current.get(o.key)) for o in observations):
+        previous = store.find_batch(sha256)
+        if previous is not None:
+            report.warning(
+                "duplicate_file",
+                f"同一文件已于 {previous.uploaded_at:%Y-%m-%d %H:%M} 导入（批次 {previous.id}），"
+                "各数值与现有数值相同，本次未存储",
+                f"the same file was stored on {previous.uploaded_at:%Y-%m-%d %H:%M} UTC (batch {previous.id}) "
+                "and every value equals the current one; nothing stored",
+            )
+        else:
+            report.warning(
+                "duplicate_file",
+                "各数值与现有数值（含标记）完全相同，本次未存储",
+                "every value equals the current one, flags included; nothing stored",
+            )
+        report.close()
+        return FileResult(name, sha256, "duplicate", observations, report, previous.id if previous else None)
+    report.close()
     if dry_run:
         return FileResult(name, sha256, "would-commit", observations, report)
-    committed = store.commit_batch(
-        file_name=name,
-        sha256=sha256,
-        uploaded_by=uploaded_by,
-        records=observations,
-        report=report.as_json(),
-        n_warnings=len(report.warnings),
-    )
-    return FileResult(name, sha256, "committed", observations, report, committed.batch_id)
+    folder = Path(os.environ.get("QTM_ORIGINALS_DIR") or DEFAULT_ORIGINALS_DIR)
+    suffix = _SUFFIXES.get(reading.kind, ".bin")
+    pending = _hold_original(folder, content, suffix)  # before the commit: no batch without its original
+    try:
+        extra = {"address": address} if _accepts_address(store) else {}
+        committed = store.commit_batch(
+            file_name=name,
+            sha256=sha256,
+            uploaded_by=uploaded_by,
+            records=observations,
+            report=report.as_json(),
+            n_warnings=len(report.warnings),
+            **extra,
+        )
+    except BaseException:
+        pending.unlink(missing_ok=True)
+        raise
+    original = folder / f"{committed.batch_id:06d}-{sha256[:16]}{suffix}"
+    os.replace(pending, original)
+    return FileResult(name, sha256, "committed", observations, report, committed.batch_id, original)
+
+
+def _unchanged(observation: Observation, current: Observation | None) -> bool:
+    """True when storing ``observation`` would change nothing: the same value and flags are current."""
+    return current is not None and current.value == observation.value and current.flags == observation.flags
+
+
+def _hold_original(folder: Path, content: bytes, suffix: str) -> Path:
+    """Write the upload's bytes to a temporary file in ``folder`` (renamed once the batch has its id)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(prefix=".pending-", suffix=suffix, dir=folder)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OriginalNotKept(
+            f"cannot keep the original of the upload in {folder} (QTM_ORIGINALS_DIR): {exc.strerror or exc}; "
+            "nothing was stored"
+        ) from exc
+    return Path(name)
+
+
+def _accepts_address(store: Store) -> bool:
+    """Whether this store's ``commit_batch`` records the address an upload came from."""
+    try:
+        return "address" in inspect.signature(store.commit_batch).parameters
+    except (TypeError, ValueError):
+        return False

@@ -6,21 +6,26 @@ XML part. What it refuses raises :class:`Refused` with a message for the user.
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MAX_UPLOAD_MB = 20.0
+DEFAULT_MAX_CELLS = 5_000_000
+#: Excel's widest sheet (column XFD): a CSV line wider than this came from no spreadsheet.
+MAX_COLUMNS = 16_384
 
 
 class Refused(Exception):
-    """The file is refused without being parsed."""
+    """The file is refused without being parsed (``cell``: where, when one cell is to blame)."""
 
-    def __init__(self, code: str, zh: str, en: str) -> None:
+    def __init__(self, code: str, zh: str, en: str, cell: str | None = None) -> None:
         super().__init__(en)
-        self.code, self.zh, self.en = code, zh, en
+        self.code, self.zh, self.en, self.cell = code, zh, en, cell
 
 
 @dataclass(frozen=True)
@@ -32,12 +37,16 @@ class Limits:
     max_ratio: float = 100.0  # unpacked / packed, for any part over 1 MB unpacked
     max_parts: int = 10_000
     max_cells: int = 10_000_000  # rows × columns of one sheet's used range
+    max_total_cells: int = DEFAULT_MAX_CELLS  # rows × columns of every sheet together, or the cells of a CSV
+    max_columns: int = MAX_COLUMNS  # the widest CSV line
 
     @classmethod
     def from_env(cls) -> Limits:
-        """``QTM_MAX_UPLOAD_MB`` sets the size limit (default 20 MB)."""
+        """``QTM_MAX_UPLOAD_MB`` sets the size limit (default 20 MB), ``QTM_MAX_CELLS`` the cells of one file
+        (default 5 million)."""
         megabytes = float(os.environ.get("QTM_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB)
-        return cls(max_bytes=int(megabytes * 1024 * 1024))
+        cells = int(float(os.environ.get("QTM_MAX_CELLS") or DEFAULT_MAX_CELLS))
+        return cls(max_bytes=int(megabytes * 1024 * 1024), max_total_cells=cells)
 
 
 _MAGIC = [
@@ -54,19 +63,79 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and old .doc): an OLE2 
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
-def check_file(path: Path, limits: Limits) -> str:
-    """Check ``path`` before parsing; return its kind ("xlsx", "xls", "csv"). Raises :class:`Refused`."""
-    size = path.stat().st_size
+def read_upload(path: Path, limits: Limits) -> bytes:
+    """The bytes of ``path``, read once: only a regular file (after following links), and never more than the size
+    limit — a link to /dev/zero or a pipe is refused at once, before anything is read. Raises :class:`Refused`, or
+    ``OSError`` when the file cannot be opened."""
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
+    _check_regular(
+        os.stat(path).st_mode
+    )  # before opening: opening a device or a pipe can itself have effects
+    descriptor = os.open(path, flags)
+    try:
+        status = os.fstat(descriptor)
+        _check_regular(status.st_mode)  # what was opened, in case the path changed in between
+        _check_size(status.st_size, limits)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limits.max_bytes:
+            chunk = os.read(descriptor, min(1 << 20, limits.max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        _check_size(size, limits)  # the file grew while being read
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks)
+
+
+def _check_regular(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        what = (
+            ("目录", "a folder")
+            if stat.S_ISDIR(mode)
+            else ("管道", "a pipe")
+            if stat.S_ISFIFO(mode)
+            else ("设备", "a device")
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else ("特殊文件", "a special file")
+        )
+        raise Refused(
+            "not_a_regular_file",
+            f"不是普通文件（是{what[0]}），已拒绝",
+            f"not a regular file ({what[1]}); refused",
+        )
+
+
+def _check_size(size: int, limits: Limits) -> None:
     if size > limits.max_bytes:
         raise Refused(
             "file_too_large",
             f"文件过大（{size / 1048576:.1f} MB），上限为 {limits.max_bytes / 1048576:.0f} MB",
             f"the file is too large ({size / 1048576:.1f} MB; the limit is {limits.max_bytes / 1048576:.0f} MB)",
         )
+
+
+def check_file(path: Path, limits: Limits, content: bytes | None = None) -> str:
+    """Check ``path`` (or its ``content``, already read by :func:`read_upload`) before parsing; return its kind
+    ("xlsx", "xls", "csv"). Raises :class:`Refused`."""
+    if content is None:
+        status = os.stat(path)
+        _check_regular(status.st_mode)
+        size = status.st_size
+    else:
+        size = len(content)
+    _check_size(size, limits)
     if size == 0:
         raise Refused("empty_file", "文件为空", "the file is empty")
-    with path.open("rb") as handle:
-        head = handle.read(8)
+    if content is None:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    else:
+        head = content[:8]
     suffix = path.suffix.lower()
     for magic, en, zh in _MAGIC:
         if head.startswith(magic):
@@ -82,11 +151,11 @@ def check_file(path: Path, limits: Limits) -> str:
                 f"文件扩展名为 {suffix}，但内容不是 Excel 工作簿",
                 f"the file is named {suffix} but is not an Excel workbook",
             )
-        _check_zip(path, size, limits)
+        _check_zip(path if content is None else io.BytesIO(content), limits)
         return "xlsx"
     if suffix == ".xls":
         if head.startswith(ZIP_MAGIC):  # an .xlsx saved under the old extension
-            _check_zip(path, size, limits)
+            _check_zip(path if content is None else io.BytesIO(content), limits)
             return "xlsx"
         if not head.startswith(OLE_MAGIC):
             raise Refused(
@@ -110,9 +179,9 @@ def check_file(path: Path, limits: Limits) -> str:
     )
 
 
-def _check_zip(path: Path, size: int, limits: Limits) -> None:
+def _check_zip(source: Path | io.BytesIO, limits: Limits) -> None:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             parts = archive.infolist()
             if len(parts) > limits.max_parts:
                 raise _bomb(f"{len(parts)} parts")

@@ -1,5 +1,10 @@
 """Fill-in returns: an .xlsx with a row per indicator × region × period that :mod:`loaders.ingest` reads back
-exactly, with dropdowns for indicators, regions, units and flags, and instructions in Chinese."""
+exactly, with dropdowns for indicators, regions, units and flags, and instructions in Chinese.
+
+No text cell is ever a formula: a name from the registry or the regions file that starts as a formula would (= + - @,
+a tab or a carriage return) is written as text with Excel's quote prefix — what a leading apostrophe typed in Excel
+does — so that opening the template runs nothing, while the text stays exactly as written and reads back the same.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from qtm.periods import Period
 from qtm.registry import Indicator, Registry, Target
@@ -39,6 +46,25 @@ INSTRUCTIONS = [
     "7. 填好后在监测系统“上传”页面上传本文件，或运行 qtm ingest 文件名.xlsx。",
     "   Upload the file on the dashboard's upload page, or run: qtm ingest FILE.xlsx",
 ]
+
+
+#: What makes a spreadsheet read a cell as a formula (CSV and formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: Cell) -> None:
+    """Make a text cell that would start a formula plain text (quote-prefixed); numbers and other text are left
+    alone."""
+    value = cell.value
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"  # openpyxl made "=…" a formula when it was assigned
+        cell.quotePrefix = True
+
+
+def _neutralise_sheet(sheet: Worksheet) -> None:
+    for row in sheet.iter_rows():
+        for cell in row:
+            neutralise(cell)
 
 
 @dataclass(frozen=True)
@@ -148,6 +174,8 @@ def write_template(registry: Registry, rows: Sequence[TemplateRow], path: Path, 
         instructions.append([line])
     instructions.column_dimensions["A"].width = 100
     instructions["A1"].font = Font(bold=True, size=14)
+    for written in (sheet, lists, instructions):
+        _neutralise_sheet(written)
     workbook.move_sheet(instructions, offset=-(len(workbook.sheetnames) - 1))
     workbook.active = workbook.sheetnames.index(DATA_SHEET)
     workbook.save(path)

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from loaders.grid import CellError
 from qtm.periods import Period
 from qtm.units import normalise_text
 
@@ -30,6 +31,8 @@ class NumberReading:
     unit_in_cell: str | None = None  # "%" when the cell says 97.8% or is percent-formatted
     missing: bool = False  # blank or a no-data marker
     not_a_number: bool = False
+    not_finite: bool = False  # a number too large for a float (1e999), infinity or NaN
+    error_value: bool = False  # an Excel error value (#DIV/0!, #NUM! …)
 
 
 def read_number(raw: object, number_format: str | None = None) -> NumberReading:
@@ -40,12 +43,14 @@ def read_number(raw: object, number_format: str | None = None) -> NumberReading:
     """
     if raw is None:
         return NumberReading(None, "", missing=True)
+    if isinstance(raw, CellError):
+        return NumberReading(None, raw.text, not_a_number=True, error_value=True)
     if isinstance(raw, bool):
         return NumberReading(None, str(raw), not_a_number=True)
     if isinstance(raw, int | float):
         value = float(raw)
         if not math.isfinite(value):
-            return NumberReading(None, str(raw), not_a_number=True)
+            return NumberReading(None, str(raw), not_a_number=True, not_finite=True)
         if number_format and "%" in number_format:
             shown = value * 100
             return NumberReading(round(shown, 12), format_percent(shown, number_format), "%")
@@ -66,8 +71,8 @@ def read_number(raw: object, number_format: str | None = None) -> NumberReading:
     if not _NUMBER.match(body):
         return NumberReading(None, text, not_a_number=True)
     value = float(body)
-    if not math.isfinite(value):
-        return NumberReading(None, text, not_a_number=True)
+    if not math.isfinite(value):  # '1e999'
+        return NumberReading(None, text, not_a_number=True, not_finite=True)
     return NumberReading(value, text, unit)
 
 

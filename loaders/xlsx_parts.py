@@ -1,13 +1,21 @@
 """What calamine does not tell about an .xlsx: number formats that show a percent, formulas with no cached value,
-and each sheet's true extent — read from the package's XML with bounded memory (streamed, never unpacked whole).
+cells holding an error value, and each sheet's true extent — read from the package's XML with bounded memory
+(streamed, never unpacked whole).
+
+The extent is the rectangle calamine will allocate: from A1 to the furthest cell, whether the cell names its place
+(``<c r="Z9">``) or takes the next one (a cell or row without ``r``). Cells written the way Excel, WPS, LibreOffice
+and openpyxl write them are measured with a few fast scans; anything else in a window of the XML is walked tag by
+tag, so that no way of writing a cell escapes the measure.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from defusedxml import ElementTree
@@ -18,10 +26,21 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}
 _CHUNK = 1 << 20
 # Patterns start with literal text so that the regex engine can skip ahead quickly through 30 MB of XML.
-_ROW = re.compile(rb'row r="(\d+)"')
-_WIDE_CELL = re.compile(
-    rb' r="([A-Z]{2,3})\d'
-)  # cells in columns AA and beyond (rows have r="5": no letters)
+_ROW = re.compile(rb'<row r="(\d+)"')
+_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,})\d')  # cells in columns AA and beyond
+#: Cells in a column after the n-th (1-based; 0: any) of A–Z, for n = 0 … 25.
+_CELL_AFTER = {n: re.compile(rb'<c r="[' + bytes(range(65 + n, 91)) + rb"]\d") for n in range(26)}
+#: A cell or row that does not name its place first (``<c s="1" r="B2">``, ``<c>``, ``<row>``).
+_ODD_CELL = re.compile(rb'<c(?=[\s/>])(?! r=")')
+_ODD_ROW = re.compile(rb'<row(?=[\s/>])(?! r=")')
+# The careful walk: every start, end and empty tag of a row or a cell, with its attributes.
+_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_CELL_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
+#: A cell holding an error value: <c r="D7" t="e"><f>1/0</f><v>#DIV/0!</v></c> (its start, then its end).
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*)>')
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_A1 = re.compile(rb'\br="([A-Z]+\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
 _UNCACHED = re.compile(
     rb'<(?:\w+:)?c\b([^>]*?)\br="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
@@ -32,17 +51,24 @@ _UNCACHED = re.compile(
 class SheetParts:
     name: str
     path: str  # inside the package
-    percent_formats: dict[tuple[int, int], str] = field(
-        default_factory=dict
-    )  # 0-based (row, column) → format
+    #: 0-based (row, column) → format, for the cells that show a percent.
+    percent_formats: dict[tuple[int, int], str] = field(default_factory=dict)
     uncached_formulas: set[tuple[int, int]] = field(default_factory=set)  # 0-based (row, column)
-    max_row: int = 0
-    max_column: int = 26  # 1-based; columns A–Z are not scanned for (they cannot make a sheet absurd)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # 0-based (row, column) → #DIV/0! …
+    max_row: int = 0  # 1-based: the extent is max_row × max_column cells
+    max_column: int = 0
+    # The walk's place, for cells and rows that do not name theirs (1-based): an upper bound of calamine's.
+    next_row: int = 1
+    next_column: int = 1
+
+    @property
+    def cells(self) -> int:
+        return self.max_row * self.max_column
 
 
 def _column_number(letters: bytes) -> int:
     number = 0
-    for byte in letters:
+    for byte in letters.upper():
         number = number * 26 + (byte - 64)
     return number
 
@@ -52,7 +78,9 @@ _COLUMNS: dict[bytes, int] = {}
 
 def _position(a1: bytes) -> tuple[int, int]:
     """b"E12" → (11, 4), 0-based."""
-    split = 1 if a1[1] < 65 else (2 if a1[2] < 65 else 3)
+    split = 1
+    while split < len(a1) and a1[split] >= 65:
+        split += 1
     letters = a1[:split]
     column = _COLUMNS.get(letters)
     if column is None:
@@ -60,20 +88,37 @@ def _position(a1: bytes) -> tuple[int, int]:
     return int(a1[split:]) - 1, column
 
 
-def read_parts(path: Path, *, extent: bool = True, formats: bool = True) -> dict[str, SheetParts]:
-    """Per sheet name: the extent of the data (``extent``), and percent-formatted cells and formulas without a
-    cached value (``formats``). The two can be read apart: the extent must be known before calamine allocates a
-    sheet, while the formats can be read while calamine works (it releases the GIL)."""
-    with zipfile.ZipFile(path) as archive:
+def read_parts(
+    path: Path,
+    *,
+    extent: bool = True,
+    formats: bool = True,
+    content: bytes | None = None,
+    max_cells: int | None = None,
+) -> dict[str, SheetParts]:
+    """Per sheet name: the extent of the data (``extent``), and percent-formatted cells, formulas without a cached
+    value and cells holding an error value (``formats``). The two can be read apart: the extent must be known before
+    calamine allocates a sheet, while the formats can be read while calamine works (it releases the GIL).
+
+    ``content``: the file's bytes, when already read. ``max_cells``: stop measuring once the sheets together exceed
+    this many cells (the file will be refused: there is no need to measure the rest)."""
+    with zipfile.ZipFile(path if content is None else io.BytesIO(content)) as archive:
         names = set(archive.namelist())
         sheets = _sheet_paths(archive, names)
         percent_styles = _percent_styles(archive) if formats and "xl/styles.xml" in names else {}
         result: dict[str, SheetParts] = {}
+        total = 0
         for name, part in sheets.items():
             parts = SheetParts(name, part)
-            if part in names:
-                _scan_sheet(archive, part, percent_styles, parts, extent=extent, formulas=formats)
             result[name] = parts
+            if part in names:
+                budget = None if max_cells is None else max_cells - total
+                _scan_sheet(
+                    archive, part, percent_styles, parts, extent=extent, formulas=formats, budget=budget
+                )
+            total += parts.cells
+            if max_cells is not None and total > max_cells:
+                break
         return result
 
 
@@ -125,6 +170,7 @@ def _scan_sheet(
     *,
     extent: bool,
     formulas: bool,
+    budget: int | None = None,
 ) -> None:
     style_patterns: list[re.Pattern[bytes]] = []
     if percent_styles:
@@ -141,14 +187,15 @@ def _scan_sheet(
             chunk = stream.read(_CHUNK)
             data = tail + chunk
             if chunk:
-                # Cut after the last complete row so that no match is split between two windows.
-                end = data.rfind(b"row>")
-                cut = end + 4 if end >= 0 else max(data.rfind(b"<"), 0)
+                # Cut after the last complete row so that no match is split between two windows; without one, before
+                # the last tag ('<' starts markup only: it cannot be inside an attribute's value).
+                end = data.rfind(b"</row>")
+                cut = end + 6 if end >= 0 else max(data.rfind(b"<"), 0)
                 window, tail = data[:cut], data[cut:]
             else:
                 window, tail = data, b""
             _scan_window(window, style_patterns, percent_styles, out, extent, formulas)
-            if not chunk:
+            if not chunk or (budget is not None and out.cells > budget):
                 break
 
 
@@ -161,12 +208,7 @@ def _scan_window(
     formulas: bool,
 ) -> None:
     if extent:
-        rows = _ROW.findall(window)
-        if rows:
-            out.max_row = max(out.max_row, *map(int, rows))
-        wide = _WIDE_CELL.findall(window)
-        if wide:
-            out.max_column = max(out.max_column, *map(_column_number, set(wide)))
+        _measure(window, out)
     if style_patterns:
         common, reversed_order, prefixed = style_patterns
         formats = out.percent_formats
@@ -180,3 +222,100 @@ def _scan_window(
     if formulas and (b"<f" in window or b":f>" in window):
         for match in _UNCACHED.finditer(window):
             out.uncached_formulas.add(_position(match.group(2)))
+    if formulas and b't="e"' in window:
+        _error_cells(window, out)
+
+
+def _error_cells(window: bytes, out: SheetParts) -> None:
+    """Cells holding an error value, with the value (#DIV/0! …); one pass, never reading a stretch twice."""
+    position = 0
+    while (start := _ERROR_CELL.search(window, position)) is not None:
+        if start.group(1).endswith(b"/"):  # <c r="D7" t="e"/>: no value, blank
+            position = start.end()
+            continue
+        end = _CELL_END.search(window, start.end())
+        if end is None:
+            return
+        found = _A1.search(start.group(1))
+        if found is not None:
+            value = _VALUE.search(window, start.end(), end.start())
+            text = value.group(1).decode("utf-8", "replace").strip() if value else ""
+            out.errors[_position(found.group(1))] = text[:20] or "#ERROR"
+        position = end.end()
+
+
+def _measure(window: bytes, out: SheetParts) -> None:
+    """Grow ``out``'s extent by the cells of ``window``."""
+    if (
+        _ODD_CELL.search(window) is None
+        and _ODD_ROW.search(window) is None
+        and b":c" not in window
+        and b":row" not in window
+    ):
+        # Every cell and row names its place first, unprefixed, as Excel, WPS, LibreOffice and openpyxl write them.
+        rows = _ROW.findall(window)
+        if rows:
+            out.max_row = max(out.max_row, max(map(int, rows)))
+        if b'<c r="' in window:
+            # A cell's own row can differ from its row's: look for any beyond the furthest row so far.
+            while beyond := _cells_beyond(out.max_row).findall(window):
+                highest = max(map(int, beyond))
+                if highest <= out.max_row:  # only numbers written with leading zeros
+                    break
+                out.max_row = highest
+            wide = _WIDE_CELL.findall(window)
+            if wide:
+                out.max_column = max(out.max_column, *map(_column_number, set(wide)))
+            while out.max_column < 26:
+                found = _CELL_AFTER[out.max_column].search(window)
+                if found is None:
+                    break
+                out.max_column = max(out.max_column, window[found.start() + 6] - 64)
+        out.next_row = max(out.next_row, out.max_row + 1)
+        out.next_column = 1 if window.endswith(b"</row>") else out.max_column + 1
+        return
+    _walk(window, out)
+
+
+@lru_cache(maxsize=64)
+def _cells_beyond(row: int) -> re.Pattern[bytes]:
+    """Cells in a row after ``row``: a longer number, or as long and larger (digit by digit)."""
+    digits = str(row)
+    longer = rb"\d{" + str(len(digits) + 1).encode() + rb",}"
+    larger = [
+        (digits[:i] + f"[{int(d) + 1}-9]" + "\\d" * (len(digits) - i - 1)).encode()
+        for i, d in enumerate(digits)
+        if d != "9"
+    ]
+    return re.compile(rb'<c r="[A-Z]+(' + b"|".join([longer, *larger]) + rb')"')
+
+
+def _walk(window: bytes, out: SheetParts) -> None:
+    """The careful measure: every row and cell tag in turn, placing those that do not name their place the way
+    calamine does (the next column of the row, the row after the last) — or further, never nearer."""
+    row, column = out.next_row, out.next_column
+    max_row, max_column = out.max_row, out.max_column
+    for match in _TAG.finditer(window):
+        closing, name, attributes = match.groups()
+        if name == b"row":
+            if closing:
+                row, column = row + 1, 1
+                continue
+            found = _CELL_REF.search(attributes)
+            if found is not None and found.group(2) and not found.group(1):
+                row = max(row, int(found.group(2)))
+            if attributes.endswith(b"/"):
+                row, column = row + 1, 1
+            continue
+        if closing:
+            continue
+        found = _CELL_REF.search(attributes)
+        if found is not None and found.group(1) and found.group(2):
+            cell_row, cell_column = int(found.group(2)), _column_number(found.group(1))
+            max_row, max_column = max(max_row, cell_row), max(max_column, cell_column)
+            column = max(column, cell_column)
+        else:
+            max_row, max_column = max(max_row, row), max(max_column, column)
+        column += 1
+    out.next_row, out.next_column = row, column
+    out.max_row, out.max_column = max_row, max_column

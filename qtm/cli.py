@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import math
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -20,11 +21,13 @@ import click
 
 from qtm.config import Settings
 from qtm.errors import QtmError
+from qtm.problems import one_line
 from qtm.regions import Regions, load_regions
 from qtm.registry import Registry, load_registry
 from qtm.store import Store, StoredBatch
 
 if TYPE_CHECKING:
+    from qtm.accounts import User
     from qtm.progress import Result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,7 +64,19 @@ def _as_of(text: str | None) -> dt.date:
 
 
 def _echo_json(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """Print ``data`` as JSON that every parser reads: a number that is not finite (a value too large for a float
+    became infinity) prints as null, never as the Infinity or NaN that strict JSON does not have."""
+    click.echo(json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _width(text: str) -> int:
@@ -91,7 +106,7 @@ def serve(host: str, port: int, debug: bool) -> None:
     settings = Settings.from_env()
     registry = _registry(settings)
     store = Store.open(settings.database_url)
-    app = create_app(registry, store)
+    app = create_app(registry, store, host=host)
     click.echo(f"qtm: serving http://{host}:{port}/ (database {_safe_url(settings.database_url)})", err=True)
     app.run(host=host, port=port, debug=debug)  # a taken port or a foreign address: werkzeug says so, exit 1
 
@@ -169,11 +184,18 @@ def regions(as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check only; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--as", "user", default=None, help="Who is uploading (default: the login name).")
+@click.option(
+    "--as",
+    "user",
+    default=None,
+    help="Who is uploading, as recorded with the login name (default: the login name); never a permission.",
+)
 @_user_errors
 def ingest(files: tuple[Path, ...], dry_run: bool, as_json: bool, user: str | None) -> None:
     """Read returns (Excel or CSV), check them and store each accepted file as one batch.
 
+    The uploader is recorded as the login name, or as "NAME (login)" with --as NAME: --as is kept for the audit
+    trail, never checked as a permission (whoever runs qtm on this machine owns its database).
     Exit 0: every file accepted; 1: a file rejected for its content (nothing from it stored);
     2: a file that cannot be read at all.
     """
@@ -183,7 +205,7 @@ def ingest(files: tuple[Path, ...], dry_run: bool, as_json: bool, user: str | No
     registry = _registry(settings)
     store = Store.open(settings.database_url)
     results = [
-        ingest_file(path, registry, store, uploaded_by=user or _login(), dry_run=dry_run) for path in files
+        ingest_file(path, registry, store, uploaded_by=_actor(user), dry_run=dry_run) for path in files
     ]
     if as_json:
         _echo_json({"files": [r.as_json(registry) for r in results]})
@@ -192,7 +214,7 @@ def ingest(files: tuple[Path, ...], dry_run: bool, as_json: bool, user: str | No
             for issue in result.report.issues:
                 click.echo(issue.describe(result.file), err=True)
             click.echo(
-                f"{result.file}: {result.status}, {len(result.observations)} observations, "
+                f"{one_line(result.file)}: {result.status}, {len(result.observations)} observations, "
                 f"{len(result.report.errors)} errors, {len(result.report.warnings)} warnings"
             )
     if any(r.status == "unreadable" for r in results):
@@ -208,6 +230,16 @@ def _login() -> str:
         return "unknown"
 
 
+def _actor(named: str | None) -> str:
+    """Who the audit trail and the batches record for a command: the login name, or "NAME (login)" when --as named
+    someone else. --as is recorded, never used for permissions: the operator of the machine owns the database."""
+    login = _login()
+    named = named.strip() if named is not None else None
+    if not named or named == login:
+        return login
+    return f"{named} ({login})"
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON (the shape of qtm ingest --json).")
 @click.option("--indicator", default=None, help="Indicator id or name.")
@@ -217,17 +249,8 @@ def data(as_json: bool, indicator: str | None, region: str | None) -> None:
     """Print the current stored observations."""
     settings = Settings.from_env()
     registry = _registry(settings)
-    indicator_id = region_code = None
-    if indicator is not None:
-        found = registry.resolve_indicator(indicator)
-        if found is None:
-            raise click.BadParameter(f"unknown indicator {indicator!r}", param_hint="--indicator")
-        indicator_id = found.id
-    if region is not None:
-        place = registry.regions.resolve(region)
-        if place is None:
-            raise click.BadParameter(f"unknown region {region!r}", param_hint="--region")
-        region_code = place.code
+    indicator_id = _indicator_id(registry, indicator) if indicator is not None else None
+    region_code = _region_code(registry, region) if region is not None else None
     store = Store.open(settings.database_url)
     rows = store.current(indicator=indicator_id, region=region_code)
     if as_json:
@@ -237,6 +260,82 @@ def data(as_json: bool, indicator: str | None, region: str | None) -> None:
         unit = registry.indicators[o.indicator].unit
         flags = f" [{','.join(sorted(o.flags))}]" if o.flags else ""
         click.echo(f"{o.indicator:45} {o.region} {o.period!s:8} {o.value:>12g} {unit}{flags}")
+
+
+def _indicator_id(registry: Registry, written: str) -> str:
+    found = registry.resolve_indicator(written)
+    if found is None:
+        raise click.BadParameter(f"unknown indicator {written!r}", param_hint="--indicator")
+    return found.id
+
+
+def _region_code(registry: Registry, written: str) -> str:
+    place = registry.regions.resolve(written)
+    if place is None:
+        raise click.BadParameter(f"unknown region {written!r}", param_hint="--region")
+    return place.code
+
+
+@main.command()
+@click.option("--indicator", required=True, help="Indicator id or name.")
+@click.option("--region", required=True, help="Region code or name.")
+@click.option("--json", "as_json", is_flag=True, help="Print the revisions as JSON.")
+@_user_errors
+def history(indicator: str, region: str, as_json: bool) -> None:
+    """Every value ever stored for one indicator and region: each period's revisions, oldest first, with the
+    batch that stored it, its flags, and whether it is current or which batch superseded or withdrew it."""
+    settings = Settings.from_env()
+    registry = _registry(settings)
+    indicator_id, region_code = _indicator_id(registry, indicator), _region_code(registry, region)
+    store = Store.open(settings.database_url)
+    rows = store.history_for(indicator_id, region_code)
+    stored = {b.id: b for b in store.batches()}
+    unit = registry.indicators[indicator_id].unit
+    revisions: list[dict[str, Any]] = []
+    for row in rows:
+        o, batch = row.observation, stored.get(row.batch_id)
+        ended_by = stored.get(row.superseded_by) if row.superseded_by is not None else None
+        revisions.append(
+            {
+                "period": str(o.period),
+                "value": o.value,
+                "value_as_written": o.value_as_written,
+                "unit_as_written": o.unit_as_written,
+                "flags": sorted(o.flags),
+                "source": o.source,
+                "batch": row.batch_id,
+                "file_name": batch.file_name if batch else None,
+                "uploaded_by": batch.uploaded_by if batch else None,
+                "uploaded_at": batch.uploaded_at.isoformat() if batch else None,
+                "current": row.superseded_by is None,
+                "superseded_by": row.superseded_by,
+                "withdrawn": ended_by is not None and ended_by.kind == "withdrawal",
+            }
+        )
+    if as_json:
+        _echo_json({"indicator": indicator_id, "region": region_code, "unit": unit, "revisions": revisions})
+        return
+    name = registry.indicators[indicator_id].name
+    place = registry.regions.get(region_code)
+    click.echo(
+        f"{name.zh} {name.en} [{indicator_id}] · {place.name_zh} {place.name_en} ({region_code}) · {unit}"
+    )
+    if not revisions:
+        click.echo("无数据 / no values stored")
+        return
+    for r in revisions:
+        if r["current"]:
+            state = "当前 current"
+        elif r["withdrawn"]:
+            state = f"已被批次 {r['superseded_by']} 撤回 withdrawn by batch {r['superseded_by']}"
+        else:
+            state = f"已被批次 {r['superseded_by']} 取代 superseded by batch {r['superseded_by']}"
+        flags = f" [{','.join(r['flags'])}]" if r["flags"] else ""
+        when = f"{dt.datetime.fromisoformat(r['uploaded_at']):%Y-%m-%d}" if r["uploaded_at"] else "?"
+        click.echo(
+            f"  {r['period']:8} {r['value']:>12g}{flags:14}  batch {r['batch']} ({r['file_name']}, "
+            f"{r['uploaded_by']}, {when})  {state}"
+        )
 
 
 @main.group(invoke_without_command=True)
@@ -309,19 +408,41 @@ def _batch_json(batch: StoredBatch) -> dict[str, object]:
     }
 
 
+def _withdraw_options(func: F) -> F:
+    func = click.option("--reason", default=None, help="Why, kept with the withdrawal.")(func)
+    func = click.option(
+        "--as",
+        "user",
+        default=None,
+        help="Who is withdrawing, as recorded with the login name (default: the login name); never a permission.",
+    )(func)
+    return click.argument("batch_id", metavar="ID", type=int)(func)
+
+
 @batches.command("withdraw")
-@click.argument("batch_id", metavar="ID", type=int)
-@click.option("--as", "user", default=None, help="Who is withdrawing (default: the login name).")
-@click.option("--reason", default=None, help="Why, kept with the withdrawal.")
+@_withdraw_options
 @_user_errors
 def batches_withdraw(batch_id: int, user: str | None, reason: str | None) -> None:
     """Withdraw an upload: its values stop being current and the values they replaced are current again.
 
     The withdrawal is itself a batch (see qtm batches); nothing is deleted, and the file can be ingested again.
+    Recorded in the audit trail as by the login name, or "NAME (login)" with --as NAME (never a permission).
     Exit 1, changing nothing, for an unknown batch, a withdrawal, or a batch already withdrawn.
     """
+    _withdraw(batch_id, user, reason)
+
+
+@main.command("withdraw")
+@_withdraw_options
+@_user_errors
+def withdraw(batch_id: int, user: str | None, reason: str | None) -> None:
+    """Withdraw an upload (the same as qtm batches withdraw ID)."""
+    _withdraw(batch_id, user, reason)
+
+
+def _withdraw(batch_id: int, user: str | None, reason: str | None) -> None:
     store = Store.open(Settings.from_env().database_url)
-    result = store.withdraw_batch(batch_id, withdrawn_by=user or _login(), reason=reason)
+    result = store.withdraw_batch(batch_id, withdrawn_by=_actor(user), reason=reason)
     withdrawn = store.batch(batch_id)
     name = withdrawn.file_name if withdrawn is not None else "?"
     click.echo(
@@ -330,6 +451,191 @@ def batches_withdraw(batch_id: int, user: str | None, reason: str | None) -> Non
         f"batch {batch_id} ({name}) withdrawn by batch {result.withdrawal_batch_id}: {result.n_withdrawn} values "
         f"withdrawn, {result.n_restored} earlier values current again"
     )
+
+
+# ---- accounts and the audit trail ----------------------------------------------------------------------------
+
+_AS_HELP = "Who is doing this, recorded with the login name in the audit trail; never a permission."
+
+
+@main.group()
+def users() -> None:
+    """Accounts of the dashboard: viewers, reporters (for their regions and those under them) and admins.
+
+    Whoever runs qtm on this machine owns the database and may manage accounts: --as is recorded in the audit
+    trail as "NAME (login)", never checked. Passwords are read from standard input (--password-stdin), never from
+    an argument, and never printed.
+    """
+
+
+def _password(from_stdin: bool) -> str:
+    """The password: one line of standard input (its line end dropped, nothing else), or asked for twice, hidden,
+    on a terminal."""
+    if not from_stdin:
+        raise click.UsageError(
+            "give the password on standard input with --password-stdin (never as an argument, which others can see)"
+        )
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _user_line(user: User) -> str:
+    regions = f" for {', '.join(sorted(user.regions))}" if user.regions else ""
+    return f"{user.name}: {user.role}{regions}" + ("" if user.active else " (disabled)")
+
+
+_ROLE = click.Choice(["viewer", "reporter", "admin"])
+_REGION_HELP = "A region a reporter reports for, with those under it (a code or name; repeatable)."
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=_ROLE, help="viewer, reporter or admin.")
+@click.option("--region", "regions", multiple=True, help=_REGION_HELP)
+@click.option(
+    "--password-stdin", "password_stdin", is_flag=True, help="Read the password from standard input."
+)
+@click.option("--as", "operator", default=None, help=_AS_HELP)
+@_user_errors
+def users_add(
+    name: str, role: str, regions: tuple[str, ...], password_stdin: bool, operator: str | None
+) -> None:
+    """Add an account. A reporter needs at least one --region; the password (at least 12 characters) comes on
+    standard input. Exit 1 for a name already taken, an unknown region or a short password."""
+    from qtm.accounts import Users
+
+    password = _password(password_stdin)
+    settings = Settings.from_env()
+    accounts = Users(Store.open(settings.database_url), _regions(settings))
+    user = accounts.add(name, role, regions, password, actor=_actor(operator))  # type: ignore[arg-type]
+    click.echo(f"added {_user_line(user)}")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
+@_user_errors
+def users_list(as_json: bool) -> None:
+    """Every account: name, role, regions, whether active. Never a password or its hash."""
+    from qtm.accounts import Users
+
+    found = Users(Store.open(Settings.from_env().database_url)).list()
+    if as_json:
+        _echo_json(
+            [
+                {"name": u.name, "role": u.role, "regions": sorted(u.regions), "active": u.active}
+                for u in found
+            ]
+        )
+        return
+    if not found:
+        click.echo("没有账户 / no accounts yet (qtm users add NAME --role admin --password-stdin)")
+        return
+    width = max(_width(u.name) for u in found)
+    for u in found:
+        state = "active" if u.active else "disabled"
+        click.echo(f"{_pad(u.name, width)}  {u.role:8}  {state:8}  {' '.join(sorted(u.regions))}".rstrip())
+
+
+@users.command("disable")
+@click.argument("name")
+@click.option("--as", "operator", default=None, help=_AS_HELP)
+@_user_errors
+def users_disable(name: str, operator: str | None) -> None:
+    """Disable an account: it can no longer log in. Nothing is deleted; qtm users enable undoes it.
+    Exit 1 for an unknown user or the last active admin."""
+    from qtm.accounts import Users
+
+    user = Users(Store.open(Settings.from_env().database_url)).disable(name, actor=_actor(operator))
+    click.echo(f"disabled {_user_line(user)}")
+
+
+@users.command("enable")
+@click.argument("name")
+@click.option("--as", "operator", default=None, help=_AS_HELP)
+@_user_errors
+def users_enable(name: str, operator: str | None) -> None:
+    """Enable a disabled account again."""
+    from qtm.accounts import Users
+
+    user = Users(Store.open(Settings.from_env().database_url)).enable(name, actor=_actor(operator))
+    click.echo(f"enabled {_user_line(user)}")
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=_ROLE)
+@click.option("--region", "regions", multiple=True, help=_REGION_HELP)
+@click.option("--as", "operator", default=None, help=_AS_HELP)
+@_user_errors
+def users_set_role(name: str, role: str, regions: tuple[str, ...], operator: str | None) -> None:
+    """Give an account another role; for a reporter, the regions it reports for (replacing the old ones)."""
+    from qtm.accounts import Users
+
+    settings = Settings.from_env()
+    accounts = Users(Store.open(settings.database_url), _regions(settings))
+    user = accounts.set_role(name, role, regions, actor=_actor(operator))  # type: ignore[arg-type]
+    click.echo(f"now {_user_line(user)}")
+
+
+@users.command("set-password")
+@click.argument("name")
+@click.option(
+    "--password-stdin", "password_stdin", is_flag=True, help="Read the password from standard input."
+)
+@click.option("--as", "operator", default=None, help=_AS_HELP)
+@_user_errors
+def users_set_password(name: str, password_stdin: bool, operator: str | None) -> None:
+    """Give an account a new password (at least 12 characters), read from standard input."""
+    from qtm.accounts import Users
+
+    password = _password(password_stdin)
+    user = Users(Store.open(Settings.from_env().database_url)).set_password(
+        name, password, actor=_actor(operator)
+    )
+    click.echo(f"password changed for {user.name}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Only the newest N entries.")
+@_user_errors
+def audit(as_json: bool, limit: int | None) -> None:
+    """The audit trail, newest first: every upload, withdrawal and change to an account (and failed logins),
+    with who, when, the batch, the address it came from (over the web) and what was done."""
+    entries = Store.open(Settings.from_env().database_url).audit(limit)
+    rows = [
+        {
+            "at": e.at.isoformat(),
+            "user": e.user,
+            "action": e.action,
+            "batch": e.batch,
+            "address": e.address,
+            "detail": e.detail,
+        }
+        for e in entries
+    ]
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        click.echo("审计记录为空 / nothing audited yet")
+        return
+    header = ["when (UTC)", "action", "by", "batch", "address", "detail"]
+    lines = [
+        [
+            f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}",
+            e.action,
+            e.user,
+            str(e.batch) if e.batch is not None else "-",
+            e.address or "-",
+            json.dumps(_finite(e.detail), ensure_ascii=False, allow_nan=False),
+        ]
+        for e in entries
+    ]
+    widths = [max(_width(line[i]) for line in [header, *lines]) for i in range(len(header) - 1)]
+    for line in [header, *lines]:
+        click.echo("  ".join([*(_pad(c, w) for c, w in zip(line, widths, strict=False)), line[-1]]).rstrip())
 
 
 @main.command()

@@ -1,21 +1,57 @@
-"""Problems found in an input, as data: each names its file, sheet and cell, in Chinese and English."""
+"""Problems found in an input, as data: each names its file, sheet and cell, in Chinese and English.
+
+Messages quote what a file says, and a file can say anything: every control character (C0 but tab and newline, DEL,
+C1) and every bidirectional override or mark is shown escaped (``\\x1b``, ``\\u202e``), so that a cell holding
+``ESC ] 0 ; … BEL`` or a right-to-left override never reaches a terminal or a page raw.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
 
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_ON_ONE_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters (but tab and newline) and bidirectional controls shown as ``\\x1b`` or
+    ``\\u202e``."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+def one_line(text: str) -> str:
+    """``text`` for one line of a terminal: :func:`escape_controls`, and newlines escaped too."""
+    return _UNSAFE_ON_ONE_LINE.sub(_escaped, text)
+
 
 @dataclass(frozen=True)
 class Issue:
+    """One problem. Its messages, sheet and cell are escaped when made (:func:`escape_controls`): whatever reads
+    them — a terminal, a page, the JSON stored with a batch — gets no raw control character from a file."""
+
     severity: Severity
     code: str
     message_zh: str
     message_en: str
     sheet: str | None = None
     cell: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("message_zh", "message_en", "sheet", "cell"):
+            value = getattr(self, name)
+            if value is not None:
+                safe = escape_controls(str(value))
+                if safe != value:
+                    object.__setattr__(self, name, safe)
 
     @property
     def message(self) -> str:
@@ -33,7 +69,7 @@ class Issue:
     def describe(self, file: str) -> str:
         """One line for a terminal: ``file[sheet]!C7: error code: message``."""
         where = file + (f"[{self.sheet}]" if self.sheet else "") + (f"!{self.cell}" if self.cell else "")
-        return f"{where}: {self.severity} {self.code}: {self.message}"
+        return one_line(f"{where}: {self.severity} {self.code}: {self.message}")
 
 
 #: Issues of one code listed in full; beyond this a report counts them and says how many more there are.

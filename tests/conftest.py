@@ -36,6 +36,18 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 TESTS = Path(__file__).parent
+
+
+@pytest.fixture(autouse=True)
+def _no_files_in_the_repository(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Originals of uploads and staged files go to a temporary folder, never into the repository's data/."""
+    folder = tmp_path_factory.mktemp("files")
+    monkeypatch.setenv("QTM_ORIGINALS_DIR", os.environ.get("QTM_ORIGINALS_DIR") or str(folder / "originals"))
+    monkeypatch.setenv("QTM_STAGING_DIR", os.environ.get("QTM_STAGING_DIR") or str(folder / "staging"))
+
+
 SHARED = Path(os.environ.get("QTM_SHARED", PROJECT_ROOT.parent / "shared"))
 REQUIRE_SERVICES = os.environ.get("QTM_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("QTM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -135,20 +147,45 @@ def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 60
     raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
 
 
+#: Accounts the served test dashboards have: (name, role, regions). Every password is PASSWORD.
+ACCOUNTS = (
+    ("admin", "admin", ()),
+    ("viewer", "viewer", ()),
+    ("lanzhou", "reporter", ("620100",)),
+    ("shanghai", "reporter", ("310000",)),
+)
+PASSWORD = "correct horse battery staple"
+
+
+def add_user(env: dict[str, str], name: str, role: str, regions: tuple[str, ...] = ()) -> None:
+    """``qtm users add`` with the password on standard input, as an operator would."""
+    args = [*QTM, "users", "add", name, "--role", role, "--password-stdin"]
+    for code in regions:
+        args += ["--region", code]
+    added = subprocess.run(
+        args, input=PASSWORD + "\n", capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert added.returncode == 0, added.stderr
+
+
 @contextlib.contextmanager
 def serving(folder: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A real ``qtm serve`` on a free port over a fresh SQLite database in ``folder`` loaded by ``qtm demo``; its
-    log goes to ``folder/server.log`` (a pipe nobody reads would fill and stall the server)."""
+    """A real ``qtm serve`` on a free port over a fresh SQLite database in ``folder`` loaded by ``qtm demo``, with
+    the ACCOUNTS; its log goes to ``folder/server.log`` (a pipe nobody reads would fill and stall the server)."""
     settings = {
         **os.environ,
         "QTM_DATABASE_URL": f"sqlite:///{folder / 'qtm.sqlite'}",
         "QTM_STAGING_DIR": str(folder / "staging"),
+        "QTM_ORIGINALS_DIR": str(folder / "originals"),
+        "QTM_SECRET_KEY_FILE": str(folder / "secret_key"),
         **(env or {}),
     }
     loaded = subprocess.run(
         [*QTM, "demo"], capture_output=True, text=True, env=settings, timeout=120, check=False
     )
     assert loaded.returncode == 0, loaded.stderr
+    for name, role, regions in ACCOUNTS:
+        add_user(settings, name, role, regions)
     port = free_port()
     with (folder / "server.log").open("w") as log:
         process = subprocess.Popen(
@@ -210,3 +247,12 @@ def page(browser):
     yield opened
     opened.close()
     assert errors == [], f"errors in the browser console: {errors}"
+
+
+def log_in(page, server: str, name: str) -> None:
+    """Log ``page`` in through the login form, as a person would."""
+    page.goto(server + "/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#account-name")

@@ -16,6 +16,14 @@ from tests.conftest import run_qtm
 HEADER = "指标名称,地区,年份,数值,计量单位\n"
 
 
+@pytest.fixture(autouse=True)
+def originals(tmp_path, monkeypatch):
+    """Originals of stored uploads go to the test's own folder, not the repository's data/originals/."""
+    folder = tmp_path / "originals"
+    monkeypatch.setenv("QTM_ORIGINALS_DIR", str(folder))
+    return folder
+
+
 def write_csv(path: Path, body: str, encoding: str = "utf-8") -> Path:
     path.write_text(HEADER + body, encoding=encoding)
     return path
@@ -46,7 +54,7 @@ def test_csv_in_utf8_bom_and_gbk(tmp_path, registry, sqlite_url, encoding):
 
 def test_columns_in_any_order_with_english_headers_and_a_title_above(tmp_path, registry, sqlite_url):
     path = tmp_path / "r.csv"
-    path.write_text("2024 returns,,,\nvalue,period,region,indicator\n0.5,2024Q2,310000,市级智能工厂数量\n")
+    path.write_text("2024 returns,,,\nvalue,period,region,indicator\n5,2024Q2,310000,市级智能工厂数量\n")
     result = ingest_file(path, registry, Store.open(sqlite_url), uploaded_by="t", today=dt.date(2026, 1, 1))
     assert result.status == "committed", result.report.as_json()
     assert str(result.observations[0].period) == "2024Q2"

@@ -174,8 +174,23 @@ def test_migration_0002_renames_stored_mttf_ids_to_mtbf(database_url):
     store = Store.open(database_url, migrate=False)
     with store.engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "0001")
-    old = Observation("excavator_mttf", "100000", Period.parse("2024"), 820.0, "820", "h", frozenset())
-    commit(store, "old", [old])
+    # Written as 0001 knew the store (the code of today writes an audit row too, which 0001 has no table for).
+    with store.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO batches (id, file_name, sha256, uploaded_by, uploaded_at, n_observations, "
+                "n_superseded, n_unchanged, n_warnings, report) "
+                "VALUES (1, 'old', :sha, 'tester', '2024-05-01 00:00:00', 1, 0, 0, 0, '[]')"
+            ),
+            {"sha": "old".ljust(64, "0")},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO observations (indicator_id, region_code, period, period_end, value, "
+                "value_as_written, unit_as_written, flags, source, batch_id, superseded_by) "
+                "VALUES ('excavator_mttf', '100000', '2024', '2024-12-31', 820.0, '820', 'h', '', NULL, 1, NULL)"
+            )
+        )
     store.upgrade()
     assert [(o.indicator, o.value) for o in store.current()] == [("excavator_mtbf", 820.0)]
     store.engine.dispose()
@@ -396,4 +411,142 @@ def test_migration_0003_downgrades_and_upgrades_again(database_url):
         ("withdrawal of batch 2", "upload", None),
     ]
     assert current_values(store) == {"2023": 93.6}
+    store.engine.dispose()
+
+
+# ---- the audit trail and migration 0004 --------------------------------------------------------------------------
+
+
+def test_uploads_and_withdrawals_are_audited_in_their_own_transaction(store):
+    first = store.commit_batch(
+        file_name="甘肃.xlsx",
+        sha256="a" * 64,
+        uploaded_by="李四",
+        records=[obs(93.6), obs(93.9, "2024")],
+        report=[],
+        n_warnings=1,
+        address="192.0.2.7",
+    )
+    second = commit(store, "b", [obs(93.65), obs(93.9, "2024")])  # no address: the command line
+    withdrawal = store.withdraw_batch(
+        second.batch_id, withdrawn_by="王五", reason="wrong sheet", address="::1"
+    )
+    entries = store.audit()  # newest first
+    assert [(e.action, e.user, e.batch, e.address) for e in entries] == [
+        ("withdraw", "王五", second.batch_id, "::1"),
+        ("upload", "tester", second.batch_id, None),
+        ("upload", "李四", first.batch_id, "192.0.2.7"),
+    ]
+    assert entries[2].detail == {
+        "file": "甘肃.xlsx",
+        "sha256": "a" * 64,
+        "stored": 2,
+        "superseded": 0,
+        "unchanged": 0,
+        "warnings": 1,
+    }
+    assert (entries[1].detail["stored"], entries[1].detail["superseded"], entries[1].detail["unchanged"]) == (
+        1,
+        1,
+        1,
+    )
+    assert entries[0].detail == {
+        "file": "b",
+        "withdrawal_batch": withdrawal.withdrawal_batch_id,
+        "reason": "wrong sheet",
+        "withdrawn": 1,
+        "restored": 1,
+    }
+    assert all(e.at.tzinfo is not None for e in entries) and entries[0].at >= entries[2].at
+    assert [e.action for e in store.audit(limit=1)] == ["withdraw"]
+    assert store.audit(limit=0) == []
+
+
+def test_a_write_that_fails_leaves_no_audit_row(store):
+    commit(store, "a", [obs(93.6)])
+    with pytest.raises(StoreError):
+        commit(store, "b", [obs(94.0, "2024"), obs(94.1, "2024")])
+    with pytest.raises(StoreError):
+        store.withdraw_batch(99, withdrawn_by="tester")
+    assert [(e.action, e.batch) for e in store.audit()] == [("upload", 1)]
+
+
+def test_migration_0004_adds_accounts_and_the_audit_trail_to_a_database_holding_data(database_url):
+    from alembic import command
+
+    from qtm.accounts import Users
+    from qtm.store.database import _alembic_config
+
+    store = Store.open(database_url, migrate=False)
+    with store.engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0003")
+    # Written as 0003 knew the store: an upload, a revision, and the revision's withdrawal.
+    with store.engine.begin() as connection:
+        for number, name, kind, withdraws in [
+            (1, "a.xlsx", "upload", None),
+            (2, "b.xlsx", "upload", None),
+            (3, "withdrawal of batch 2", "withdrawal", 2),
+        ]:
+            connection.execute(
+                text(
+                    "INSERT INTO batches (id, file_name, sha256, uploaded_by, uploaded_at, n_observations, "
+                    "n_superseded, n_unchanged, n_warnings, report, kind, withdraws) "
+                    "VALUES (:id, :name, :sha, 'tester', '2024-05-01 00:00:00', 1, 0, 0, 0, '[]', :kind, :withdraws)"
+                ),
+                {
+                    "id": number,
+                    "name": name,
+                    "sha": name.ljust(64, "0"),
+                    "kind": kind,
+                    "withdraws": withdraws,
+                },
+            )
+        connection.execute(text("UPDATE batches SET withdrawn_by = 3 WHERE id = 2"))
+        for value, batch, superseded_by in [(93.6, 1, None), (93.65, 2, 3)]:
+            connection.execute(
+                text(
+                    "INSERT INTO observations (indicator_id, region_code, period, period_end, value, "
+                    "value_as_written, unit_as_written, flags, source, batch_id, superseded_by) "
+                    "VALUES ('manufacturing_pass_rate', '100000', '2023', '2023-12-31', :value, :written, '%', "
+                    "'', NULL, :batch, :superseded_by)"
+                ),
+                {"value": value, "written": str(value), "batch": batch, "superseded_by": superseded_by},
+            )
+    if store.engine.dialect.name == "postgresql":  # ids given by hand: move the sequence past them
+        with store.engine.begin() as connection:
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('batches', 'id'), 3)"))
+    store.upgrade()
+    assert store.schema_revision() == Store.head_revision() == "0004"
+    # The data are as they were; the trail starts empty (nothing was audited before 0004); there are no accounts.
+    assert [(b.id, b.kind, b.withdrawn_by) for b in store.batches()] == [
+        (1, "upload", None),
+        (2, "upload", 3),
+        (3, "withdrawal", None),
+    ]
+    assert current_values(store) == {"2023": 93.6}
+    assert store.audit() == [] and Users(store).list() == []
+    Users(store).add("boss", "admin", [], "correct horse battery staple", actor="tester")
+    result = commit(store, "c", [obs(93.7)])
+    assert result.batch_id == 4
+    assert [(e.action, e.batch) for e in store.audit()] == [("upload", 4), ("user_add", None)]
+    store.engine.dispose()
+
+
+def test_migration_0004_downgrades_and_upgrades_again(database_url):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from qtm.accounts import Users
+    from qtm.store.database import _alembic_config
+
+    store = Store.open(database_url)
+    Users(store).add("boss", "admin", [], "correct horse battery staple", actor="tester")
+    commit(store, "a", [obs(93.6)])
+    with store.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0003")
+    assert store.schema_revision() == "0003"
+    assert {"users", "user_regions", "audit"}.isdisjoint(inspect(store.engine).get_table_names())
+    assert current_values(store) == {"2023": 93.6}  # the data stay; the accounts and the trail go
+    store.upgrade()
+    assert Users(store).list() == [] and store.audit() == []
     store.engine.dispose()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import serving
+from tests.conftest import log_in, serving
 
 CORPUS = Path(__file__).parent / "corpus" / "files"
 SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
@@ -28,12 +28,13 @@ def _return(folder: Path, name: str, rows: str) -> Path:
     return path
 
 
-def _upload(page, server: str, *files: Path) -> None:
+def _upload(page, server: str, *files: Path, user: str = "admin") -> None:
+    log_in(page, server, user)
     page.goto(server + "/upload")
     page.wait_for_selector("input[type=file]", state="attached")
     assert page.locator("input[type=file]").count() == 1
     page.set_input_files("input[type=file]", [str(f) for f in files])
-    page.wait_for_selector(".file-preview", timeout=60_000)
+    page.wait_for_selector(".file-preview, .refused-upload", timeout=60_000)
 
 
 def _batches(page) -> int:
@@ -48,11 +49,10 @@ def test_a_good_return_previews_commits_and_reaches_the_chart(page, server, tmp_
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "upload-preview-zh.png"))
     before = _batches(page)
-    page.fill("#uploader", "国家市场监管总局质量发展局")
     page.click("[data-action=commit]")
     page.wait_for_selector(".commit-result li[data-status=committed]")
     page.wait_for_function(f"document.querySelectorAll('#batches tr[data-batch]').length === {before + 1}")
-    assert "国家市场监管总局质量发展局" in page.locator("#batches tr[data-batch]").first.inner_text()
+    assert "admin" in page.locator("#batches tr[data-batch]").first.inner_text()
     page.goto(server + "/target/national_manufacturing_pass_rate_2025")
     page.wait_for_selector("#trend .main-svg")
     values = page.locator("#trend .js-plotly-plot").evaluate("g => g.data.flatMap(t => [...(t.y || [])])")
@@ -133,3 +133,25 @@ def test_an_open_dashboard_follows_a_commit_made_elsewhere(browser, server, tmp_
     assert untouched == [True, 0]  # a gauge whose data did not change was neither replaced nor redrawn
     uploader.close()
     watcher.close()
+
+
+def test_a_reporter_uploads_for_their_regions_only(page, server, tmp_path):
+    shanghai = _return(tmp_path, "上海.csv", "市级智能工厂数量,上海市,2025,205,家\n")
+    _upload(page, server, shanghai, user="lanzhou")
+    assert "兰州市" in page.locator("#who").inner_text()
+    issues = page.locator("[data-issue-code]").evaluate_all(
+        "els => els.map(e => [e.dataset.issueCode, e.dataset.cell])"
+    )
+    assert (
+        issues and {code for code, _ in issues} == {"region_out_of_scope"} and all(cell for _, cell in issues)
+    )
+    assert page.locator("[data-action=commit]").is_disabled()
+
+
+def test_a_viewer_cannot_upload(page, server, tmp_path):
+    _upload(
+        page, server, _return(tmp_path, "v.csv", "制造业产品质量合格率,兰州市,2025,94.0,%\n"), user="viewer"
+    )
+    texts = page.locator("#preview .refused-upload").evaluate_all("els => els.map(e => e.textContent)")
+    assert any("无上报权限" in text for text in texts)
+    assert page.locator("[data-action=commit]").is_disabled()

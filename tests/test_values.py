@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from loaders.grid import CellError, column_letters, ref
 from loaders.values import read_flags, read_number, read_period
 from qtm.periods import Period
 from qtm.units import convert, converts, parse_unit
@@ -79,6 +80,27 @@ def test_no_data_markers_are_missing_not_errors(raw):
 @pytest.mark.parametrize("raw", ["九十", "97.8 percent points", "n.a.x", True])
 def test_text_where_a_number_belongs(raw):
     assert read_number(raw).not_a_number
+
+
+@pytest.mark.parametrize("raw", [float("inf"), float("-inf"), float("nan"), "1e999", "-1e400%"])
+def test_numbers_that_are_not_finite_are_said_to_be_so(raw):
+    reading = read_number(raw)
+    assert reading.not_finite and reading.value is None and not reading.missing
+
+
+@pytest.mark.parametrize("raw", [CellError("#DIV/0!"), CellError("#NUM!"), CellError("#N/A")])
+def test_an_excel_error_value_is_neither_blank_nor_a_number(raw):
+    reading = read_number(raw)
+    assert reading.error_value and not reading.missing and reading.as_written == raw.text
+
+
+@pytest.mark.parametrize(
+    ("column", "letters"),
+    [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (16383, "XFD"), (18277, "ZZZ"), (18278, "AAAA")],
+)
+def test_column_letters_go_on_past_excels_last_column(column, letters):
+    assert column_letters(column) == letters
+    assert ref(4, column) == f"{letters}5"
 
 
 def test_full_width_percent_is_a_percent_not_a_bare_number():

@@ -1,21 +1,27 @@
 """数据上报 Upload (``/upload``): drop returns, preview what they would store, commit; the batches stored.
 
-Withdrawing a batch in the browser is the server operator's choice until accounts exist (``QTM_WEB_WITHDRAW=1``);
-otherwise ``qtm batches withdraw ID`` does it from the command line.
+Uploading needs a reporter (for their regions and the regions under them) or an admin; withdrawing a batch needs an
+admin. Every callback asks :mod:`dashboard.api` — the server decides, whatever the page shows.
 """
 
 from __future__ import annotations
 
-import getpass
 import os
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
-from dashboard import context, i18n
-from dashboard.views.upload import batch_table, commit_view, preview_view, refused_view, upload_page
-from loaders.ingest import ingest_file
+from dashboard import api, auth, context, i18n
+from dashboard.views.upload import (
+    batch_table,
+    commit_view,
+    forbidden_view,
+    preview_view,
+    refused_view,
+    upload_page,
+)
 from loaders.staging import Staging, StagingRefused
 from qtm.errors import StoreError
 
@@ -26,17 +32,14 @@ def _max_mb() -> float:
     return float(os.environ.get("QTM_MAX_UPLOAD_MB", "20") or 20)
 
 
-def can_withdraw() -> bool:
-    return os.environ.get("QTM_WEB_WITHDRAW") == "1"
-
-
 def layout(**_query: str) -> html.Div:
+    user = auth.current()
     return upload_page(
         context.registry(),
         context.store().batches(),
         i18n.current(),
         max_mb=_max_mb(),
-        can_withdraw=can_withdraw(),
+        user=user,
     )
 
 
@@ -54,12 +57,16 @@ def template_link(plan: str | None) -> str:
     State("upload", "filename"),
     prevent_initial_call=True,
 )
-def preview(contents: list[str] | None, names: list[str] | None) -> tuple[object, object, object, None]:
-    """Stage each dropped file and check it as a dry run: nothing is stored yet."""
+def preview(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any, Any, None]:
+    """Stage each dropped file and check it as a dry run, as the logged-in reporter: nothing is stored yet."""
     if not contents:
         return no_update, no_update, no_update, None
-    registry, store, lang = context.registry(), context.store(), i18n.current()
-    staging = Staging()
+    lang = i18n.current()
+    try:
+        user = api.reporter()
+    except api.Forbidden as refused:
+        return forbidden_view(refused.zh, refused.en, lang), [], True, None
+    registry, staging = context.registry(), Staging()
     views, staged = [], []
     for content, name in zip(contents, names or [], strict=False):
         try:
@@ -67,7 +74,7 @@ def preview(contents: list[str] | None, names: list[str] | None) -> tuple[object
         except StagingRefused as refused:
             views.append(refused_view(name, refused.zh, refused.en, lang))
             continue
-        result = ingest_file(file.path, registry, store, uploaded_by="preview", dry_run=True, file_name=name)
+        result = api.ingest_for(user, file.path, name, dry_run=True)
         views.append(preview_view(registry, result, lang))
         if result.status == "would-commit":
             staged.append({"token": file.token, "name": file.name, "file": name})
@@ -84,29 +91,29 @@ def preview(contents: list[str] | None, names: list[str] | None) -> tuple[object
     Output("preview", "children", allow_duplicate=True),
     Input("commit", "n_clicks"),
     State("staged", "data"),
-    State("uploader", "value"),
     prevent_initial_call=True,
 )
-def commit(
-    _clicks: int, staged: list[dict[str, str]] | None, uploader: str | None
-) -> tuple[object, list, bool, int, None]:
-    """Store every previewed file that passed, each as one batch (checked again on the database as it is now)."""
-    registry, store, lang = context.registry(), context.store(), i18n.current()
-    staging = Staging()
-    results = []
-    who = (uploader or "").strip() or f"web ({getpass.getuser()})"
+def commit(_clicks: int, staged: list[dict[str, str]] | None) -> tuple[Any, list, bool, Any, Any]:
+    """Store every previewed file that passed, each as one batch (checked again, as the user, on the database as it
+    is now)."""
+    lang = i18n.current()
+    try:
+        user = api.reporter()
+    except api.Forbidden as refused:
+        return forbidden_view(refused.zh, refused.en, lang), [], True, no_update, no_update
+    staging, results = Staging(), []
     for entry in staged or []:
         file = staging.get(entry["token"], entry["name"])
         if file is None:
             continue
-        results.append(ingest_file(file.path, registry, store, uploaded_by=who, file_name=entry["file"]))
+        results.append(api.ingest_for(user, file.path, entry["file"], dry_run=False))
         staging.discard(file.token)
-    return commit_view(results, lang), [], True, store.data_version(), None
+    return commit_view(results, lang), [], True, context.store().data_version(), None
 
 
 @callback(Output("batches", "children"), Input("data-version", "data"), prevent_initial_call=True)
 def refresh_batches(_version: int) -> object:
-    return batch_table(context.store().batches(), i18n.current(), can_withdraw=can_withdraw())
+    return batch_table(context.store().batches(), i18n.current(), user=auth.current())
 
 
 @callback(
@@ -115,13 +122,11 @@ def refresh_batches(_version: int) -> object:
     prevent_initial_call=True,
 )
 def withdraw(clicks: list[int | None]) -> object:
-    if not can_withdraw() or not ctx.triggered_id or not any(clicks):
+    user = auth.current()
+    if user is None or not ctx.triggered_id or not any(clicks):
         return no_update
-    store = context.store()
     try:
-        store.withdraw_batch(
-            int(ctx.triggered_id["batch"]), withdrawn_by=f"web operator ({getpass.getuser()})"
-        )
-    except StoreError:  # withdrawn meanwhile (a double click, another operator): the table shows it
-        return store.data_version()
-    return store.data_version()
+        api.withdraw(user, int(ctx.triggered_id["batch"]))
+    except (api.Forbidden, StoreError):  # not an admin, or withdrawn meanwhile: the table shows the truth
+        return no_update
+    return context.store().data_version()

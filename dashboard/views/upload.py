@@ -9,6 +9,7 @@ from dash.development.base_component import Component
 from dashboard.i18n import Lang, t
 from dashboard.views.common import data
 from loaders.ingest import FileResult
+from qtm.accounts import User
 from qtm.formatting import value_text
 from qtm.registry import Registry
 from qtm.store.database import StoredBatch
@@ -29,7 +30,7 @@ _STATUS_WORDS = {
 
 
 def upload_page(
-    registry: Registry, batches: list[StoredBatch], lang: Lang, *, max_mb: float, can_withdraw: bool
+    registry: Registry, batches: list[StoredBatch], lang: Lang, *, max_mb: float, user: User | None
 ) -> html.Div:
     plans = [{"label": t(lang, p.title.zh, p.title.en), "value": p.id} for p in registry.plans.values()]
     return html.Div(
@@ -45,6 +46,7 @@ def upload_page(
                 ),
                 className="summary",
             ),
+            who_may_upload(registry, user, lang),
             html.Div(
                 [
                     html.Label(
@@ -64,18 +66,6 @@ def upload_page(
                         href="/template.xlsx",
                         id="template-link",
                         className="button",
-                    ),
-                    html.Label(
-                        [
-                            html.Span(t(lang, "填报人", "Reported by")),
-                            dcc.Input(
-                                id="uploader",
-                                type="text",
-                                placeholder=t(lang, "姓名或单位", "name or office"),
-                                maxLength=80,
-                            ),
-                        ],
-                        className="filter",
                     ),
                 ],
                 className="filter-bar",
@@ -110,9 +100,49 @@ def upload_page(
             dcc.Loading(html.Div(id="commit-result"), type="dot"),
             dcc.Store(id="staged", data=[]),
             html.H2(t(lang, "上报记录", "Batches stored"), className="section"),
-            html.Div(batch_table(batches, lang, can_withdraw=can_withdraw), id="batches"),
+            html.Div(batch_table(batches, lang, user=user), id="batches"),
         ],
         className="upload-page",
+    )
+
+
+def forbidden_view(zh: str, en: str, lang: Lang) -> html.Div:
+    return html.Div(t(lang, zh, en), className="banner forbidden refused-upload")
+
+
+def who_may_upload(registry: Registry, user: User | None, lang: Lang) -> html.Div:
+    """Who is uploading, for which regions — or why this account cannot."""
+    if user is None:
+        return html.Div(
+            [
+                t(lang, "上报需要登录上报员或管理员账户。", "Uploading needs a reporter or admin account. "),
+                html.A(t(lang, "登录", "Log in"), href="/login?next=/upload"),
+            ],
+            className="banner forbidden",
+            id="who",
+        )
+    if user.role == "admin":
+        scope = t(lang, "全部地区（管理员）", "every region (admin)")
+    elif user.role == "reporter":
+        names = [
+            t(lang, registry.regions.get(c).name_zh, registry.regions.get(c).name_en)
+            for c in sorted(user.regions)
+        ]
+        scope = "、".join(names) + t(lang, "及其下辖地区", " and the regions under them")
+    else:
+        return html.Div(
+            t(
+                lang,
+                f"{user.name}：查看账户，不能上报。",
+                f"{user.name}: a viewer account, which cannot upload.",
+            ),
+            className="banner forbidden",
+            id="who",
+        )
+    return html.Div(
+        t(lang, f"{user.name} 可上报：{scope}", f"{user.name} may report for: {scope}"),
+        className="who",
+        id="who",
     )
 
 
@@ -253,7 +283,8 @@ def commit_view(results: list[FileResult], lang: Lang) -> html.Div:
     return html.Div(html.Ul(lines), className="commit-result")
 
 
-def batch_table(batches: list[StoredBatch], lang: Lang, *, can_withdraw: bool) -> html.Table | html.P:
+def batch_table(batches: list[StoredBatch], lang: Lang, *, user: User | None) -> html.Table | html.P:
+    can_withdraw = user is not None and user.may_withdraw()
     if not batches:
         return html.P(t(lang, "尚无上报记录。", "Nothing stored yet."), className="empty")
     head = [

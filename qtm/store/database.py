@@ -22,6 +22,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from qtm.errors import StoreError
 from qtm.observations import Observation
 from qtm.periods import Period
+from qtm.store import audit as _audit
+from qtm.store.audit import AuditEntry
 from qtm.store.schema import batches, observations
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -171,8 +173,10 @@ class Store:
         records: Sequence[Observation],
         report: list[dict[str, Any]],
         n_warnings: int,
+        address: str | None = None,
     ) -> CommitResult:
-        """Store ``records`` as one batch, in one transaction.
+        """Store ``records`` as one batch, in one transaction, with its audit row (action ``upload``, by
+        ``uploaded_by``, from ``address`` when the upload came over the web).
 
         A record whose indicator, region and period already has a current value with the same value and flags is
         counted as unchanged and not stored again; one with a different value supersedes the current row.
@@ -181,7 +185,7 @@ class Store:
         """
         for attempt in range(_ATTEMPTS):
             try:
-                return self._commit_once(file_name, sha256, uploaded_by, records, report, n_warnings)
+                return self._commit_once(file_name, sha256, uploaded_by, records, report, n_warnings, address)
             except (IntegrityError, OperationalError) as exc:
                 if isinstance(exc, OperationalError) and not _is_contention(exc):
                     raise
@@ -200,6 +204,7 @@ class Store:
         records: Sequence[Observation],
         report: list[dict[str, Any]],
         n_warnings: int,
+        address: str | None,
     ) -> CommitResult:
         now = dt.datetime.now(dt.UTC)
         with self.engine.begin() as connection:
@@ -239,12 +244,29 @@ class Store:
                 )
             if fresh:
                 self._insert_observations(connection, fresh, batch_id)
+            _audit.record(
+                connection,
+                user=uploaded_by,
+                action="upload",
+                batch=batch_id,
+                address=address,
+                at=now,
+                detail={
+                    "file": file_name,
+                    "sha256": sha256,
+                    "stored": len(fresh),
+                    "superseded": len(replaced),
+                    "unchanged": unchanged,
+                    "warnings": n_warnings,
+                },
+            )
         return CommitResult(batch_id, len(fresh), len(replaced), unchanged)
 
     def withdraw_batch(
-        self, batch_id: int, *, withdrawn_by: str, reason: str | None = None
+        self, batch_id: int, *, withdrawn_by: str, reason: str | None = None, address: str | None = None
     ) -> WithdrawResult:
-        """Withdraw an upload, in one transaction, recorded as a batch of its own (kind ``withdrawal``).
+        """Withdraw an upload, in one transaction, recorded as a batch of its own (kind ``withdrawal``) and in the
+        audit trail (action ``withdraw``, by ``withdrawn_by``, from ``address`` when made over the web).
 
         Each value of the upload that is still current stops being current (superseded by the withdrawal) and the
         value it had replaced, if any, is current again (or, if that value's batch was withdrawn too, the revision
@@ -255,7 +277,7 @@ class Store:
         """
         for attempt in range(_ATTEMPTS):
             try:
-                return self._withdraw_once(batch_id, withdrawn_by, reason)
+                return self._withdraw_once(batch_id, withdrawn_by, reason, address)
             except (IntegrityError, OperationalError, _Moved) as exc:
                 if isinstance(exc, OperationalError) and not _is_contention(exc):
                     raise
@@ -267,7 +289,9 @@ class Store:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def _withdraw_once(self, batch_id: int, withdrawn_by: str, reason: str | None) -> WithdrawResult:
+    def _withdraw_once(
+        self, batch_id: int, withdrawn_by: str, reason: str | None, address: str | None
+    ) -> WithdrawResult:
         now = dt.datetime.now(dt.UTC)
         c = observations.c
         with self.engine.begin() as connection:
@@ -346,6 +370,21 @@ class Store:
                 ).rowcount
             if (withdrawn, restored) != (len(live), len(earlier)):  # a concurrent upload got there first
                 raise _Moved(batch_id)
+            _audit.record(
+                connection,
+                user=withdrawn_by,
+                action="withdraw",
+                batch=batch_id,
+                address=address,
+                at=now,
+                detail={
+                    "file": upload.file_name,
+                    "withdrawal_batch": withdrawal_id,
+                    "reason": reason,
+                    "withdrawn": withdrawn,
+                    "restored": restored,
+                },
+            )
         return WithdrawResult(withdrawal_id, withdrawn, restored)
 
     @staticmethod
@@ -461,6 +500,13 @@ class Store:
                 if key in existing:
                     found[key] = existing[key]
         return found
+
+    # ---- the audit trail -----------------------------------------------------------------------------------
+
+    def audit(self, limit: int | None = None) -> list[AuditEntry]:
+        """Every audited write, newest first (at most ``limit``): uploads, withdrawals, changes to accounts."""
+        with self.engine.connect() as connection:
+            return _audit.read(connection, limit)
 
     # ---- observations --------------------------------------------------------------------------------------
 

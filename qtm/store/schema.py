@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -11,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -74,4 +77,46 @@ Index(
     unique=True,
     sqlite_where=observations.c.superseded_by.is_(None),
     postgresql_where=observations.c.superseded_by.is_(None),
+)
+
+# ---- accounts and the audit trail (0004) -----------------------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("role", Text, nullable=False, comment="viewer, reporter or admin"),
+    Column("password_hash", Text, nullable=False, comment="argon2id, salted; never the password"),
+    Column("active", Boolean, nullable=False, server_default="1", comment="false once disabled"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("role IN ('viewer', 'reporter', 'admin')", name="ck_users_role"),
+)
+
+user_regions = Table(
+    "user_regions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column(
+        "region_code", String(6), nullable=False, comment="A reporter reports for it and the regions under it"
+    ),
+    PrimaryKeyConstraint("user_id", "region_code"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column(
+        "user",
+        Text,
+        nullable=False,
+        comment="Who: the logged-in user, or on the command line 'name (os-user)'",
+    ),
+    Column("action", Text, nullable=False, comment="upload, withdraw, user_add, user_disable …"),
+    Column("batch_id", Integer, ForeignKey("batches.id"), comment="The batch concerned, if any"),
+    Column("address", Text, comment="The client's IP address, for a write made over the web"),
+    Column("detail", Text, nullable=False, comment="What was done, as JSON"),
 )

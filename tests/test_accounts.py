@@ -1,0 +1,286 @@
+"""Accounts on SQLite and PostgreSQL: salted hashes, logins, what each role may do, and an audit row per change."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select, update
+
+from qtm import accounts
+from qtm.accounts import AccountError, User, Users
+from qtm.errors import ConfigError
+from qtm.regions import Regions, load_regions
+from qtm.store import Store
+from qtm.store.schema import users as users_table
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def regions() -> Regions:
+    return load_regions()
+
+
+@pytest.fixture
+def accounts_of(store: Store, regions: Regions) -> Users:
+    return Users(store, regions)
+
+
+def hashes(store: Store) -> dict[str, str]:
+    with store.engine.connect() as connection:
+        return dict(connection.execute(select(users_table.c.name, users_table.c.password_hash)).all())
+
+
+# ---- passwords -------------------------------------------------------------------------------------------------
+
+
+def test_hashes_are_salted_and_never_the_password(store, accounts_of):
+    accounts_of.add("alice", "viewer", [], PASSWORD, actor="tester")
+    accounts_of.add("bob", "viewer", [], PASSWORD, actor="tester")
+    stored = hashes(store)
+    assert stored["alice"] != stored["bob"]  # the same password, a different salt
+    for value in stored.values():
+        assert value.startswith("$argon2id$") and PASSWORD not in value
+    assert accounts_of.authenticate("alice", PASSWORD) == User("alice", "viewer", frozenset(), True)
+    assert accounts_of.authenticate("bob", PASSWORD) is not None
+
+
+def test_authenticate_refuses_a_wrong_password_an_unknown_name_and_a_disabled_account(store, accounts_of):
+    accounts_of.add("admin", "admin", [], PASSWORD, actor="tester")
+    accounts_of.add("lanzhou", "reporter", ["620100"], PASSWORD, actor="tester")
+    assert accounts_of.authenticate("lanzhou", PASSWORD) == User(
+        "lanzhou", "reporter", frozenset({"620100"}), True
+    )
+    assert accounts_of.authenticate("lanzhou", PASSWORD + "x", address="10.1.2.3") is None
+    assert accounts_of.authenticate("lanzhou", "") is None
+    assert accounts_of.authenticate("nobody", PASSWORD) is None
+    assert accounts_of.authenticate("LANZHOU", PASSWORD) is None  # names are exact
+    assert accounts_of.authenticate("x" * 5000, PASSWORD) is None
+    accounts_of.disable("lanzhou", actor="admin")
+    assert accounts_of.authenticate("lanzhou", PASSWORD) is None
+    failed = [e for e in store.audit() if e.action == "login_failed"]
+    assert [(e.user, e.detail["reason"]) for e in reversed(failed)] == [
+        ("lanzhou", "wrong password"),
+        ("lanzhou", "wrong password"),
+        ("nobody", "unknown user"),
+        ("LANZHOU", "unknown user"),
+        ("x" * 200, "unknown user"),  # what a client sends is cut short
+        ("lanzhou", "account disabled"),
+    ]
+    assert failed[-1].address == "10.1.2.3"
+    assert all(PASSWORD not in str(e.detail) for e in store.audit())
+
+
+def test_an_unknown_name_is_checked_against_a_hash_like_a_known_one(accounts_of, monkeypatch):
+    accounts_of.add("alice", "viewer", [], PASSWORD, actor="tester")
+    checked: list[str] = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: checked.append(h) or real(h, p))
+    assert accounts_of.authenticate("nobody", PASSWORD) is None
+    assert accounts_of.authenticate("alice", "wrong password!") is None
+    assert len(checked) == 2 and all(h.startswith("$argon2id$") for h in checked)
+
+
+def test_a_hash_made_with_weaker_parameters_is_renewed_at_login(store, accounts_of):
+    accounts_of.add("alice", "viewer", [], PASSWORD, actor="tester")
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    with store.engine.begin() as connection:
+        connection.execute(update(users_table).values(password_hash=weak))
+    assert accounts_of.authenticate("alice", PASSWORD) is not None
+    renewed = hashes(store)["alice"]
+    assert renewed != weak and not PasswordHasher().check_needs_rehash(renewed)
+    assert accounts_of.authenticate("alice", PASSWORD) is not None
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("", "the password is empty"),
+        ("s3cr3t", "the password is too short: at least 12 characters"),
+        ("elevenchars", "too short"),
+        ("x" * 2000, "too long"),
+        ("alice-the-admin", "must not be the user name"),
+    ],
+)
+def test_weak_passwords_are_refused(accounts_of, password, message):
+    with pytest.raises(AccountError, match=message) as refused:
+        accounts_of.add("alice-the-admin", "admin", [], password, actor="tester")
+    assert password not in str(refused.value) or password == ""
+    assert accounts_of.list() == []
+
+
+def test_there_is_no_default_account(store, accounts_of):
+    assert accounts_of.list() == [] and accounts_of.count_admins() == 0
+    assert accounts_of.authenticate("admin", "admin") is None
+    assert accounts_of.authenticate("admin", "") is None
+
+
+# ---- what each role may do -------------------------------------------------------------------------------------
+
+
+def test_a_reporter_reports_for_their_regions_and_those_under_them(regions):
+    gansu = User("gansu", "reporter", frozenset({"620000"}), True)
+    lanzhou = User("lanzhou", "reporter", frozenset({"620100"}), True)
+    assert gansu.may_report("620000", regions) and gansu.may_report("620100", regions)
+    assert not gansu.may_report("310000", regions) and not gansu.may_report("100000", regions)
+    assert lanzhou.may_report("620100", regions)
+    assert not lanzhou.may_report("620000", regions)
+    assert not lanzhou.may_report("999999", regions)  # an unknown code is nobody's region
+    assert not User("gansu", "reporter", frozenset({"620000"}), False).may_report("620100", regions)
+    assert not (gansu.may_withdraw() or gansu.may_manage_users())
+    assert gansu.may_view()
+
+
+def test_an_admin_may_do_everything_and_a_viewer_only_view(regions):
+    admin = User("boss", "admin", frozenset(), True)
+    viewer = User("v", "viewer", frozenset(), True)
+    codes = [r.code for r in regions]
+    assert all(admin.may_report(code, regions) for code in codes)
+    assert admin.may_withdraw() and admin.may_manage_users() and admin.may_view()
+    assert not any(viewer.may_report(code, regions) for code in codes)
+    assert viewer.may_view() and not viewer.may_withdraw() and not viewer.may_manage_users()
+    disabled = User("boss", "admin", frozenset(), False)
+    assert not (
+        disabled.may_view()
+        or disabled.may_report("620000", regions)
+        or disabled.may_withdraw()
+        or disabled.may_manage_users()
+    )
+
+
+# ---- adding and changing accounts ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "regions_given", "message"),
+    [
+        ("alice", "viewer", [], "there is already a user named 'alice'"),
+        ("carol", "superuser", [], "unknown role 'superuser': a role is viewer, reporter or admin"),
+        ("carol", "reporter", [], "a reporter needs at least one region"),
+        ("carol", "reporter", ["620000", "999999"], "unknown region code '999999'"),
+        ("carol", "viewer", ["620000"], "only reporters have regions"),
+        ("carol", "admin", ["620000"], "only reporters have regions"),
+        ("", "viewer", [], "a user name is 1 to 80 characters"),
+        ("car ol", "viewer", [], "without spaces"),
+        ("c" * 81, "viewer", [], "a user name is 1 to 80 characters"),
+    ],
+)
+def test_an_account_that_cannot_be_added_is_refused_in_one_line_and_nothing_changes(
+    store, accounts_of, name, role, regions_given, message
+):
+    accounts_of.add("alice", "viewer", [], PASSWORD, actor="tester")
+    before = (accounts_of.list(), store.audit())
+    with pytest.raises(AccountError, match=message) as refused:
+        accounts_of.add(name, role, regions_given, PASSWORD, actor="tester")
+    assert isinstance(refused.value, ConfigError) and isinstance(refused.value, ValueError)
+    assert "\n" not in str(refused.value)
+    assert (accounts_of.list(), store.audit()) == before
+
+
+def test_regions_may_be_given_by_name_and_are_kept_as_codes(accounts_of):
+    added = accounts_of.add("lz", "reporter", ["兰州", "620100", "上海"], PASSWORD, actor="tester")
+    assert added.regions == {"620100", "310000"}
+    assert accounts_of.get("lz") == added
+
+
+def test_users_takes_a_store_or_its_engine(store, regions):
+    Users(store.engine, regions).add("alice", "viewer", [], PASSWORD, actor="tester")
+    assert Users(store).get("alice") == User("alice", "viewer", frozenset(), True)
+    assert Users(store).get("nobody") is None
+
+
+def test_every_change_to_an_account_is_audited_with_who_and_from_where(store, accounts_of):
+    accounts_of.add("boss", "admin", [], PASSWORD, actor="root (root)")
+    accounts_of.add("lz", "reporter", ["620100"], PASSWORD, actor="boss", address="10.0.0.7")
+    accounts_of.set_role("lz", "reporter", ["620000"], actor="boss", address="10.0.0.7")
+    accounts_of.set_password("lz", "another long password", actor="boss")
+    accounts_of.disable("lz", actor="boss", address="10.0.0.8")
+    accounts_of.disable("lz", actor="boss")  # already disabled: no change, no row
+    accounts_of.enable("lz", actor="boss")
+    accounts_of.set_role("lz", "reporter", ["620000"], actor="boss")  # no change, no row
+    entries = list(reversed(store.audit()))
+    assert [(e.action, e.user, e.address, e.batch) for e in entries] == [
+        ("user_add", "root (root)", None, None),
+        ("user_add", "boss", "10.0.0.7", None),
+        ("user_set_role", "boss", "10.0.0.7", None),
+        ("user_set_password", "boss", None, None),
+        ("user_disable", "boss", "10.0.0.8", None),
+        ("user_enable", "boss", None, None),
+    ]
+    assert entries[1].detail == {"name": "lz", "role": "reporter", "regions": ["620100"]}
+    assert entries[2].detail == {
+        "name": "lz",
+        "role": "reporter",
+        "regions": ["620000"],
+        "was": {"role": "reporter", "regions": ["620100"]},
+    }
+    assert entries[3].detail == {"name": "lz"}  # that it changed, never what to
+    stored = hashes(store)["lz"]
+    assert all(stored not in str(e.detail) and "another long password" not in str(e.detail) for e in entries)
+    assert entries[0].at <= entries[-1].at and entries[0].at.tzinfo is not None
+    assert [e.action for e in store.audit(limit=2)] == ["user_enable", "user_disable"]
+
+
+def test_roles_passwords_and_disabling_take_effect(accounts_of, regions):
+    accounts_of.add("boss", "admin", [], PASSWORD, actor="tester")
+    accounts_of.add("lz", "reporter", ["620100"], PASSWORD, actor="tester")
+    promoted = accounts_of.set_role("lz", "admin", [], actor="boss")
+    assert promoted == User("lz", "admin", frozenset(), True) == accounts_of.get("lz")
+    assert accounts_of.count_admins() == 2
+    demoted = accounts_of.set_role("lz", "reporter", ["620000"], actor="boss")
+    assert demoted.may_report("620100", regions) and not demoted.may_report("310000", regions)
+    accounts_of.set_password("lz", "a brand new password", actor="boss")
+    assert accounts_of.authenticate("lz", PASSWORD) is None
+    assert accounts_of.authenticate("lz", "a brand new password") == demoted
+    accounts_of.disable("lz", actor="boss")
+    assert accounts_of.get("lz") == User("lz", "reporter", frozenset({"620000"}), False)
+    assert [(u.name, u.active) for u in accounts_of.list()] == [("boss", True), ("lz", False)]
+    with pytest.raises(AccountError, match="there is no user named 'nobody'"):
+        accounts_of.disable("nobody", actor="boss")
+    with pytest.raises(AccountError, match="too short"):
+        accounts_of.set_password("lz", "short", actor="boss")
+    with pytest.raises(AccountError, match="a reporter needs at least one region"):
+        accounts_of.set_role("boss", "reporter", [], actor="boss")
+
+
+def test_the_last_active_admin_can_be_neither_disabled_nor_demoted(accounts_of):
+    accounts_of.add("boss", "admin", [], PASSWORD, actor="tester")
+    with pytest.raises(AccountError, match="boss cannot be disabled: it is the last active admin"):
+        accounts_of.disable("boss", actor="boss")
+    with pytest.raises(AccountError, match="boss cannot become a viewer: it is the last active admin"):
+        accounts_of.set_role("boss", "viewer", [], actor="boss")
+    accounts_of.add("deputy", "admin", [], PASSWORD, actor="boss")
+    accounts_of.disable("deputy", actor="boss")
+    assert accounts_of.count_admins() == 1  # a disabled admin does not count
+    with pytest.raises(AccountError, match="last active admin"):
+        accounts_of.disable("boss", actor="boss")
+    accounts_of.enable("deputy", actor="boss")
+    accounts_of.set_role("boss", "viewer", [], actor="deputy")
+    assert accounts_of.count_admins() == 1 and accounts_of.get("deputy").may_manage_users()
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(database_url, regions):
+    import threading
+
+    stores = [Store.open(database_url) for _ in range(2)]
+    Users(stores[0], regions).add("a", "admin", [], PASSWORD, actor="tester")
+    Users(stores[0], regions).add("b", "admin", [], PASSWORD, actor="tester")
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def demote(number: int, name: str) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(Users(stores[number], regions).set_role(name, "viewer", [], actor="tester"))
+        except AccountError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=demote, args=(n, name)) for n, name in enumerate("ab")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Users(stores[0]).count_admins() == 1, outcomes
+    assert sum(isinstance(o, str) and "last active admin" in o for o in outcomes) == 1, outcomes
+    for opened in stores:
+        opened.engine.dispose()

@@ -348,6 +348,8 @@ def test_an_unknown_path_is_a_404_in_both_languages(demo_server, browser):
     opened.wait_for_selector("#not-found")
     assert "页面不存在" in opened.locator("#not-found").inner_text()
     assert opened.locator("#not-found a[href='/']").count() == 1
+    opened.set_viewport_size({"width": 1366, "height": 768})
+    _shot(opened, "not-found-zh")
     opened.close()
 
 

@@ -173,7 +173,9 @@ _LOGIN_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ t("登录", "Log in") }} · 质量目标监测</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/qtm.css"></head>
 <body><header class="topbar"><a class="brand" href="/"><span class="brand-zh">质量目标监测</span>
-<span class="brand-en">Quality Target Monitor</span></a></header>
+<span class="brand-en">Quality Target Monitor</span></a><span class="tagline"></span>
+<a href="#" class="language-toggle" data-action="language" data-lang="{{ lang }}"
+ onclick="document.cookie='qtm_lang={{ 'zh' if lang == 'en' else 'en' }}; path=/; max-age=31536000; SameSite=Lax'; location.reload(); return false;">{{ '中文' if lang == 'en' else 'English' }}</a></header>
 <main class="content login"><h1>{{ t('登录', 'Log in') }}</h1>
 {% if message %}<p class="banner synthetic" id="login-message">{{ message }}</p>{% endif %}
 <form method="post" action="/login{{ '?next=' + next if next else '' }}" class="card login-form">

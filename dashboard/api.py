@@ -164,15 +164,4 @@ def _users() -> Response:
 def _audit() -> Response:
     admin()
     entries = context.store().audit(limit=int(request.args.get("limit", "1000")))
-    rows = [
-        {
-            "at": e.at.isoformat(),
-            "user": e.user,
-            "action": e.action,
-            "batch": e.batch,
-            "address": e.address,
-            "detail": e.detail,
-        }
-        for e in entries
-    ]
-    return Response(auth.json_safe(rows), mimetype="application/json")
+    return Response(auth.json_safe([e.as_json() for e in entries]), mimetype="application/json")

@@ -604,17 +604,7 @@ def audit(as_json: bool, limit: int | None) -> None:
     """The audit trail, newest first: every upload, withdrawal and change to an account (and failed logins),
     with who, when, the batch, the address it came from (over the web) and what was done."""
     entries = Store.open(Settings.from_env().database_url).audit(limit)
-    rows = [
-        {
-            "at": e.at.isoformat(),
-            "user": e.user,
-            "action": e.action,
-            "batch": e.batch,
-            "address": e.address,
-            "detail": e.detail,
-        }
-        for e in entries
-    ]
+    rows = [e.as_json() for e in entries]
     if as_json:
         _echo_json(rows)
         return

@@ -136,18 +136,27 @@ def region_targets(registry: Registry, region: str) -> list[Target]:
 def in_region(registry: Registry, store: Store, region: str, as_of: dt.date) -> list[Standing]:
     """Every target that applies to ``region``, as it stands there (judged even without data: that is a status
     too), worst first."""
-    current = [o for o in store.current() if o.period.end <= as_of]
-    series = _series(current)
+    series = _series([o for o in store.current() if o.period.end <= as_of])
     found = [
-        Standing(
-            target,
-            region,
-            judge_in_region(target, region, registry, series, as_of),
-            tuple(series.get((target.indicator, region), ())),
-        )
-        for target in region_targets(registry, region)
+        _standing(registry, target, region, series, as_of) for target in region_targets(registry, region)
     ]
     return sorted(found, key=Standing.severity)
+
+
+def _standing(
+    registry: Registry,
+    target: Target,
+    region: str,
+    series: dict[tuple[str, str], list[Observation]],
+    as_of: dt.date,
+) -> Standing:
+    """``target`` judged in ``region`` from the series by (indicator, region)."""
+    return Standing(
+        target,
+        region,
+        judge_in_region(target, region, registry, series, as_of),
+        tuple(series.get((target.indicator, region), ())),
+    )
 
 
 def sub_regions(
@@ -162,12 +171,7 @@ def sub_regions(
         current += store.current(indicator=target.relative.baseline_indicator)
     series = _series(current)
     found = [
-        Standing(
-            target,
-            code,
-            judge_in_region(target, code, registry, series, as_of),
-            tuple(series.get((target.indicator, code), ())),
-        )
+        _standing(registry, target, code, series, as_of)
         for code in sorted(children)
         if (target.indicator, code) in series
     ]

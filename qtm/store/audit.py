@@ -28,6 +28,17 @@ class AuditEntry:
     address: str | None  # the client's address, for a write made over the web
     detail: dict[str, Any]
 
+    def as_json(self) -> dict[str, Any]:
+        """The documented shape of ``qtm audit --json`` and ``/api/audit``."""
+        return {
+            "at": self.at.isoformat(),
+            "user": self.user,
+            "action": self.action,
+            "batch": self.batch,
+            "address": self.address,
+            "detail": self.detail,
+        }
+
 
 def record(
     connection: Connection,

@@ -1,6 +1,6 @@
 """Ingest speed and memory on a 100 000-row long-format return, measured side by side in one run.
 
-    .venv/bin/python bench/ingest_speed.py [--rows N] [--repeat K]
+    .venv/bin/python bench/ingest_speed.py [--rows N] [--repeat K] [--scale 10000,100000,1000000]
 
 Builds (once, cached in bench/.cache/) a real .xlsx return with a merged title row over the header, a
 percent-formatted value column for rates, Chinese text and a unit column. Then times, median of K runs each:
@@ -8,13 +8,18 @@ percent-formatted value column for rates, Chinese text and a unit column. Then t
   - python-calamine merely reading the file (to_python),
   - qtm ingesting it end to end: refuse-checks, parse, locate, check, normalise with pint, store in a fresh SQLite,
 and measures qtm's peak memory (VmHWM above the process's resident size before the ingest) in a child process.
-Goals (issue #3): qtm ≤ 0.35 × pandas+openpyxl, ≤ 2 × calamine, peak memory ≤ 10 × the file size.
+Then qtm's cost per row at 10 000, 100 000 and 1 000 000 rows (each file built once and cached too; the largest
+ingested once, with the upload limits raised for it).
+Goals (issues #3, #10): qtm ≤ 0.35 × pandas+openpyxl, ≤ 2 × calamine, peak memory ≤ 20 × the file size, and the
+cost per row flat from 10 000 to 1 000 000 rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,17 +52,20 @@ def build_return(rows: int) -> Path:
     title = WriteOnlyCell(sheet, value="2010—2025年各地区质量指标月度统计（测试数据，非官方统计）")
     sheet.append([title])
     sheet.append(["序号", "指标名称", "地区", "统计期", "数值", "计量单位", "标记", "备注"])
+    # 192 months from 2010 hold 294 912 rows; a larger return reaches further back (always ending by 2025).
+    months = max(192, -(-rows // (len(indicators) * len(regions))))
+    first_year = 2010 if months == 192 else 2026 - -(-months // 12)
     count = 0
     for indicator in indicators:
         for r_index, region in enumerate(regions):
-            for month in range(192):
+            for month in range(months):
                 if count >= rows:
                     break
-                year, m = 2010 + month // 12, month % 12 + 1
+                year, m = first_year + month // 12, month % 12 + 1
                 period = f"{year}年{m}月"
                 if indicator.kind == "rate":
                     value = WriteOnlyCell(
-                        sheet, value=round(0.90 + 0.0003 * month + 0.001 * (r_index % 7), 4)
+                        sheet, value=round(0.90 + 0.0003 * (month % 192) + 0.001 * (r_index % 7), 4)
                     )
                     value.number_format = "0.00%"
                     unit = None
@@ -118,6 +126,13 @@ def read_calamine(path: Path) -> None:
     workbook.close()
 
 
+def bench_limits():  # type: ignore[no-untyped-def]
+    """The upload limits, raised enough for the largest bench file (1 000 000 rows: 8 M cells, about 27 MB)."""
+    from loaders.safety import Limits
+
+    return Limits(max_bytes=200 * 1024 * 1024, max_total_cells=10_000_000)
+
+
 def ingest_qtm(path: Path, timings: list[float] | None = None) -> int:
     """Ingest into a fresh SQLite database. The registry is loaded and the empty database created (migrated)
     before the clock starts: they are set-up, not the ingest of a return."""
@@ -127,9 +142,10 @@ def ingest_qtm(path: Path, timings: list[float] | None = None) -> int:
 
     registry = load_registry()
     with tempfile.TemporaryDirectory() as directory:
+        os.environ.setdefault("QTM_ORIGINALS_DIR", str(CACHE / "originals"))
         store = Store.open(f"sqlite:///{directory}/bench.sqlite")
         started = time.perf_counter()
-        result = ingest_file(path, registry, store, uploaded_by="bench")
+        result = ingest_file(path, registry, store, uploaded_by="bench", limits=bench_limits())
         if timings is not None:
             timings.append(time.perf_counter() - started)
         store.engine.dispose()
@@ -157,8 +173,10 @@ def status(key):
 registry = load_registry()
 directory = tempfile.mkdtemp()
 store = Store.open(f"sqlite:///{{directory}}/bench.sqlite")
+import os
+os.environ["QTM_ORIGINALS_DIR"] = directory + "/originals"
 before = status('VmRSS:')
-result = ingest_file(Path({path!r}), registry, store, uploaded_by="bench")
+result = ingest_file(Path({path!r}), registry, store, uploaded_by="bench", limits=b.bench_limits())
 print(json.dumps({{"before": before, "peak": status('VmHWM:'), "rows": len(result.observations)}}))
 """
 
@@ -175,6 +193,11 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--scale",
+        default="10000,100000,1000000",
+        help="row counts at which to print qtm's cost per row (comma-separated; empty: none)",
+    )
     args = parser.parse_args()
     path = build_return(args.rows)
     size = path.stat().st_size
@@ -195,11 +218,26 @@ def main() -> None:
     print(f"ratio qtm / pandas+openpyxl      : {t_qtm / t_pandas:7.3f}   (goal <= 0.35)")
     print(f"ratio qtm / calamine             : {t_qtm / t_calamine:7.3f}   (goal <= 2.0)")
     print(
-        f"qtm peak memory growth           : {growth / 1e6:7.1f} MB = {growth / size:.2f} x file size (goal <= 10)"
+        f"qtm peak memory growth           : {growth / 1e6:7.1f} MB = {growth / size:.2f} x file size (goal <= 20)"
     )
     print("where qtm's time goes (one run):")
     for stage, seconds in stages(path).items():
         print(f"  {stage:34}: {seconds:7.2f} s")
+    points = [int(n) for n in args.scale.split(",") if n.strip()]
+    if points:
+        print("qtm's cost per row as the return grows (goal: flat):")
+    for rows in points:
+        scaled = build_return(rows)
+        per_row: list[float] = []
+        # The largest file once (it takes a while); smaller ones the median of --repeat runs.
+        for _ in range(1 if rows >= 1_000_000 else args.repeat):
+            ingest_qtm(scaled, per_row)
+        seconds = statistics.median(per_row)
+        print(
+            f"  {rows:>9,} rows ({scaled.stat().st_size / 1e6:5.1f} MB): {seconds:7.2f} s = "
+            f"{seconds / rows * 1e6:5.1f} µs per row"
+        )
+    shutil.rmtree(CACHE / "originals", ignore_errors=True)
 
 
 def stages(path: Path) -> dict[str, float]:
@@ -208,7 +246,7 @@ def stages(path: Path) -> dict[str, float]:
 
     from loaders import columns, grid, labels, tables
     from loaders.checks import check_columns, plausibility_warnings
-    from loaders.safety import Limits, check_file
+    from loaders.safety import check_file
     from loaders.xlsx_parts import read_parts
     from qtm.problems import Report
     from qtm.registry import load_registry
@@ -223,10 +261,10 @@ def stages(path: Path) -> dict[str, float]:
         timings[name] = time.perf_counter() - started
         return value
 
-    timed("refusal checks (size, magic, zip)", lambda: check_file(path, Limits()))
+    timed("refusal checks (size, magic, zip)", lambda: check_file(path, bench_limits()))
     timed("  of which: extent scan, before calamine", lambda: read_parts(path, formats=False))
     sheets = timed(
-        "read (extent scan, then calamine ∥ formats)", lambda: grid.read_grid(path, "xlsx", Limits())
+        "read (extent scan, then calamine ∥ formats)", lambda: grid.read_grid(path, "xlsx", bench_limits())
     )
     classifier = labels.Classifier(registry)
     found = timed("find the table and its header", lambda: tables.find_tables(sheets[0], classifier))

@@ -31,6 +31,8 @@ _FUNCTIONAL_AREA = re.compile(r"(新区|开发区|高新区|经开区|综保区|
 _INF = float("inf")
 T = TypeVar("T")
 DEFAULT_JUMP_POINTS = 10.0
+#: From this many blank values on, a return is a template filled in part: one summary line, not one per row.
+BLANK_SUMMARY_AT = 5
 #: What a value of each kind can plausibly be, in a unit of the kind: beyond ``error`` it is refused
 #: (``implausible_value``), beyond ``warning`` questioned (``unusually_large_value``). Rates are bounded by 0–100 %.
 PLAUSIBLE: dict[str, tuple[str, float, float]] = {
@@ -73,6 +75,7 @@ class Checker:
         self._known_seen = False
         self._seen: dict[tuple[str, str, str], tuple[float, str | None, int, int]] = {}
         self._limits: dict[str, tuple[float, float] | None] = {}
+        self._blank_cells: list[tuple[str | None, str, int]] = []  # sheet, cell, row
 
     # ---- lookups, cached by spelling ----------------------------------------------------------------------------
 
@@ -165,6 +168,9 @@ class Checker:
                 reading = read_number(value, percent.get(index))
                 if reading.missing:
                     if indicators is not None and indicators[index] is not None:
+                        if _blank(value):  # a row left blank: counted, summed up in one line if many
+                            self._blank_cells.append((sheet, column.cell(index), rows[index]))
+                            continue
                         report.warning(
                             "missing_value",
                             f"无数据（“{reading.as_written or '空白'}”），该值未导入",
@@ -489,6 +495,26 @@ class Checker:
     def finish(self) -> None:
         """Report unknown indicators: an error when close to a known name or when nothing in the file is known;
         otherwise a warning (a 综合表 carries many rows the registry does not track)."""
+        blanks = self._blank_cells
+        if len(blanks) >= BLANK_SUMMARY_AT:  # a template filled in part, as its instructions allow
+            first_sheet, first_cell, _row = blanks[0]
+            count = len({(sheet, row) for sheet, _cell, row in blanks})
+            self.report.warning(
+                "rows_left_blank",
+                f"{count} 行未填（自 {first_cell} 起），未导入",
+                f"{count} rows left blank (from {first_cell}); not imported",
+                first_sheet,
+                first_cell,
+            )
+        else:
+            for blank_sheet, blank_cell, _row in blanks:
+                self.report.warning(
+                    "missing_value",
+                    "无数据（“空白”），该值未导入",
+                    "no value ('blank'); not imported",
+                    blank_sheet,
+                    blank_cell,
+                )
         names = self.registry.indicator_names()
         for text, (sheet, cell) in self._unknown_indicators.items():
             close = difflib.get_close_matches(text, names, n=3, cutoff=0.6)
@@ -555,14 +581,22 @@ def _blank(value: object) -> bool:
 
 
 def check_columns(
-    columns: Iterable[ValueColumn], registry: Registry, report: Report, today: dt.date
+    columns: Iterable[ValueColumn],
+    registry: Registry,
+    report: Report,
+    today: dt.date,
+    previous: set[int] | None = None,
 ) -> tuple[list[Observation], list[tuple[str | None, int, int]]]:
-    """Observations in their indicators' units, and where each came from; problems go into ``report``."""
+    """Observations in their indicators' units, and where each came from; problems go into ``report``.
+    ``previous`` receives the indices of the observations read from a 上年实际 column."""
     checker = Checker(registry, report, today)
     observations: list[Observation] = []
     places: list[tuple[str | None, int, int]] = []
     for column in columns:
+        before = len(observations)
         checker.check_column(column, observations, places)
+        if column.previous and previous is not None:
+            previous.update(range(before, len(observations)))
     checker.finish()
     return observations, places
 

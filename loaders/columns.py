@@ -59,6 +59,7 @@ class ValueColumn:
     unit: Coordinate
     flags: Coordinate
     source: Coordinate
+    previous: bool = False  # 上年实际: the previous period's values, stored only where the store has none
 
     def cell(self, index: int) -> str:
         return ref(self.rows[index], self.column)
@@ -157,6 +158,7 @@ def table_columns(table: Table, jurisdiction: str | None) -> list[ValueColumn]:
                 unit,
                 coordinate("flags", None, None),
                 coordinate("source", None, None),
+                measure.previous,
             )
         )
     return result

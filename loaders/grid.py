@@ -14,8 +14,12 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loaders.safety import Limits, Refused
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineSheet
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig reads plain UTF-8 too; gb18030 is a superset of GBK
 
@@ -176,6 +180,7 @@ def _read_xlsx(path: Path, limits: Limits, content: bytes | None) -> list[Sheet]
         if total > limits.max_total_cells:
             raise _too_many_cells(total, limits)
     sheets: list[Sheet] = []
+    strings: dict[str, str] = {}  # one copy of each text: a long return repeats its names, periods and units
     total = 0
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Number formats and formulas are read while calamine parses the values (it releases the GIL).
@@ -195,8 +200,10 @@ def _read_xlsx(path: Path, limits: Limits, content: bytes | None) -> list[Sheet]
                     total += cells
                     if total > limits.max_total_cells:
                         raise _too_many_cells(total, limits)
-                    rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
-                    sheets.append(Sheet(name, rows, merged=_merged(sheet.merged_cell_ranges)))
+                    sheets.append(
+                        Sheet(name, _rows(sheet, strings), merged=_merged(sheet.merged_cell_ranges))
+                    )
+                    del sheet  # calamine's copy of the cells, as large as the rows
             finally:
                 workbook.close()
         except CalamineError as exc:
@@ -222,6 +229,30 @@ def _read_xlsx(path: Path, limits: Limits, content: bytes | None) -> list[Sheet]
                 if r < len(grid.rows) and c < len(grid.rows[r]):
                     grid.rows[r][c] = CellError(text)
     return sheets
+
+
+def _rows(sheet: CalamineSheet, strings: dict[str, str]) -> list[list[object]]:
+    """The sheet's values from A1, as ``to_python(skip_empty_area=False)`` gives them, each text kept once.
+
+    Row by row, keeping one copy of each text as it comes: a long return of 100 000 rows writes the same names,
+    periods and units over and over, and calamine gives a new string for every cell — made all at once, they would
+    double the memory an ingest needs. Rows from ``iter_rows`` begin at A1 when the data begin in column A (checked
+    by the count of rows and columns); otherwise the values come from ``to_python``, then share their texts."""
+    start, end = sheet.start, sheet.end
+    keep = strings.setdefault
+    if start is not None and end is not None and start[1] == 0:
+        rows: list[list[object]] = [
+            [keep(v, v) if v.__class__ is str else v for v in row] for row in sheet.iter_rows()
+        ]
+        if len(rows) == end[0] + 1 and all(len(row) == end[1] + 1 for row in rows):
+            return rows
+        del rows
+    rows = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
+    for row in rows:
+        for index, value in enumerate(row):
+            if value.__class__ is str:
+                row[index] = keep(value, value)
+    return rows
 
 
 def _too_large(sheet: str, cells: int, limits: Limits) -> Refused:

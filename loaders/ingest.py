@@ -4,8 +4,9 @@ batch — all of it, or nothing if it has any error — keeping the file's origi
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
-import inspect
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Literal
 from loaders.checks import check_columns, plausibility_warnings
 from loaders.columns import ValueColumn, table_columns
 from loaders.grid import Sheet, UnreadableFile, read_grid, ref
-from loaders.labels import Classifier, stub_text, text_key
+from loaders.labels import NEAR, Classifier, split_unit, stub_text, text_key
 from loaders.safety import Limits, Refused, check_file, read_upload
 from loaders.tables import Table, find_tables
 from qtm import PROJECT_ROOT
@@ -24,7 +25,7 @@ from qtm.errors import QtmError
 from qtm.observations import Observation
 from qtm.problems import Report
 from qtm.registry import Registry
-from qtm.store import Store
+from qtm.store import NothingChanged, Store
 
 #: Where the originals of stored uploads are kept (``QTM_ORIGINALS_DIR``), each under a name the server chooses.
 DEFAULT_ORIGINALS_DIR = PROJECT_ROOT / "data" / "originals"
@@ -88,6 +89,8 @@ class Reading:
     places: list[tuple[str | None, int, int]]
     report: Report
     kind: str = ""  # "xlsx", "xls" or "csv", as sniffed
+    #: Indices of the observations read from a 上年实际 column (stored only where the store has none).
+    previous: set[int] = field(default_factory=set)
 
 
 def read_return(
@@ -137,13 +140,16 @@ def read_return(
             "or a wide table with periods, indicators or regions across",
         )
     found_tables = bool(tables)
+    for _sheet, table in tables:
+        _skipped_columns(table, registry, report)
     columns: list[ValueColumn] = [
         column
         for _sheet, table in tables
         for column in table_columns(table, _jurisdiction(table, classifier))
     ]
     del tables, sheets  # the cell grids are no longer needed: free them before the observations are made
-    observations, places = check_columns(columns, registry, report, today or dt.date.today())
+    previous: set[int] = set()
+    observations, places = check_columns(columns, registry, report, today or dt.date.today(), previous)
     if scope is not None:
         _check_scope(observations, places, registry, scope, report)
     if found_tables and not observations and report.ok:
@@ -161,7 +167,47 @@ def read_return(
                 "表中没有可导入的数值：未识别出监测目录中的指标、地区和统计期",
                 "no values to import: no indicator, region and period of the registry were recognised",
             )
-    return Reading(observations, places, report, kind)
+    return Reading(observations, places, report, kind, previous)
+
+
+_TYPO_CHECKED = 200  # headings checked for a mistyped indicator name, per table
+_LISTED = 20  # context columns named in the warning, per table
+
+
+def _skipped_columns(table: Table, registry: Registry, report: Report) -> None:
+    """Columns of context beside the values (抽查批次数, 不合格率) in one line; a heading that looks like an
+    indicator's name mistyped is an error with its closest names."""
+    if not table.skipped:
+        return
+    names = registry.indicator_names()
+    context: list[tuple[str, str]] = []
+    for number, (label, cell) in enumerate(table.skipped):
+        base = split_unit(label)[0]
+        near = len(base) >= 4 and number < _TYPO_CHECKED
+        close = difflib.get_close_matches(base, names, n=3, cutoff=NEAR) if near else []
+        if close:
+            hint = "、".join(close)
+            report.error(
+                "unknown_indicator",
+                f"未知指标“{label}”，是否为：{hint}",
+                f"unknown indicator {label!r}; did you mean: {hint}",
+                table.sheet.name,
+                cell,
+            )
+        else:
+            context.append((label, cell))
+    if context and any(c.is_measure for c in table.columns):
+        labels = [label for label, _cell in context[:_LISTED]]
+        more_zh = f" 等 {len(context)} 列" if len(context) > _LISTED else ""
+        more_en = f" and {len(context) - _LISTED} more" if len(context) > _LISTED else ""
+        report.warning(
+            "context_columns_skipped",
+            f"以下列不是监测指标，作为说明性数据跳过：{'、'.join(labels)}{more_zh}",
+            f"columns that are no indicator of the registry, read as context and skipped: "
+            f"{', '.join(labels)}{more_en}",
+            table.sheet.name,
+            context[0][1],
+        )
 
 
 def _check_scope(
@@ -260,52 +306,105 @@ def ingest_file(
     if report.ok and observations:
         indicators = {o.indicator for o in observations}
         stored = [o for i in sorted(indicators) for o in store.current(indicator=i)]
-        plausibility_warnings(observations, reading.places, stored, registry, report)
         current = {o.key: o for o in stored}
+        if reading.previous:
+            observations = _previous_year(reading, current, registry, report)
+        plausibility_warnings(observations, reading.places, stored, registry, report)
     if not report.ok:
         report.close()
         return FileResult(name, sha256, "rejected", observations, report)
     if all(_unchanged(o, current.get(o.key)) for o in observations):
-        previous = store.find_batch(sha256)
-        if previous is not None:
-            report.warning(
-                "duplicate_file",
-                f"同一文件已于 {previous.uploaded_at:%Y-%m-%d %H:%M} 导入（批次 {previous.id}），"
-                "各数值与现有数值相同，本次未存储",
-                f"the same file was stored on {previous.uploaded_at:%Y-%m-%d %H:%M} UTC (batch {previous.id}) "
-                "and every value equals the current one; nothing stored",
-            )
-        else:
-            report.warning(
-                "duplicate_file",
-                "各数值与现有数值（含标记）完全相同，本次未存储",
-                "every value equals the current one, flags included; nothing stored",
-            )
-        report.close()
-        return FileResult(name, sha256, "duplicate", observations, report, previous.id if previous else None)
-    report.close()
+        return _duplicate(FileResult(name, sha256, "duplicate", observations, report), store)
     if dry_run:
+        report.close()
         return FileResult(name, sha256, "would-commit", observations, report)
-    folder = Path(os.environ.get("QTM_ORIGINALS_DIR") or DEFAULT_ORIGINALS_DIR)
-    suffix = _SUFFIXES.get(reading.kind, ".bin")
-    pending = _hold_original(folder, content, suffix)  # before the commit: no batch without its original
-    try:
-        extra = {"address": address} if _accepts_address(store) else {}
-        committed = store.commit_batch(
-            file_name=name,
-            sha256=sha256,
-            uploaded_by=uploaded_by,
-            records=observations,
-            report=report.as_json(),
-            n_warnings=len(report.warnings),
-            **extra,
+    result = FileResult(name, sha256, "committed", observations, report)
+    return _commit(result, store, content, _SUFFIXES.get(reading.kind, ".bin"), uploaded_by, address)
+
+
+def _duplicate(result: FileResult, store: Store) -> FileResult:
+    """Every value equals the current one: nothing is stored, and the report says so (naming the earlier batch
+    when this very file was stored before)."""
+    previous = store.find_batch(result.sha256)
+    if previous is not None:
+        result.report.warning(
+            "duplicate_file",
+            f"同一文件已于 {previous.uploaded_at:%Y-%m-%d %H:%M} 导入（批次 {previous.id}），"
+            "各数值与现有数值相同，本次未存储",
+            f"the same file was stored on {previous.uploaded_at:%Y-%m-%d %H:%M} UTC (batch {previous.id}) "
+            "and every value equals the current one; nothing stored",
         )
+    else:
+        result.report.warning(
+            "duplicate_file",
+            "各数值与现有数值（含标记）完全相同，本次未存储",
+            "every value equals the current one, flags included; nothing stored",
+        )
+    result.report.close()
+    result.status = "duplicate"
+    result.batch_id = previous.id if previous else None
+    return result
+
+
+def _commit(
+    result: FileResult, store: Store, content: bytes, suffix: str, uploaded_by: str, address: str | None
+) -> FileResult:
+    """Store the file's values as one batch and keep its original under a name the server chooses. Whether it
+    changes anything is decided again under the write lock: of two identical files at once, one is a duplicate."""
+    folder = Path(os.environ.get("QTM_ORIGINALS_DIR") or DEFAULT_ORIGINALS_DIR)
+    pending = _hold_original(folder, content, suffix)  # before the commit: no batch without its original
+    result.report.close()
+    try:
+        committed = store.commit_batch_if_changed(
+            file_name=result.file,
+            sha256=result.sha256,
+            uploaded_by=uploaded_by,
+            records=result.observations,
+            report=result.report.as_json(),
+            n_warnings=len(result.report.warnings),
+            address=address,
+        )
+    except NothingChanged:
+        pending.unlink(missing_ok=True)
+        return _duplicate(result, store)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
-    original = folder / f"{committed.batch_id:06d}-{sha256[:16]}{suffix}"
+    original = folder / f"{committed.batch_id:06d}-{result.sha256[:16]}{suffix}"
     os.replace(pending, original)
-    return FileResult(name, sha256, "committed", observations, report, committed.batch_id, original)
+    result.batch_id, result.original = committed.batch_id, original
+    return result
+
+
+def _previous_year(
+    reading: Reading, current: dict[tuple[str, str, str], Observation], registry: Registry, report: Report
+) -> list[Observation]:
+    """Observations without the 上年实际 values that differ from the stored ones (each warned about, naming the
+    cell and both values): a form's previous-year column fills a gap, it never revises a stored value."""
+    kept: list[Observation] = []
+    places: list[tuple[str | None, int, int]] = []
+    for index, (observation, place) in enumerate(zip(reading.observations, reading.places, strict=True)):
+        stored = current.get(observation.key) if index in reading.previous else None
+        if stored is not None and not math.isclose(
+            stored.value, observation.value, rel_tol=1e-9, abs_tol=1e-9
+        ):
+            indicator = registry.indicators[observation.indicator]
+            sheet, row, column = place
+            report.warning(
+                "previous_year_differs",
+                f"上年实际 {indicator.name.zh} {observation.period} 为 {observation.value:g}，与已存储的 "
+                f"{stored.value:g} 不同，未存储（如需修订请单独上报）",
+                f"the previous year's {indicator.name.en} for {observation.period} is {observation.value:g}, "
+                f"but {stored.value:g} is stored; not stored (report a revision on its own)",
+                sheet,
+                ref(row, column),
+            )
+            continue
+        kept.append(observation)
+        places.append(place)
+    reading.observations[:] = kept
+    reading.places[:] = places
+    return reading.observations
 
 
 def _unchanged(observation: Observation, current: Observation | None) -> bool:
@@ -332,11 +431,3 @@ def _hold_original(folder: Path, content: bytes, suffix: str) -> Path:
             "nothing was stored"
         ) from exc
     return Path(name)
-
-
-def _accepts_address(store: Store) -> bool:
-    """Whether this store's ``commit_batch`` records the address an upload came from."""
-    try:
-        return "address" in inspect.signature(store.commit_batch).parameters
-    except (TypeError, ValueError):
-        return False

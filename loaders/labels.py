@@ -3,6 +3,7 @@ written in headers, stubs and titles."""
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from loaders.grid import is_blank
@@ -114,6 +115,14 @@ NOTE_PREFIXES = (
 
 
 NOTE_FIRST = frozenset(p[0] for p in NOTE_PREFIXES)
+
+
+#: How close (difflib ratio) a heading must be to an indicator's name to be taken for that name mistyped.
+NEAR = 0.75
+
+
+#: A form's column of the previous period's values beside 本年实际 (read as the period before the form's own).
+PREVIOUS_WORDS = frozenset({"上年实际", "上年实际数", "上年数", "去年实际", "上年同期实际"})
 
 
 #: Sub-column labels of comparisons printed beside a value (营业收入 → 1-本月 | 上年同期 | 增长速度(%)).
@@ -237,6 +246,7 @@ class Classifier:
             }.items(),
             key=lambda item: -len(item[0]),
         )
+        self._names = [name for name, _indicator in self._indicator_names]
         self._region_names = sorted(
             {
                 text_key(n): r
@@ -273,6 +283,36 @@ class Classifier:
 
     def indicator(self, label: str) -> Indicator | None:
         return self.registry.resolve_indicator(label)
+
+    def composed(self, label: str, around: str) -> Indicator | None:
+        """The one indicator a column heading names together with the title or group heading around it: the title
+        names the object and the column the measure ('2024年甘肃省制造业产品质量监督抽查各市州情况' over 合格率 →
+        制造业产品质量合格率), or the heading names the object and the title the measure ('甘肃省公路抽检指标总体
+        合格率' over 高速（含一级）公路). Every candidate is a registry name or alias; None unless exactly one
+        indicator is named."""
+        label = text_key(label)
+        if len(label) < 2 or (label in FIELD_OF and FIELD_OF[label] != "value"):
+            return None
+        texts = text_key(around)
+        found: set[str] = set()
+        for name, indicator in self._indicator_names:
+            if name == label or len(name) <= len(label):
+                continue
+            if name.endswith(label):
+                rest = name[: -len(label)]
+            elif name.startswith(label):
+                rest = name[len(label) :]
+            else:
+                continue
+            if len(rest) >= 2 and rest in texts:
+                found.add(indicator.id)
+        if len(found) != 1:
+            return None
+        return self.registry.indicators[found.pop()]
+
+    def near_indicator(self, label: str) -> bool:
+        """Whether a heading looks like an indicator's name mistyped (制造业产品质量合各率)."""
+        return len(label) >= 4 and bool(difflib.get_close_matches(label, self._names, n=1, cutoff=NEAR))
 
     def indicator_in(self, text: str) -> Indicator | None:
         """The one indicator a title names, or None (none, or several)."""

@@ -137,6 +137,8 @@ def check_file(path: Path, limits: Limits, content: bytes | None = None) -> str:
     else:
         head = content[:8]
     suffix = path.suffix.lower()
+    if suffix not in READ_SUFFIXES:
+        raise _unsupported(suffix, head, content)
     for magic, en, zh in _MAGIC:
         if head.startswith(magic):
             raise Refused(
@@ -164,7 +166,7 @@ def check_file(path: Path, limits: Limits, content: bytes | None = None) -> str:
                 "the file is named .xls but is not an Excel 97-2003 workbook",
             )
         return "xls"
-    if suffix in (".csv", ".txt"):
+    if suffix == ".csv":
         if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
             raise Refused(
                 "not_a_csv",
@@ -172,10 +174,31 @@ def check_file(path: Path, limits: Limits, content: bytes | None = None) -> str:
                 "the file is named .csv but is a workbook",
             )
         return "csv"
-    raise Refused(
+    raise _unsupported(suffix, head, content)
+
+
+#: The types qtm reads, by name; what a file is comes from its content.
+READ_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+
+
+def _unsupported(suffix: str, head: bytes, content: bytes | None) -> Refused:
+    """Any other type (.txt, .docx, .pdf …), refused the same way: what the content is, and the types qtm reads."""
+    zh, en = "", ""
+    for magic, what_en, what_zh in _MAGIC:
+        if head.startswith(magic):
+            zh, en = f"（内容是{what_zh}）", f" ({what_en})"
+    if head.startswith(ZIP_MAGIC):
+        if content is not None and b"word/" in content[:65536]:
+            zh, en = "（内容是 Word 文档）", " (a Word document)"
+        else:
+            zh, en = "（内容是压缩包）", " (an archive)"
+    elif head.startswith(OLE_MAGIC):
+        zh, en = "（内容是 Office 97-2003 文档）", " (an Office 97-2003 document)"
+    readable = "、".join(READ_SUFFIXES)
+    return Refused(
         "unsupported_type",
-        f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .xlsx、.xlsm、.xls 或 .csv",
-        f"unsupported file type {suffix or '(none)'}: use .xlsx, .xlsm, .xls or .csv",
+        f"无法读取：不支持的文件类型 {suffix or '（无扩展名）'}{zh}；可读取的类型：{readable}",
+        f"unreadable: unsupported file type {suffix or '(none)'}{en}; qtm reads {', '.join(READ_SUFFIXES)}",
     )
 
 

@@ -14,6 +14,7 @@ from loaders.labels import (
     COMPARISON_WORDS,
     FIELD_OF,
     NOTE_FIRST,
+    PREVIOUS_WORDS,
     Classifier,
     is_note_row,
     partial_period,
@@ -51,6 +52,11 @@ _MAX_HEADER_ROWS = 5
 _MAX_FILL = 2_000_000
 
 
+#: Headings are completed by the title (or taken for a mistyped name) in this many columns at most: a hostile
+#: row of 16 384 text cells costs no more than a real table.
+_COMPOSE_COLUMNS = 200
+
+
 @dataclass
 class Column:
     """What a column's header says: a field (indicator, region … value) or coordinates of its values."""
@@ -64,6 +70,7 @@ class Column:
     unit: str | None = None
     header_cell: str | None = None  # where the coordinates were written
     partial: tuple[str, int] | None = None  # a quarter or month waiting for the year stated in the title
+    previous: bool = False  # 上年实际: the value of the period before the one the form states
 
     @property
     def is_measure(self) -> bool:
@@ -91,6 +98,8 @@ class Table:
     context: Context
     first_data_row: int
     stub: int  # the leftmost column of the table
+    #: Columns of context beside the values (抽查批次数, 不合格率): their heading and its cell; read as nothing.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 class Filled:
@@ -134,9 +143,33 @@ def find_tables(sheet: Sheet, classifier: Classifier) -> list[Table]:
     return tables
 
 
-def _row_kinds(filled: Filled, classifier: Classifier, row: int) -> list[tuple[int, str]]:
+def _row_kinds(
+    filled: Filled, classifier: Classifier, row: int, around: str | None = None
+) -> list[tuple[int, str]]:
+    """The kind of every cell of a row; with ``around`` (the titles above), a heading that names an indicator
+    together with them (高速（含一级）公路 under '甘肃省公路抽检指标总体合格率') is an indicator."""
     width = len(filled.sheet.rows[row]) if row < len(filled.sheet.rows) else 0
-    return [(c, classifier.kind(filled.value(row, c))) for c in range(width)]
+    kinds = []
+    for c in range(width):
+        value = filled.value(row, c)
+        kind = classifier.kind(value)
+        if around and kind == "text" and isinstance(value, str) and c < _COMPOSE_COLUMNS:
+            base = split_unit(text_key(value))[0]
+            if classifier.composed(base, around) is not None or classifier.near_indicator(base):
+                kind = "indicator"  # (a mistyped name too: reported with the names it is close to)
+        kinds.append((c, kind))
+    return kinds
+
+
+def _texts(filled: Filled, first: int, end: int) -> str:
+    """The text written in rows ``first`` to ``end`` (titles, 地区：… lines), one line per cell, in the first
+    ``_COMPOSE_COLUMNS`` columns."""
+    return "\n".join(
+        normalise_text(v)
+        for r in range(first, min(end, len(filled.sheet.rows)))
+        for v in filled.sheet.rows[r][:_COMPOSE_COLUMNS]
+        if isinstance(v, str) and v.strip()
+    )
 
 
 def _is_header_row(kinds: list[tuple[int, str]]) -> bool:
@@ -151,6 +184,9 @@ def _find_header_row(filled: Filled, classifier: Classifier, start: int) -> int 
     end = min(len(filled.sheet.rows), start + _HEADER_SCAN_ROWS)
     for row in range(start, end):
         if _is_header_row(_row_kinds(filled, classifier, row)):
+            return row
+    for row in range(start + 1, end):  # headings that name an indicator only together with the title
+        if _is_header_row(_row_kinds(filled, classifier, row, _texts(filled, start, row))):
             return row
     return None
 
@@ -195,16 +231,23 @@ def _build_table(filled: Filled, classifier: Classifier, header: int, context_fr
             continue
         break
     width = max((len(sheet.rows[r]) for r in header_rows), default=0)
-    columns = [_column(filled, classifier, header_rows, c) for c in range(width)]
+    above = _texts(filled, context_from, header)
+    columns = [_column(filled, classifier, header_rows, c, above) for c in range(width)]
     context = _context(filled, classifier, context_from, header)
     _complete_partial_periods(columns, context)
     table = Table(sheet, header_rows, columns, context, row, stub)
     _find_stub_fields(table, filled, classifier)
+    table.skipped = [
+        (column.labels[-1], ref(header_rows[0], column.index))
+        for column in columns
+        if column.index > stub and column.labels and column.field is None and not column.is_measure
+    ]
     return table
 
 
-def _column(filled: Filled, classifier: Classifier, header_rows: list[int], index: int) -> Column:
+def _column(filled: Filled, classifier: Classifier, header_rows: list[int], index: int, above: str) -> Column:
     column = Column(index)
+    cells: list[tuple[str, str]] = []  # (label without its unit, cell) of headings read as nothing yet
     for row in header_rows:
         value = filled.value(row, index)
         if is_blank(value) or (
@@ -221,6 +264,12 @@ def _column(filled: Filled, classifier: Classifier, header_rows: list[int], inde
         field_name = FIELD_OF.get(base) or FIELD_OF.get(label)
         if field_name is not None:
             column.field = field_name
+            if field_name == "value":
+                cells.append((base, ref(row, index)))
+            continue
+        if base in PREVIOUS_WORDS:  # 上年实际: the previous period's value, once the form states its period
+            column.previous = True
+            column.header_cell = ref(row, index)
             continue
         if any(
             word in base for word in COMPARISON_WORDS
@@ -250,6 +299,19 @@ def _column(filled: Filled, classifier: Classifier, header_rows: list[int], inde
         elif kind == "region":
             column.region = classifier.registry.regions.resolve(stub_text(value))
             column.header_cell = cell
+        elif kind == "text":
+            cells.append((base, cell))
+    if column.field == "period" and column.period is not None:
+        column.field = None  # a group heading (统计年度, 年份) over the periods it spans
+    if column.indicator is None and column.field in (None, "value") and cells:
+        group = [label for label in column.labels if label not in {b for b, _c in cells}]
+        around = "\n".join([above, *group])
+        for base, cell in cells:
+            indicator = classifier.composed(base, around)
+            if indicator is not None:
+                column.indicator, column.header_cell = indicator, cell
+                column.field = None
+                break
     return column
 
 
@@ -257,6 +319,9 @@ def _complete_partial_periods(columns: list[Column], context: Context) -> None:
     """一季度 … 四季度 or 1月 … 12月 under a title that states the year: each column gets its period."""
     year_period = read_period(context.period[0]) if context.period is not None else None
     for column in columns:
+        if column.previous and column.period is None and year_period is not None and year_period.year > 1900:
+            column.period = Period(year_period.year - 1, year_period.quarter, year_period.month)
+            continue
         if column.partial is None or column.period is not None:
             continue
         if year_period is not None and year_period.frequency == "year":
@@ -340,6 +405,8 @@ def _find_stub_fields(table: Table, filled: Filled, classifier: Classifier) -> N
         counts = Counter(classifier.kind(filled.value(r, column.index)) for r in sample)
         counts.pop("blank", None)
         for kind in ("indicator", "region", "period"):
+            if kind == "period" and column.labels:
+                continue  # a headed column of counts (抽检批次: 2100, 1800) is not a column of years
             if kind not in fields and counts[kind] and counts[kind] >= 0.5 * sum(counts.values()):
                 column.field = kind
                 fields.add(kind)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from qtm.errors import StoreError
 from qtm.observations import Observation
 from qtm.periods import Period
-from qtm.store import Store
+from qtm.store import NothingChanged, Store
 from qtm.store.schema import metadata
 
 
@@ -162,6 +162,60 @@ def test_concurrent_uploads_of_the_same_values_both_land(database_url):
     assert len(history) == 5 and sum(h.superseded_by is None for h in history) == 1
     for store in stores:
         store.engine.dispose()
+
+
+def test_identical_batches_at_once_store_once_when_unchanged_values_are_refused(database_url):
+    import threading
+
+    stores = [Store.open(database_url) for _ in range(4)]
+    records = [obs(91.5, str(year)) for year in range(2015, 2025)]
+    barrier = threading.Barrier(len(stores))
+    outcomes: list[object] = []
+
+    def upload(number: int) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(
+                stores[number].commit_batch_if_changed(
+                    file_name=f"same{number}",
+                    sha256="s".ljust(64, "0"),
+                    uploaded_by="tester",
+                    records=records,
+                    report=[],
+                    n_warnings=0,
+                )
+            )
+        except BaseException as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, NothingChanged)]
+    assert len(stored) == 1 and len(refused) == 3, outcomes
+    assert all(r.n_unchanged == len(records) for r in refused)
+    assert len(stores[0].batches()) == 1  # the refused ones left no batch, no audit row
+    assert [e.action for e in stores[0].audit()] == ["upload"]
+    # A change to one value is stored as usual; commit_batch stores an all-unchanged batch as before.
+    changed = commit_if_changed(stores[0], "changed", [*records[:-1], obs(91.6, "2024")])
+    assert (changed.n_inserted, changed.n_superseded, changed.n_unchanged) == (1, 1, 9)
+    assert commit(stores[0], "again", records[:-1]).n_unchanged == 9
+    for store in stores:
+        store.engine.dispose()
+
+
+def commit_if_changed(store: Store, name: str, records: list[Observation]):
+    return store.commit_batch_if_changed(
+        file_name=name,
+        sha256=name.ljust(64, "0"),
+        uploaded_by="tester",
+        records=records,
+        report=[],
+        n_warnings=0,
+    )
 
 
 def test_migration_0002_renames_stored_mttf_ids_to_mtbf(database_url):

@@ -7,6 +7,6 @@ are current again; nothing is deleted. Every write leaves a row in the audit tra
 """
 
 from qtm.store.audit import AuditEntry
-from qtm.store.database import Store, StoredBatch, StoredObservation, WithdrawResult
+from qtm.store.database import NothingChanged, Store, StoredBatch, StoredObservation, WithdrawResult
 
-__all__ = ["AuditEntry", "Store", "StoredBatch", "StoredObservation", "WithdrawResult"]
+__all__ = ["AuditEntry", "NothingChanged", "Store", "StoredBatch", "StoredObservation", "WithdrawResult"]

@@ -438,6 +438,7 @@ def published_table() -> Expected:
         (MFG, "620100", "2024", 92.13),
         (MFG, "620600", "2024", 93.88),
         (MFG, "620000", "2024", 92.89),
+        warnings=[("context_columns_skipped", "表3", "C2")],
     )
 
 
@@ -878,6 +879,311 @@ def hostile_dimension_bomb() -> Expected:
 def hostile_binary_csv() -> Expected:
     (FILES / "hostile_binary.csv").write_bytes(bytes(range(256)) * 8)
     return unreadable("not_a_csv")
+
+
+# ---- round 2: layouts as officials write them (issue #10) -------------------------------------------------------
+FOOD = "food_sampling_pass_rate"
+
+
+@builder
+def group_year_heading() -> Expected:
+    wb = Workbook()
+    ws = sheet_rows(
+        wb,
+        "表1",
+        [
+            ["全国产品质量主要指标"],
+            ["地区：全国"],
+            ["指标", "统计年度", None, "单位"],
+            [None, "2023年", "2024年", None],
+            ["制造业产品质量合格率", 93.65, 93.9, "%"],
+            ["主要农产品例行监测合格率", 97.8, 97.9, "%"],
+        ],
+    )
+    for merged in ("A1:D1", "B3:C3", "A3:A4", "D3:D4"):
+        ws.merge_cells(merged)
+    save(wb, "group_year_heading.xlsx")
+    return accepted(
+        (MFG, "100000", "2023", 93.65),
+        (MFG, "100000", "2024", 93.9),
+        (FARM, "100000", "2023", 97.8),
+        (FARM, "100000", "2024", 97.9),
+    )
+
+
+@builder
+def group_nianfen_numbers() -> Expected:
+    wb = Workbook()
+    ws = sheet_rows(
+        wb,
+        "公路",
+        [
+            ["地区：甘肃省", None, None, None, "计量单位：%"],
+            ["项目", "年份", None, None, None],
+            [None, 2022, 2023, 2024, None],
+            ["高速（含一级）公路抽检指标总体合格率", 97.2, 97.6, 98.2, None],
+            ["干线公路抽检指标总体合格率", 96.8, 97.1, 97.7, None],
+        ],
+    )
+    for merged in ("B2:E2", "A2:A3"):
+        ws.merge_cells(merged)
+    save(wb, "group_nianfen_numbers.xlsx")
+    return accepted(
+        (HWY, "620000", "2022", 97.2),
+        (HWY, "620000", "2023", 97.6),
+        (HWY, "620000", "2024", 98.2),
+        (TRUNK, "620000", "2022", 96.8),
+        (TRUNK, "620000", "2023", 97.1),
+        (TRUNK, "620000", "2024", 97.7),
+    )
+
+
+@builder
+def group_time_heading_csv() -> Expected:
+    text = "地区：上海市\n指标,时间,,计量单位\n,2023年,2024年,\n制造业产品质量合格率,94.1,94.6,%\n"
+    (FILES / "group_time_heading.csv").write_text(text, encoding="utf-8")
+    return accepted((MFG, "310000", "2023", 94.1), (MFG, "310000", "2024", 94.6))
+
+
+@builder
+def compose_title_measure() -> Expected:
+    wb = Workbook()
+    ws = sheet_rows(
+        wb,
+        "表2",
+        [
+            ["2024年甘肃省制造业产品质量监督抽查各市州情况"],
+            ["市州", "抽查批次数", "合格批次数", "不合格批次数", "合格率(%)", "不合格率(%)"],
+            ["兰州市", 320, 301, 19, 94.06, 5.94],
+            ["天水市", 150, 139, 11, 92.67, 7.33],
+        ],
+    )
+    ws.merge_cells("A1:F1")
+    save(wb, "compose_title_measure.xlsx")
+    return accepted(
+        (MFG, "620100", "2024", 94.06),
+        (MFG, "620500", "2024", 92.67),
+        warnings=[("context_columns_skipped", "表2", "B2")],
+    )
+
+
+@builder
+def compose_title_food() -> Expected:
+    wb = Workbook()
+    ws = sheet_rows(
+        wb,
+        "表1",
+        [
+            ["2024年甘肃省食品安全监督抽检各市州情况"],
+            ["序号", "地区", "抽检批次", "合格率（%）"],
+            [1, "酒泉市", 2100, 98.1],
+            [2, "张掖市", 1800, 97.6],
+        ],
+    )
+    ws.merge_cells("A1:D1")
+    save(wb, "compose_title_food.xlsx")
+    return accepted(
+        (FOOD, "620900", "2024", 98.1),
+        (FOOD, "620700", "2024", 97.6),
+        warnings=[("context_columns_skipped", "表1", "C2")],
+    )
+
+
+@builder
+def compose_heading_object() -> Expected:
+    wb = Workbook()
+    ws = sheet_rows(
+        wb,
+        "公路",
+        [
+            ["2024年甘肃省公路抽检指标总体合格率（%）"],
+            ["地区", "高速（含一级）公路", "干线公路"],
+            ["甘肃省", 98.2, 97.7],
+            ["平凉市", 97.9, 97.0],
+        ],
+    )
+    ws.merge_cells("A1:C1")
+    save(wb, "compose_heading_object.xlsx")
+    return accepted(
+        (HWY, "620000", "2024", 98.2),
+        (HWY, "620800", "2024", 97.9),
+        (TRUNK, "620000", "2024", 97.7),
+        (TRUNK, "620800", "2024", 97.0),
+    )
+
+
+@builder
+def compose_group_heading() -> Expected:
+    wb = Workbook()
+    ws = sheet_rows(
+        wb,
+        "公路",
+        [
+            ["2024年甘肃省公路抽检情况"],
+            ["地区", "抽检指标总体合格率(%)", None],
+            [None, "高速（含一级）公路", "干线公路"],
+            ["甘肃省", 98.2, 97.7],
+            ["庆阳市", 97.5, 96.9],
+        ],
+    )
+    for merged in ("A1:C1", "A2:A3", "B2:C2"):
+        ws.merge_cells(merged)
+    save(wb, "compose_group_heading.xlsx")
+    return accepted(
+        (HWY, "620000", "2024", 98.2),
+        (HWY, "621000", "2024", 97.5),
+        (TRUNK, "620000", "2024", 97.7),
+        (TRUNK, "621000", "2024", 96.9),
+    )
+
+
+@builder
+def context_columns_with_typo() -> Expected:
+    wb = Workbook()
+    sheet_rows(
+        wb,
+        "表1",
+        [
+            ["2024年甘肃省各市州产品质量抽查情况"],
+            ["市州", "抽查批次数", "制造业产品质量合各率(%)"],
+            ["兰州市", 320, 94.06],
+        ],
+    )
+    save(wb, "context_columns_with_typo.xlsx")
+    return rejected(
+        ("unknown_indicator", "表1", "C2"),
+    )
+
+
+@builder
+def context_rows_of_which() -> Expected:
+    wb = Workbook()
+    sheet_rows(
+        wb,
+        "综合表",
+        [
+            ["质量发展基本情况"],
+            ["综合机关名称：620000甘肃省", None, "2024年"],
+            ["指标名称", "计量单位", "本年实际"],
+            ["制造业产品质量合格率", "%", 93.8],
+            ["其中：抽查批次", "批", 1200],
+            ["其中：合格批次", "批", 1126],
+        ],
+    )
+    save(wb, "context_rows_of_which.xlsx")
+    return accepted(
+        (MFG, "620000", "2024", 93.8),
+        warnings=[("untracked_indicator", "综合表", "A5"), ("untracked_indicator", "综合表", "A6")],
+    )
+
+
+@builder
+def form_previous_year() -> Expected:
+    wb = Workbook()
+    ws = sheet_rows(
+        wb,
+        "综合表",
+        [
+            ["质量发展基本情况"],
+            ["综合机关名称：620100兰州市", None, "2024年", None, "表    号：Z301表"],
+            ["指 标 名 称", "计量单位", "代  码", "本年实际", "上年实际"],
+            ["甲", "乙", "丙", 1, 2],
+            ["制造业产品质量合格率", "%", 1, 93.8, 93.2],
+            ["主要农产品例行监测合格率", "%", 2, 98.0, None],
+        ],
+    )
+    ws.merge_cells("A1:E1")
+    save(wb, "form_previous_year.xlsx")
+    return accepted(
+        (MFG, "620100", "2024", 93.8),
+        (MFG, "620100", "2023", 93.2),
+        (FARM, "620100", "2024", 98.0),
+        warnings=[("missing_value", "综合表", "E6")],
+    )
+
+
+@builder
+def form_previous_year_quarter() -> Expected:
+    wb = Workbook()
+    sheet_rows(
+        wb,
+        "表1",
+        [
+            ["地区：上海市", "时间：2024年第二季度"],
+            ["指标名称", "计量单位", "本期", "上年实际"],
+            ["制造业产品质量合格率", "%", 94.2, 93.9],
+        ],
+    )
+    save(wb, "form_previous_year_quarter.xlsx")
+    return accepted((MFG, "310000", "2024Q2", 94.2), (MFG, "310000", "2023Q2", 93.9))
+
+
+@builder
+def template_partly_filled() -> Expected:
+    wb = Workbook()
+    rows: list[list[object]] = [["指标名称", "地区", "统计期", "数值", "计量单位"]]
+    cities = ["兰州市", "嘉峪关市", "金昌市", "白银市", "天水市", "武威市", "张掖市", "平凉市"]
+    for city in cities:
+        for year in (2023, 2024):
+            rows.append(["制造业产品质量合格率", city, year, None, "%"])
+    rows[1][3], rows[2][3] = 93.1, 93.5
+    sheet_rows(wb, "填报", rows)
+    save(wb, "template_partly_filled.xlsx")
+    return accepted(
+        (MFG, "620100", "2023", 93.1),
+        (MFG, "620100", "2024", 93.5),
+        warnings=[("rows_left_blank", "填报", "D4")],
+    )
+
+
+@builder
+def unsupported_text() -> Expected:
+    (FILES / "notes.txt").write_text("制造业产品质量合格率,甘肃,2024,93.4\n", encoding="utf-8")
+    return unreadable("unsupported_type")
+
+
+@builder
+def unsupported_docx() -> Expected:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    (FILES / "report.docx").write_bytes(buffer.getvalue())
+    return unreadable("unsupported_type")
+
+
+@builder
+def unsupported_pdf() -> Expected:
+    (FILES / "report.pdf").write_bytes(
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    )
+    return unreadable("unsupported_type")
+
+
+@builder
+def template_partly_filled_csv() -> Expected:
+    lines = ["指标名称,地区,统计期,数值,计量单位"]
+    for city in ("兰州", "天水", "武威", "张掖", "酒泉", "庆阳"):
+        lines.append(f"主要农产品例行监测合格率,{city},2024,,%")
+    lines.append("主要农产品例行监测合格率,平凉,2024,97.9,%")
+    (FILES / "template_partly_filled.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return accepted((FARM, "620800", "2024", 97.9), warnings=[("rows_left_blank", None, "D2")])
+
+
+@builder
+def form_previous_year_no_period() -> Expected:
+    wb = Workbook()
+    sheet_rows(
+        wb,
+        "表1",
+        [
+            ["地区：甘肃省"],
+            ["指标名称", "统计期", "计量单位", "本年实际", "上年实际"],
+            ["制造业产品质量合格率", "2024年", "%", 93.8, 93.1],
+        ],
+    )
+    save(wb, "form_previous_year_no_period.xlsx")
+    return accepted((MFG, "620000", "2024", 93.8), warnings=[("context_columns_skipped", "表1", "E2")])
 
 
 def main() -> None:

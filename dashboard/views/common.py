@@ -106,7 +106,3 @@ def synthetic_banner(lang: Lang) -> html.Div:
         className="banner synthetic",
         id="synthetic-banner",
     )
-
-
-def heading(lang: Lang, zh: str, en: str) -> html.H1:
-    return html.H1(t(lang, zh, en))

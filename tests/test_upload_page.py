@@ -34,7 +34,7 @@ def _upload(page, server: str, *files: Path, user: str = "admin") -> None:
     page.wait_for_selector("input[type=file]", state="attached")
     assert page.locator("input[type=file]").count() == 1
     page.set_input_files("input[type=file]", [str(f) for f in files])
-    page.wait_for_selector(".file-preview, .refused-upload", timeout=60_000)
+    page.wait_for_selector("#preview .file-preview, #preview .refused-upload", timeout=60_000)
 
 
 def _batches(page) -> int:
@@ -153,5 +153,6 @@ def test_a_viewer_cannot_upload(page, server, tmp_path):
         page, server, _return(tmp_path, "v.csv", "制造业产品质量合格率,兰州市,2025,94.0,%\n"), user="viewer"
     )
     texts = page.locator("#preview .refused-upload").evaluate_all("els => els.map(e => e.textContent)")
-    assert any("无上报权限" in text for text in texts)
+    assert any("无上报权限" in text for text in texts), texts
+    assert page.locator("#commit-result").inner_text().strip() == "", "nothing was committed, so nothing to report"
     assert page.locator("[data-action=commit]").is_disabled()

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import dash
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard import api, auth, context, i18n
 from dashboard.views.upload import (
@@ -93,9 +94,11 @@ def preview(contents: list[str] | None, names: list[str] | None) -> tuple[Any, A
     State("staged", "data"),
     prevent_initial_call=True,
 )
-def commit(_clicks: int, staged: list[dict[str, str]] | None) -> tuple[Any, list, bool, Any, Any]:
+def commit(clicks: int | None, staged: list[dict[str, str]] | None) -> tuple[Any, list, bool, Any, Any]:
     """Store every previewed file that passed, each as one batch (checked again, as the user, on the database as it
-    is now)."""
+    is now). Dash also calls this when the page is drawn (the button is new to it): nothing was clicked then."""
+    if not clicks:
+        raise PreventUpdate
     lang = i18n.current()
     try:
         user = api.reporter()

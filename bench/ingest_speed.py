@@ -181,8 +181,24 @@ print(json.dumps({{"before": before, "peak": status('VmHWM:'), "rows": len(resul
 """
 
 
-def peak_memory(path: Path) -> dict[str, int]:
-    code = _MEMORY_CHILD.format(root=str(ROOT), path=str(path))
+_CALAMINE_MEMORY_CHILD = """
+import json, sys
+sys.path.insert(0, {root!r})
+import bench.ingest_speed as b
+import python_calamine
+def status(key):
+    for line in open('/proc/self/status'):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+before = status('VmRSS:')
+b.read_calamine(__import__('pathlib').Path({path!r}))
+print(json.dumps({{"before": before, "peak": status('VmHWM:')}}))
+"""
+
+
+def peak_memory(path: Path, child: str = _MEMORY_CHILD) -> dict[str, int]:
+    """VmHWM above the resident size before the work, in a fresh child process: qtm's ingest, or ``child``."""
+    code = child.format(root=str(ROOT), path=str(path))
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -211,6 +227,8 @@ def main() -> None:
     t_qtm = statistics.median(timings)
     memory = peak_memory(path)
     growth = memory["peak"] - memory["before"]
+    bare = peak_memory(path, _CALAMINE_MEMORY_CHILD)
+    bare_growth = bare["peak"] - bare["before"]
     print(f"file: {path.name}, {args.rows} rows, {size / 1e6:.1f} MB")
     print(f"pandas.read_excel(openpyxl) read : {t_pandas:7.2f} s")
     print(f"python-calamine read             : {t_calamine:7.2f} s")
@@ -219,6 +237,10 @@ def main() -> None:
     print(f"ratio qtm / calamine             : {t_qtm / t_calamine:7.3f}   (goal <= 2.0)")
     print(
         f"qtm peak memory growth           : {growth / 1e6:7.1f} MB = {growth / size:.2f} x file size (goal <= 20)"
+    )
+    print(
+        f"  for scale, calamine's bare read: {bare_growth / 1e6:7.1f} MB = {bare_growth / size:.2f} x file size; "
+        f"qtm / calamine = {growth / bare_growth:.2f}"
     )
     print("where qtm's time goes (one run):")
     for stage, seconds in stages(path).items():

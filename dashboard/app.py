@@ -12,7 +12,7 @@ from dash.development.base_component import Component
 from flask import Response, request
 from flask_wtf.csrf import generate_csrf
 
-from dashboard import api, auth, context, i18n
+from dashboard import api, auth, context, downloads, i18n
 from dashboard.i18n import t
 from dashboard.views.common import data
 from qtm.registry import Registry
@@ -50,6 +50,7 @@ def create_app(registry: Registry, store: Store, *, host: str = "127.0.0.1") -> 
     app.layout = shell
     auth.install(app.server, store, anonymous_view=auth.anonymous_view_default(host))
     api.install(app.server)
+    downloads.install(app.server)
     app.server.before_request(lambda: _well_formed_callback(app))
     app.server.after_request(_honest_status)
     app.server.add_url_rule("/template.xlsx", "template", _template)
@@ -111,24 +112,20 @@ def _audit_csv() -> Response:
     import csv
     import io
 
+    from loaders.template import spreadsheet_safe
+
     api.admin()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["at", "user", "action", "batch", "address", "detail"])
     for e in context.store().audit():
         row = [e.at.isoformat(), e.user, e.action, e.batch or "", e.address or "", auth.json_safe(e.detail)]
-        writer.writerow([_cell(str(v)) for v in row])
+        writer.writerow([spreadsheet_safe(str(v)) for v in row])
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=qtm-audit.csv"},
     )
-
-
-def _cell(text: str) -> str:
-    from loaders.template import FORMULA_STARTS
-
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _request_limit() -> int:

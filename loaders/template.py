@@ -8,6 +8,7 @@ does — so that opening the template runs nothing, while the text stays exactly
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,18 @@ INSTRUCTIONS = [
 
 #: What makes a spreadsheet read a cell as a formula (CSV and formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` for a CSV cell that a spreadsheet will not run as a formula: a leading = + - @ tab or return gets a
+    quote before it; a number (-0.44) is left as it is."""
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return "'" + text
+    return text if math.isfinite(number) else "'" + text
 
 
 def neutralise(cell: Cell) -> None:

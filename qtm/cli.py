@@ -12,7 +12,7 @@ import json
 import math
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -746,48 +746,90 @@ def _print_status(registry: Registry, results: list[Result], day: dt.date) -> No
 
 @main.command()
 @click.option("--target", "targets", multiple=True, help="A target id (repeatable); default: every target.")
+@click.option(
+    "--region", "regions", multiple=True, help="A region code (repeatable): every target as it stands there."
+)
+@click.option("--plan", default=None, help="Only the targets of this plan (see qtm targets).")
 @click.option("--as-of", "as_of", default=None, help="Judge as on this date (YYYY-MM-DD); default: today.")
-@click.option("--width", default=1000, show_default=True, type=click.IntRange(200, 4000))
-@click.option("--height", default=560, show_default=True, type=click.IntRange(200, 4000))
-@click.option("--scale", default=2.0, show_default=True, type=click.FloatRange(0.5, 4))
+@click.option(
+    "--preset", default="slide", show_default=True, type=click.Choice(["slide", "half-a4", "square"])
+)
+@click.option("--scale", default=2.0, show_default=True, type=click.FloatRange(1, 3))
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["trend", "gauge", "regions"]),
+    help="Which charts (repeatable); default: all three.",
+)
+@click.option("--lang", default="zh", show_default=True, type=click.Choice(["zh", "en"]))
 @click.option(
     "-o",
     "--output",
     required=True,
     type=click.Path(path_type=Path),
-    help="A .png file for one target, or a folder for several (one <target>.png each).",
+    help="A folder or a .zip for a pack (PNGs, manifest.csv, report.docx); a .png for one chart.",
 )
 @_user_errors
 def export(
-    targets: tuple[str, ...], as_of: str | None, width: int, height: int, scale: float, output: Path
+    targets: tuple[str, ...],
+    regions: tuple[str, ...],
+    plan: str | None,
+    as_of: str | None,
+    preset: str,
+    scale: float,
+    kinds: tuple[str, ...],
+    lang: str,
+    output: Path,
 ) -> None:
-    """Write report-ready PNG charts (trend, target line, projection, status), offline, with the system Chromium."""
-    from dashboard.export import exporter
-    from dashboard.figures import target_chart
-    from qtm.assessment import assess
+    """Write report-ready PNGs — trends, gauges, region comparisons — with manifest.csv (what each image says) and
+    report.docx (each chart with its 进展情况 statement), offline, with the system Chromium."""
+    from dashboard import report_pack
 
     settings = Settings.from_env()
     registry = _registry(settings)
-    unknown = [t for t in targets if t not in registry.targets]
-    if unknown:
-        raise click.BadParameter(f"unknown target {unknown[0]!r} (see qtm targets)", param_hint="--target")
-    day = _as_of(as_of)
-    chosen = [registry.targets[t] for t in targets] or list(registry.targets.values())
-    single = len(chosen) == 1 and output.suffix.lower() == ".png"
-    if not single:
-        output.mkdir(parents=True, exist_ok=True)
-    observations = Store.open(settings.database_url).current()
-    results = {(r.target, r.region): r for r in assess(registry, observations, day)}
-    for target in chosen:
-        series = [
-            o
-            for o in observations
-            if o.indicator == target.indicator and o.region == target.jurisdiction and o.period.end <= day
-        ]
-        figure = target_chart(registry, target, series, results.get((target.id, target.jurisdiction)))
-        path = output if single else output / f"{target.id}.png"
-        path.write_bytes(exporter.png(figure, width=width, height=height, scale=scale))
+    _known(targets, registry.targets, "--target", "qtm targets")
+    _known(regions, (r.code for r in registry.regions), "--region", "qtm regions")
+    _known((plan,) if plan else (), registry.plans, "--plan", "qtm targets")
+    single = output.suffix.lower() == ".png"
+    options = report_pack.PackOptions(
+        as_of=_as_of(as_of),
+        kinds=tuple(kinds) or (("trend",) if single else report_pack.KINDS),  # type: ignore[arg-type]
+        preset=preset,
+        scale=scale,
+        lang=lang,  # type: ignore[arg-type]
+    )
+    store = Store.open(settings.database_url)
+    chosen = report_pack.select(
+        registry, store, as_of=options.as_of, targets=targets, regions=regions, plan=plan
+    )
+    if single:
+        _export_one(registry, store, chosen, options, output)
+        return
+    pack = report_pack.build(registry, store, chosen, options)
+    for path in report_pack.write(pack, output):
         click.echo(str(path))
+
+
+def _known(given: Iterable[str], known: Iterable[str], hint: str, listing: str) -> None:
+    unknown = [g for g in given if g not in set(known)]
+    if unknown:
+        raise click.BadParameter(f"unknown {hint[2:]} {unknown[0]!r} (see {listing})", param_hint=hint)
+
+
+def _export_one(registry: Registry, store: Store, chosen: list[Any], options: Any, output: Path) -> None:
+    """One chart to one .png: the selection must name exactly one."""
+    from dashboard import report_pack
+
+    images = report_pack.plan_images(registry, store, chosen, options)
+    if len(images) != 1:
+        raise click.UsageError(
+            f"a .png output takes one chart; this selection gives {len(images)} "
+            "(name one --target and one --kind, or write to a folder or a .zip)"
+        )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(report_pack.render(images, options)[0])
+    click.echo(str(output))
 
 
 @main.command()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from qtm.assessment import assess, descendants, judge_in_region
 from qtm.observations import Observation
-from qtm.progress import Result, Status
+from qtm.progress import STATUS_ORDER, Result, Status
 from qtm.registry import Registry, Target
 from qtm.store import Store
 
@@ -81,6 +81,24 @@ class Filters:
     status: str | None = None
     as_of: dt.date | None = None
     order: str = "worst"  # "worst" first, or "plan" (registry order)
+
+    @classmethod
+    def from_query(cls, query: dict[str, str], registry: Registry) -> Filters:
+        """The filters a URL's query names, each kept only when it names something that exists."""
+        categories = {i.category for i in registry.indicators.values()}
+        jurisdictions = {t.jurisdiction for t in registry.targets.values()}
+        try:
+            as_of = dt.date.fromisoformat(query["as_of"]) if query.get("as_of") else None
+        except ValueError:
+            as_of = None
+        return cls(
+            plan=query.get("plan") if query.get("plan") in registry.plans else None,
+            jurisdiction=query.get("jurisdiction") if query.get("jurisdiction") in jurisdictions else None,
+            category=query.get("category") if query.get("category") in categories else None,
+            status=query.get("status") if query.get("status") in STATUS_ORDER else None,
+            as_of=as_of,
+            order="plan" if query.get("order") == "plan" else "worst",
+        )
 
     def keeps(self, registry: Registry, standing: Standing) -> bool:
         target = standing.target

@@ -154,5 +154,7 @@ def test_a_viewer_cannot_upload(page, server, tmp_path):
     )
     texts = page.locator("#preview .refused-upload").evaluate_all("els => els.map(e => e.textContent)")
     assert any("无上报权限" in text for text in texts), texts
-    assert page.locator("#commit-result").inner_text().strip() == "", "nothing was committed, so nothing to report"
+    assert page.locator("#commit-result").inner_text().strip() == "", (
+        "nothing was committed, so nothing to report"
+    )
     assert page.locator("[data-action=commit]").is_disabled()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -18,8 +17,6 @@ from dashboard.views.overview import (
     cards_in_grid,
     overview_page,
 )
-from qtm.progress import STATUS_ORDER
-from qtm.registry import Registry
 from qtm.standings import Filters, overview
 
 dash.register_page(__name__, path="/", name="总览 Overview", title="总览 Overview · 质量目标监测")
@@ -27,27 +24,9 @@ dash.register_page(__name__, path="/", name="总览 Overview", title="总览 Ove
 FILTER_KEYS = ("plan", "jurisdiction", "category", "status", "as_of", "order")
 
 
-def filters_from(query: dict[str, str], registry: Registry) -> Filters:
-    """The URL's filters, each kept only when it names something that exists."""
-    categories = {i.category for i in registry.indicators.values()}
-    jurisdictions = {t.jurisdiction for t in registry.targets.values()}
-    try:
-        as_of = dt.date.fromisoformat(query["as_of"]) if query.get("as_of") else None
-    except ValueError:
-        as_of = None
-    return Filters(
-        plan=query.get("plan") if query.get("plan") in registry.plans else None,
-        jurisdiction=query.get("jurisdiction") if query.get("jurisdiction") in jurisdictions else None,
-        category=query.get("category") if query.get("category") in categories else None,
-        status=query.get("status") if query.get("status") in STATUS_ORDER else None,
-        as_of=as_of,
-        order="plan" if query.get("order") == "plan" else "worst",
-    )
-
-
 def layout(**query: str) -> html.Div:
     registry, lang = context.registry(), i18n.current()
-    filters = filters_from(query, registry)
+    filters = Filters.from_query(query, registry)
     every = overview(registry, context.store(), Filters(as_of=filters.as_of, order=filters.order))
     cards = [s for s in every if filters.keeps(registry, s)]
     return overview_page(registry, cards, every, filters, lang)
@@ -89,7 +68,7 @@ def refresh_cards(
     """Live: after a commit made anywhere, only the cards whose content changed are redrawn; the others, and their
     gauges, are left alone. When the cards themselves change (another order, another set), the grid is redrawn."""
     registry, lang = context.registry(), i18n.current()
-    filters = filters_from(dict(parse_qsl((search or "").lstrip("?"))), registry)
+    filters = Filters.from_query(dict(parse_qsl((search or "").lstrip("?"))), registry)
     every = overview(registry, context.store(), Filters(as_of=filters.as_of, order=filters.order))
     cards = [s for s in every if filters.keeps(registry, s)]
     keys = card_keys(cards)

@@ -4,6 +4,7 @@ the status legend and the synthetic-data banner. Pure functions of their argumen
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import dcc, html
 
@@ -105,4 +106,41 @@ def synthetic_banner(lang: Lang) -> html.Div:
         ),
         className="banner synthetic",
         id="synthetic-banner",
+    )
+
+
+def pack_href(search: str | None) -> str:
+    """The report pack of a page whose URL query is ``search`` (the overview's filters, or ``?region=CODE``)."""
+    return "/export/pack.zip" + (search or "")
+
+
+def chart_href(target: str, region: str, kind: str) -> str:
+    """One chart as a PNG drawn on the server (dashboard.downloads)."""
+    return "/export/chart.png?" + urlencode({"target": target, "region": region, "kind": kind})
+
+
+def png_link(href: str, kind: str, lang: Lang) -> html.A:
+    """A download of one chart as a report-ready PNG, drawn on the server."""
+    return html.A(
+        t(lang, "⤓ 导出PNG", "⤓ PNG"),
+        href=href,
+        className="export-link",
+        title=t(lang, "导出报告用图片（服务器绘制）", "Download a report-ready image (drawn on the server)"),
+        **data(export=kind),
+    )
+
+
+def pack_link(href: str, lang: Lang, *, link_id: str = "pack-link") -> html.A:
+    """The report pack of what the page shows: a zip of PNGs with manifest.csv and report.docx."""
+    return html.A(
+        t(lang, "⤓ 导出报告图包", "⤓ Export report pack"),
+        href=href,
+        id=link_id,
+        className="button export-pack",
+        title=t(
+            lang,
+            "本页所列目标的全部图表（PNG）、说明清单 manifest.csv 和 report.docx",
+            "Every chart of the targets on this page (PNG), with manifest.csv and report.docx",
+        ),
+        **data(export="pack"),
     )

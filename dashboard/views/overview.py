@@ -13,9 +13,13 @@ from dashboard.figures import gauge_figure, graph_config, sparkline
 from dashboard.i18n import Lang, pair, t
 from dashboard.views.common import (
     SYNTHETIC_MARK,
+    chart_href,
     data,
     legend,
     outlook_line,
+    pack_href,
+    pack_link,
+    png_link,
     region_link,
     status_badge,
     synthetic_banner,
@@ -46,12 +50,26 @@ def overview_page(
             *([synthetic_banner(lang)] if any(s.synthetic for s in every) else []),
             plan_summaries(registry, every, filters, lang),
             filter_bar(registry, filters, lang),
+            pack_link(pack_href(filters_query(filters)), lang),
             legend(lang),
             html.Div(id="overview-body", children=card_grid(registry, cards, lang)),
             dcc.Store(id="card-keys", data=card_keys(cards)),
         ],
         className="overview",
     )
+
+
+def filters_query(filters: Filters) -> str:
+    """The URL query that shows ``filters`` ("" for none)."""
+    chosen = {
+        "plan": filters.plan,
+        "jurisdiction": filters.jurisdiction,
+        "category": filters.category,
+        "status": filters.status,
+        "as_of": filters.as_of.isoformat() if filters.as_of else None,
+    }
+    kept = {k: v for k, v in chosen.items() if v}
+    return "?" + urlencode(kept) if kept else ""
 
 
 def _as_of(*groups: list[Standing]) -> str:
@@ -288,6 +306,7 @@ def card_content(registry: Registry, standing: Standing, lang: Lang) -> list[Com
             [status_badge(result.status, lang), outlook_line(result, lang)],
             className="card-status",
         ),
+        png_link(chart_href(target.id, standing.region, "gauge"), "gauge", lang),
         html.Dl(
             [
                 html.Dt(t(lang, "最新值", "Latest")),

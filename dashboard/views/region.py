@@ -8,7 +8,16 @@ from dash.development.base_component import Component
 
 from dashboard.figures import graph_config, ranked_regions_figure
 from dashboard.i18n import Lang, t
-from dashboard.views.common import data, legend, region_link, synthetic_banner
+from dashboard.views.common import (
+    chart_href,
+    data,
+    legend,
+    pack_href,
+    pack_link,
+    png_link,
+    region_link,
+    synthetic_banner,
+)
 from dashboard.views.overview import target_card
 from qtm.registry import Registry
 from qtm.standings import Standing
@@ -49,6 +58,8 @@ def region_page(
             className="summary",
         ),
     ]
+    if standings:
+        parts.append(pack_link(pack_href(f"?region={code}"), lang))
     if any(s.synthetic for s in standings) or any(r.synthetic for _, rows in comparisons for r in rows):
         parts.append(synthetic_banner(lang))
     parts.append(legend(lang))
@@ -100,6 +111,7 @@ def _comparison(registry: Registry, own: Standing, rows: list[Standing], lang: L
                 className="card-title",
             ),
             dcc.Graph(figure=figure, config=graph_config(lang, f"{target.id}-regions"), className="ranked"),
+            png_link(chart_href(target.id, own.region, "regions"), "regions", lang),
         ],
         className="card comparison",
         **data(target_id=target.id),

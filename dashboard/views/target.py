@@ -14,8 +14,10 @@ from dashboard.figures import gauge_figure, graph_config, target_chart
 from dashboard.i18n import Lang, pair, t
 from dashboard.views.common import (
     SYNTHETIC_MARK,
+    chart_href,
     data,
     outlook_line,
+    png_link,
     region_link,
     status_badge,
     synthetic_banner,
@@ -104,11 +106,17 @@ def _head(registry: Registry, own: Standing, lang: Lang) -> html.Div:
                 ],
                 className="head-text",
             ),
-            dcc.Graph(
-                figure=gauge_figure(target, indicator, result, lang, height=260),
-                config=graph_config(lang, target.id, static=True),
-                className="gauge large",
-                id="target-gauge",
+            html.Div(
+                [
+                    dcc.Graph(
+                        figure=gauge_figure(target, indicator, result, lang, height=260),
+                        config=graph_config(lang, target.id, static=True),
+                        className="gauge large",
+                        id="target-gauge",
+                    ),
+                    png_link(chart_href(target.id, own.region, "gauge"), "gauge", lang),
+                ],
+                className="head-gauge",
             ),
         ],
         className="target-head",
@@ -136,6 +144,7 @@ def _trend(registry: Registry, own: Standing, revised: frozenset[str], lang: Lan
     if series or own.result.target_value is not None:
         figure = target_chart(registry, target, series, own.result, lang=lang, revised=revised)
         parts.append(dcc.Graph(figure=figure, id="trend", config=graph_config(lang, target.id)))
+    parts.append(png_link(chart_href(target.id, own.region, "trend"), "trend", lang))
     return html.Div(parts, className="card")
 
 
@@ -231,7 +240,14 @@ def _regions_card(registry: Registry, target: Target, regions: list[Standing], l
             className="targets",
             id="regions",
         )
-    return html.Div([html.H2(t(lang, "各地区（最好在前）", "Regions, best first")), body], className="card")
+    export = (
+        [png_link(chart_href(target.id, target.jurisdiction, "regions"), "regions", lang)]
+        if len(regions) > 1
+        else []
+    )
+    return html.Div(
+        [html.H2(t(lang, "各地区（最好在前）", "Regions, best first")), body, *export], className="card"
+    )
 
 
 def _by_period(history: list[StoredObservation]) -> dict[str, list[StoredObservation]]:

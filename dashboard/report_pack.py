@@ -1,0 +1,341 @@
+"""Report packs: the charts of the targets and regions in view as report-ready PNGs, with a manifest of what each
+image says, the words officials put beside them (进展情况) and a report.docx holding both.
+
+A pack is planned from standings (the same the overview and the region page show), drawn in one go by the
+process's PNG renderer, and written as a folder or a zip:
+
+    manifest.csv      one row per image: file, target, region, kind, as_of, status, latest value and period,
+                      target value, unit, source, and the statement in Chinese and English
+    report.docx       per target and region: a heading, its images, its statement
+    <target>__<region>__<kind>.png
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import plotly.graph_objects as go
+
+from dashboard import paper
+from qtm.formatting import STATUS_LABELS
+from qtm.registry import Registry
+from qtm.standings import Filters, Standing, in_region, overview, sub_regions
+from qtm.statements import statement
+from qtm.store import Store
+
+Kind = Literal["trend", "gauge", "regions"]
+KINDS: tuple[Kind, ...] = ("trend", "gauge", "regions")
+Lang = Literal["zh", "en"]
+MANIFEST_COLUMNS = (
+    "file",
+    "target",
+    "region",
+    "kind",
+    "as_of",
+    "status",
+    "status_label",
+    "latest_value",
+    "latest_period",
+    "target_value",
+    "unit",
+    "source",
+    "statement_zh",
+    "statement_en",
+)
+
+
+@dataclass(frozen=True)
+class PackOptions:
+    """How a pack is drawn: the date its data are judged on, which kinds of chart, their size and language."""
+
+    as_of: dt.date
+    kinds: tuple[Kind, ...] = KINDS
+    preset: str = "slide"
+    scale: float = 2.0
+    lang: Lang = "zh"
+
+    def __post_init__(self) -> None:
+        if self.preset not in paper.PRESETS:
+            raise ValueError(f"unknown preset {self.preset!r} (one of {', '.join(paper.PRESETS)})")
+        if not 1 <= self.scale <= 3:
+            raise ValueError(f"scale {self.scale:g} is outside 1–3")
+        unknown = set(self.kinds) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown kind {sorted(unknown)[0]!r} (one of {', '.join(KINDS)})")
+
+
+@dataclass(frozen=True)
+class Image:
+    """One image of a pack: which chart of which standing, and the figure that draws it."""
+
+    file: str
+    kind: Kind
+    standing: Standing
+    figure: go.Figure = field(compare=False, repr=False)
+
+
+@dataclass
+class Pack:
+    """Images drawn, with the manifest's rows in the same order."""
+
+    options: PackOptions
+    images: list[Image]
+    pngs: list[bytes]
+    manifest: list[dict[str, str]]
+    registry: Registry = field(repr=False)
+
+    def files(self) -> dict[str, bytes]:
+        """Every file of the pack by name: the images, manifest.csv and report.docx."""
+        found = {image.file: png for image, png in zip(self.images, self.pngs, strict=True)}
+        found["manifest.csv"] = manifest_csv(self.manifest)
+        found["report.docx"] = report_docx(self)
+        return found
+
+
+# ---- which standings ------------------------------------------------------------------------------------------
+
+
+def select(
+    registry: Registry,
+    store: Store,
+    *,
+    as_of: dt.date,
+    targets: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    plan: str | None = None,
+) -> list[Standing]:
+    """The standings a pack covers: each target in its own jurisdiction (the overview's cards), or, for each of
+    ``regions``, every target as it stands there (the region page); narrowed to ``targets`` and ``plan``."""
+    if regions:
+        found = [s for code in regions for s in in_region(registry, store, code, as_of)]
+    else:
+        found = overview(registry, store, Filters(as_of=as_of, order="plan"))
+    return [
+        s
+        for s in found
+        if (not targets or s.target.id in targets) and (plan is None or s.target.plan == plan)
+    ]
+
+
+# ---- planning and drawing ------------------------------------------------------------------------------------
+
+
+def plan_images(
+    registry: Registry, store: Store, chosen: Iterable[Standing], options: PackOptions
+) -> list[Image]:
+    """The images for ``chosen``, in order: per standing its trend and gauge, and the comparison of the regions
+    under it where more than one of them has data."""
+    images: list[Image] = []
+    for standing in chosen:
+        for kind in options.kinds:
+            figure = _figure(registry, store, standing, kind, options)
+            if figure is not None:
+                images.append(Image(image_name(standing, kind), kind, standing, figure))
+    return images
+
+
+def image_name(standing: Standing, kind: Kind) -> str:
+    return f"{standing.target.id}__{standing.region}__{kind}.png"
+
+
+def _figure(
+    registry: Registry, store: Store, standing: Standing, kind: Kind, options: PackOptions
+) -> go.Figure | None:
+    target, region, result = standing.target, standing.region, standing.result
+    lang, preset, as_of = options.lang, options.preset, options.as_of
+    if kind == "regions":
+        below = sub_regions(registry, store, target, region, as_of)
+        if len(below) < 2:
+            return None  # nothing to compare
+        revised_pairs = frozenset((s.region, p) for s in below for p in revised_periods(store, s))
+        return paper.regions_for_paper(
+            registry,
+            target,
+            below,
+            region=region,
+            as_of=as_of,
+            lang=lang,
+            preset=preset,
+            revised=revised_pairs,
+        )
+    draw = paper.trend_for_paper if kind == "trend" else paper.gauge_for_paper
+    return draw(
+        registry,
+        target,
+        list(standing.series),
+        result,
+        region=region,
+        as_of=as_of,
+        lang=lang,
+        preset=preset,
+        revised=revised_periods(store, standing),
+    )
+
+
+def revised_periods(store: Store, standing: Standing) -> frozenset[str]:
+    """The periods whose value replaced an earlier one (stored more than once), for the "revised" mark."""
+    counts = Counter(
+        s.observation.period.text for s in store.history_for(standing.target.indicator, standing.region)
+    )
+    return frozenset(period for period, n in counts.items() if n > 1)
+
+
+def render(images: Sequence[Image], options: PackOptions) -> list[bytes]:
+    """Every image as PNG bytes, drawn in one go by the process's renderer."""
+    from dashboard.export import exporter
+
+    width, height = paper.PRESETS[options.preset]
+    return exporter.pngs([(image.figure, width, height, options.scale) for image in images])
+
+
+def build(registry: Registry, store: Store, chosen: Iterable[Standing], options: PackOptions) -> Pack:
+    """The pack of ``chosen``: planned, drawn, described."""
+    return finish(registry, store, plan_images(registry, store, chosen, options), options)
+
+
+def finish(registry: Registry, store: Store, images: list[Image], options: PackOptions) -> Pack:
+    """Planned ``images`` drawn and described."""
+    batches = {b.id: b.file_name for b in store.batches()}
+    rows = [manifest_row(registry, store, image, options, batches) for image in images]
+    return Pack(options, images, render(images, options), rows, registry)
+
+
+# ---- what each image says ------------------------------------------------------------------------------------
+
+
+def manifest_row(
+    registry: Registry, store: Store, image: Image, options: PackOptions, batches: dict[int, str]
+) -> dict[str, str]:
+    """One row of manifest.csv; every figure is the one ``qtm status --json`` gives for the standing."""
+    standing, result = image.standing, image.standing.result
+    latest = result.latest
+    return {
+        "file": image.file,
+        "target": standing.target.id,
+        "region": standing.region,
+        "kind": image.kind,
+        "as_of": options.as_of.isoformat(),
+        "status": result.status,
+        "status_label": " ".join(STATUS_LABELS.get(result.status, (result.status, result.status))),
+        "latest_value": "" if latest is None else repr(latest.value),
+        "latest_period": "" if latest is None else latest.period,
+        "target_value": "" if result.target_value is None else repr(result.target_value),
+        "unit": registry.indicators[standing.target.indicator].unit,
+        "source": data_source(store, standing, batches),
+        "statement_zh": statement(registry, result, "zh"),
+        "statement_en": statement(registry, result, "en"),
+    }
+
+
+def data_source(store: Store, standing: Standing, batches: dict[int, str]) -> str:
+    """Where the latest value comes from: the source its return names, else the file of the batch that stored
+    it; empty without a value."""
+    latest = standing.result.latest
+    if latest is None:
+        return ""
+    if standing.latest_source:
+        return standing.latest_source
+    stored = [
+        s
+        for s in store.history_for(standing.target.indicator, standing.region)
+        if s.superseded_by is None and s.observation.period.text == latest.period
+    ]
+    if not stored:  # a year combined from quarters or months: the batches of its parts
+        stored = [
+            s
+            for s in store.history_for(standing.target.indicator, standing.region)
+            if s.superseded_by is None and str(s.observation.period.year) == latest.period
+        ]
+    files = sorted({batches.get(s.batch_id, "") for s in stored} - {""})
+    return "；".join(files)
+
+
+def manifest_csv(rows: Sequence[dict[str, str]]) -> bytes:
+    """The manifest as UTF-8 CSV with a byte-order mark (Excel opens it as UTF-8); text a spreadsheet would run as
+    a formula is neutralised, numbers are left as numbers."""
+    from loaders.template import spreadsheet_safe
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def read_manifest(data: bytes) -> list[dict[str, str]]:
+    """manifest.csv back into rows (for tests and for people checking a pack)."""
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+# ---- writing -------------------------------------------------------------------------------------------------
+
+
+def report_docx(pack: Pack) -> bytes:
+    """A Word document to paste from: per target and region a heading, its images and its statement."""
+    from docx import Document
+    from docx.shared import Cm
+
+    lang = pack.options.lang
+    document = Document()
+    title = "质量目标进展情况图包" if lang == "zh" else "Quality targets: progress charts"
+    document.add_heading(title, level=0)
+    as_of = pack.options.as_of.isoformat()
+    document.add_paragraph(f"数据截至 {as_of}" if lang == "zh" else f"Data as of {as_of}")
+    for standing, images in _by_standing(pack):
+        document.add_heading(_heading(pack.registry, standing, lang), level=1)
+        for png in images:
+            document.add_picture(io.BytesIO(png), width=Cm(16))
+        document.add_paragraph(statement(pack.registry, standing.result, lang))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _by_standing(pack: Pack) -> list[tuple[Standing, list[bytes]]]:
+    grouped: dict[tuple[str, str], tuple[Standing, list[bytes]]] = {}
+    for image, png in zip(pack.images, pack.pngs, strict=True):
+        key = (image.standing.target.id, image.standing.region)
+        grouped.setdefault(key, (image.standing, []))[1].append(png)
+    return list(grouped.values())
+
+
+def _heading(registry: Registry, standing: Standing, lang: Lang) -> str:
+    region = registry.regions.get(standing.region)
+    name = registry.indicators[standing.target.indicator].name
+    if lang == "zh":
+        return f"{region.name_zh} · {name.zh}（{standing.target.deadline.year}年目标）"
+    return f"{region.name_en} · {name.en} (target for {standing.target.deadline.year})"
+
+
+def write(pack: Pack, destination: Path) -> list[Path]:
+    """Write the pack into the folder ``destination``, or as a zip where it ends in .zip; the paths written."""
+    if destination.suffix.lower() == ".zip":
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(zip_bytes(pack))
+        return [destination]
+    destination.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in pack.files().items():
+        path = destination / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def zip_bytes(pack: Pack) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in pack.files().items():
+            # PNGs are compressed already: stored as they are, they cost no time to zip.
+            method = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
+            archive.writestr(name, data, compress_type=method)
+    return out.getvalue()

@@ -205,6 +205,13 @@ class _Document(_Strict):
     targets: list[Target]
 
 
+def _fingerprint(document: _Document, regions: Regions) -> str:
+    import hashlib
+
+    text = document.model_dump_json() + "|" + "|".join(f"{r.code}:{r.parent}" for r in regions)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 class Registry:
     """The loaded, cross-checked registry, with lookups by id and by any name officials write."""
 
@@ -214,6 +221,8 @@ class Registry:
         self.plans = {p.id: p for p in document.plans}
         self.indicators = {i.id: i for i in document.indicators}
         self.targets = {t.id: t for t in document.targets}
+        #: Changes whenever a plan, indicator, target or region changes: a key for what is computed from them.
+        self.fingerprint = _fingerprint(document, regions)
         self._by_name: dict[str, Indicator] = {}
         for indicator in document.indicators:
             for name in (indicator.id, indicator.name.zh, indicator.name.en, *indicator.aliases):

@@ -7,15 +7,21 @@ an unfinished year shows in the chart, never as "the latest" beside an older ann
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from qtm import results_cache
 from qtm.assessment import assess, descendants, judge_in_region
 from qtm.observations import Observation
 from qtm.progress import STATUS_ORDER, Result, Status
 from qtm.registry import Registry, Target
 from qtm.store import Store
+
+T = TypeVar("T")
 
 #: Worst first: what needs an official's attention leads. Awaiting a final value ranks by its outlook.
 WORST_FIRST: tuple[Status, ...] = (
@@ -101,13 +107,17 @@ class Filters:
         )
 
     def keeps(self, registry: Registry, standing: Standing) -> bool:
-        target = standing.target
+        return self.keeps_target(registry, standing.target) and (
+            self.status is None or standing.status == self.status
+        )
+
+    def keeps_target(self, registry: Registry, target: Target) -> bool:
+        """Whether the filters other than the status keep ``target``."""
         category = registry.indicators[target.indicator].category
         return (
             (self.plan is None or target.plan == self.plan)
             and (self.jurisdiction is None or target.jurisdiction == self.jurisdiction)
             and (self.category is None or category == self.category)
-            and (self.status is None or standing.status == self.status)
         )
 
 
@@ -128,17 +138,46 @@ def standings(registry: Registry, store: Store, as_of: dt.date) -> list[Standing
     ]
 
 
+def _once_per_data_version(
+    name: str, registry: Registry, store: Store, args: tuple[Hashable, ...], compute: Callable[[], T]
+) -> T:
+    """``compute()``, or what it gave for the same arguments on the same data: in this process, or in another
+    worker through Redis (qtm.results_cache)."""
+    return results_cache.shared().get_or_compute(
+        (name, registry.fingerprint, store.version(), *args), compute
+    )
+
+
 def overview(registry: Registry, store: Store, filters: Filters) -> list[Standing]:
-    """The overview's cards: each target in its own jurisdiction, filtered, worst first or in plan order."""
+    """The overview's cards: each target in its own jurisdiction, filtered, worst first or in plan order. Only
+    the series the cards show are read: the cost follows the registry, not the history stored. Computed once
+    per data version."""
+    filters = dataclasses.replace(filters, as_of=filters.as_of or dt.date.today())
+    return _once_per_data_version(
+        "overview", registry, store, (filters,), lambda: _overview(registry, store, filters)
+    )
+
+
+def _overview(registry: Registry, store: Store, filters: Filters) -> list[Standing]:
     as_of = filters.as_of or dt.date.today()
-    own = [
-        s
-        for s in standings(registry, store, as_of)
-        if s.region == s.target.jurisdiction and filters.keeps(registry, s)
-    ]
+    targets = [t for t in registry.targets.values() if filters.keeps_target(registry, t)]
+    series = _series_of(store, [(t, t.jurisdiction) for t in targets], as_of)
+    own = [_standing(registry, t, t.jurisdiction, series, as_of) for t in targets]
+    own = [s for s in own if filters.status is None or s.status == filters.status]
     if filters.order == "plan":
         return own
     return sorted(own, key=Standing.severity)
+
+
+def standing_of(registry: Registry, store: Store, target: Target, region: str, as_of: dt.date) -> Standing:
+    """One target as it stands in one region. Computed once per data version."""
+    return _once_per_data_version(
+        "standing_of",
+        registry,
+        store,
+        (target.id, region, as_of),
+        lambda: _standing(registry, target, region, _series_of(store, [(target, region)], as_of), as_of),
+    )
 
 
 def region_targets(registry: Registry, region: str) -> list[Target]:
@@ -153,12 +192,31 @@ def region_targets(registry: Registry, region: str) -> list[Target]:
 
 def in_region(registry: Registry, store: Store, region: str, as_of: dt.date) -> list[Standing]:
     """Every target that applies to ``region``, as it stands there (judged even without data: that is a status
-    too), worst first."""
-    series = _series([o for o in store.current() if o.period.end <= as_of])
-    found = [
-        _standing(registry, target, region, series, as_of) for target in region_targets(registry, region)
-    ]
+    too), worst first. Computed once per data version."""
+    return _once_per_data_version(
+        "in_region", registry, store, (region, as_of), lambda: _in_region(registry, store, region, as_of)
+    )
+
+
+def _in_region(registry: Registry, store: Store, region: str, as_of: dt.date) -> list[Standing]:
+    targets = region_targets(registry, region)
+    series = _series_of(store, [(t, region) for t in targets], as_of)
+    found = [_standing(registry, target, region, series, as_of) for target in targets]
     return sorted(found, key=Standing.severity)
+
+
+def _series_of(
+    store: Store, wanted: list[tuple[Target, str]], as_of: dt.date
+) -> dict[tuple[str, str], list[Observation]]:
+    """The series that judging each (target, region) of ``wanted`` needs, as known on ``as_of``: the indicator
+    in the region and, for a relative target, its baseline in the region and in the target's jurisdiction."""
+    pairs: set[tuple[str, str]] = set()
+    for target, region in wanted:
+        pairs.add((target.indicator, region))
+        if target.relative is not None:
+            pairs.add((target.relative.baseline_indicator, region))
+            pairs.add((target.relative.baseline_indicator, target.jurisdiction))
+    return _series([o for o in store.current_of(pairs) if o.period.end <= as_of])
 
 
 def _standing(
@@ -180,14 +238,24 @@ def _standing(
 def sub_regions(
     registry: Registry, store: Store, target: Target, parent: str, as_of: dt.date
 ) -> list[Standing]:
-    """The target judged in each region directly under ``parent`` that has data, best first."""
+    """The target judged in each region directly under ``parent`` that has data, best first. Computed once per
+    data version."""
+    return _once_per_data_version(
+        "sub_regions",
+        registry,
+        store,
+        (target.id, parent, as_of),
+        lambda: _sub_regions(registry, store, target, parent, as_of),
+    )
+
+
+def _sub_regions(
+    registry: Registry, store: Store, target: Target, parent: str, as_of: dt.date
+) -> list[Standing]:
     children = {r.code for r in registry.regions.children(parent)} & (
         descendants(registry, target.jurisdiction) | {target.jurisdiction}
     )
-    current = [o for o in store.current(indicator=target.indicator) if o.period.end <= as_of]
-    if target.relative is not None:
-        current += store.current(indicator=target.relative.baseline_indicator)
-    series = _series(current)
+    series = _series_of(store, [(target, code) for code in children], as_of)
     found = [
         _standing(registry, target, code, series, as_of)
         for code in sorted(children)

@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, html
 
 from dashboard import context, i18n
 from dashboard.views.target import target_page, unknown_target_page
-from qtm.standings import standings, sub_regions
+from qtm.standings import standing_of, sub_regions
 
 dash.register_page(
     __name__, path_template="/target/<target_id>", name="目标 Target", title="目标 Target · 质量目标监测"
@@ -26,11 +26,7 @@ def _body(target_id: str | None) -> html.Div:
     if target is None:
         return unknown_target_page(lang)
     today = dt.date.today()
-    own = next(
-        s
-        for s in standings(registry, store, today)
-        if s.target.id == target.id and s.region == target.jurisdiction
-    )
+    own = standing_of(registry, store, target, target.jurisdiction, today)
     regions = sub_regions(registry, store, target, target.jurisdiction, today)
     history = [
         row

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.figures import gauge_figure, graph_config, sparkline
+from dashboard.figures import gauge_json, graph_config, sparkline
 from dashboard.i18n import Lang, pair, t
 from dashboard.views.common import (
     SYNTHETIC_MARK,
@@ -297,7 +297,7 @@ def card_content(registry: Registry, standing: Standing, lang: Lang) -> list[Com
             title=t(lang, plan.title.zh, plan.title.en),
         ),
         dcc.Graph(
-            figure=gauge_figure(target, indicator, result, lang),
+            figure=gauge_json(target, indicator, result, lang),
             config=graph_config(lang, target.id, static=True),
             className="gauge",
             id={"type": "gauge", "target": target.id, "region": standing.region},

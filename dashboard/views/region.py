@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.figures import graph_config, ranked_regions_figure
+from dashboard.figures import graph_config, ranked_regions_json
 from dashboard.i18n import Lang, t
 from dashboard.views.common import (
     chart_href,
@@ -102,7 +102,7 @@ def _comparison(registry: Registry, own: Standing, rows: list[Standing], lang: L
         for s in rows
         if s.result.latest is not None
     ]
-    figure = ranked_regions_figure(indicator, own.result.target_value, bars, lang)
+    figure = ranked_regions_json(indicator, own.result.target_value, bars, lang)
     return html.Div(
         [
             dcc.Link(

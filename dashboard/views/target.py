@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.figures import gauge_figure, graph_config, target_chart
+from dashboard.figures import gauge_json, graph_config, target_chart
 from dashboard.i18n import Lang, pair, t
 from dashboard.views.common import (
     SYNTHETIC_MARK,
@@ -23,6 +23,7 @@ from dashboard.views.common import (
     synthetic_banner,
 )
 from qtm.formatting import METHOD_LABELS, outlook_text, target_text, value_text
+from qtm.observations import Observation
 from qtm.progress import Result
 from qtm.registry import Indicator, Registry, Target
 from qtm.standings import Standing
@@ -109,7 +110,7 @@ def _head(registry: Registry, own: Standing, lang: Lang) -> html.Div:
             html.Div(
                 [
                     dcc.Graph(
-                        figure=gauge_figure(target, indicator, result, lang, height=260),
+                        figure=gauge_json(target, indicator, result, lang, height=260),
                         config=graph_config(lang, target.id, static=True),
                         className="gauge large",
                         id="target-gauge",
@@ -257,35 +258,22 @@ def _by_period(history: list[StoredObservation]) -> dict[str, list[StoredObserva
     return grouped
 
 
+#: Periods the data table shows, the latest; the command line prints every one (qtm history).
+DATA_TABLE_PERIODS = 24
+
+
 def _data_card(history: list[StoredObservation], indicator: Indicator, lang: Lang) -> html.Div:
-    """Every value with its revisions: the current one first, each with its flags and source batch."""
+    """The latest periods' values with their revisions: the current one first, each with its flags and source
+    batch. A long monthly history shows its latest periods and says where the rest is."""
     if not history:
         return html.Div()
-    rows = []
-    for period, versions in sorted(
-        _by_period(history).items(), key=lambda kv: kv[1][0].observation.period.sort_key()
-    ):
-        for number, row in enumerate(sorted(versions, key=lambda r: r.batch_id, reverse=True)):
-            o = row.observation
-            flags = " ".join(t(lang, *_FLAG_WORDS[f]) for f in sorted(o.flags) if f in _FLAG_WORDS)
-            state = (
-                t(lang, "现行", "current")
-                if row.superseded_by is None
-                else t(lang, f"已被批次 {row.superseded_by} 取代", f"superseded by batch {row.superseded_by}")
-            )
-            rows.append(
-                html.Tr(
-                    [
-                        html.Td(period if number == 0 else ""),
-                        html.Td(value_text(o.value, indicator, lang), className="num"),
-                        html.Td(flags),
-                        html.Td(state),
-                        html.Td(str(row.batch_id)),
-                        html.Td(o.source or "", className="source"),
-                    ],
-                    className="data-row" + (" superseded" if row.superseded_by is not None else ""),
-                )
-            )
+    periods = sorted(_by_period(history).items(), key=lambda kv: kv[1][0].observation.period.sort_key())
+    shown = periods[-DATA_TABLE_PERIODS:]
+    rows = [
+        _data_row(period if number == 0 else "", row, indicator, lang)
+        for period, versions in shown
+        for number, row in enumerate(sorted(versions, key=lambda r: r.batch_id, reverse=True))
+    ]
     head = [
         ("统计期", "Period"),
         ("数值", "Value"),
@@ -297,6 +285,7 @@ def _data_card(history: list[StoredObservation], indicator: Indicator, lang: Lan
     return html.Div(
         [
             html.H2(t(lang, "数据及修订记录", "Data and revisions")),
+            *_more_periods(len(periods), len(shown), history[0].observation, lang),
             html.Table(
                 [html.Thead(html.Tr([html.Th(t(lang, *h)) for h in head])), html.Tbody(rows)],
                 className="targets data",
@@ -304,6 +293,44 @@ def _data_card(history: list[StoredObservation], indicator: Indicator, lang: Lan
             ),
         ],
         className="card",
+    )
+
+
+def _more_periods(total: int, shown: int, any_row: Observation, lang: Lang) -> list[html.P]:
+    if total <= shown:
+        return []
+    command = f"qtm history --indicator {any_row.indicator} --region {any_row.region}"
+    return [
+        html.P(
+            t(
+                lang,
+                f"显示最近 {shown} 个统计期（共 {total} 个）；全部数值及修订记录：{command}",
+                f"The latest {shown} of {total} periods; every value and revision: {command}",
+            ),
+            className="summary",
+            id="data-table-more",
+        )
+    ]
+
+
+def _data_row(period: str, row: StoredObservation, indicator: Indicator, lang: Lang) -> html.Tr:
+    o = row.observation
+    flags = " ".join(t(lang, *_FLAG_WORDS[f]) for f in sorted(o.flags) if f in _FLAG_WORDS)
+    state = (
+        t(lang, "现行", "current")
+        if row.superseded_by is None
+        else t(lang, f"已被批次 {row.superseded_by} 取代", f"superseded by batch {row.superseded_by}")
+    )
+    return html.Tr(
+        [
+            html.Td(period),
+            html.Td(value_text(o.value, indicator, lang), className="num"),
+            html.Td(flags),
+            html.Td(state),
+            html.Td(str(row.batch_id)),
+            html.Td(o.source or "", className="source"),
+        ],
+        className="data-row" + (" superseded" if row.superseded_by is not None else ""),
     )
 
 

@@ -11,11 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, and_, create_engine, event, func, select, tuple_, update
+from sqlalchemy import Engine, Select, and_, create_engine, event, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
@@ -23,15 +19,25 @@ from qtm.errors import StoreError
 from qtm.observations import Observation
 from qtm.periods import Period
 from qtm.store import audit as _audit
+from qtm.store import migrate as _migrate
 from qtm.store.audit import AuditEntry
 from qtm.store.schema import batches, observations
 
-_MIGRATIONS = Path(__file__).parent / "migrations"
 _ATTEMPTS = 4  # a batch is retried this many times when concurrent uploads collide on the same keys
 # SQLite: how long a writer waits for the write lock (writers take turns: see _take_write_lock) before giving up
 _BUSY_TIMEOUT_MS = 120_000
 # PostgreSQL: the advisory lock every batch write (upload, withdrawal) holds for its transaction (an arbitrary key)
 _WRITE_LOCK_KEY = 0x51_54_4D_01
+_CURRENT_COLUMNS = (
+    observations.c.indicator_id,
+    observations.c.region_code,
+    observations.c.period,
+    observations.c.value,
+    observations.c.value_as_written,
+    observations.c.unit_as_written,
+    observations.c.flags,
+    observations.c.source,
+)
 _CACHE_ENTRIES = 64  # cached answers of current(); all are dropped when full (they are cheap to remake)
 
 
@@ -98,11 +104,7 @@ class _Moved(Exception):
     """Another process changed the rows a withdrawal was about to change: try again on the new state."""
 
 
-def _alembic_config(connection: Connection) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    config.attributes["connection"] = connection
-    return config
+_alembic_config = _migrate.alembic_config  # under its former name, which tests of older migrations use
 
 
 class Store:
@@ -110,7 +112,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._cache: dict[tuple[tuple[int, int], str | None, str | None], list[Observation]] = {}
+        self._cache: dict[tuple[tuple[int, int], object], list[Observation]] = {}
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -134,22 +136,16 @@ class Store:
         return store
 
     def upgrade(self) -> None:
-        """Apply every migration not yet applied (idempotent)."""
-        try:
-            with self.engine.begin() as connection:
-                command.upgrade(_alembic_config(connection), "head")
-        except OperationalError as exc:
-            raise StoreError(f"cannot open the database: {exc.orig}") from exc
+        """Apply every migration not yet applied (idempotent), one process at a time: see :mod:`qtm.store.migrate`."""
+        _migrate.upgrade(self.engine)
 
     def schema_revision(self) -> str | None:
         with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return _migrate.current_revision(connection)
 
     @staticmethod
     def head_revision() -> str | None:
-        config = Config()
-        config.set_main_option("script_location", str(_MIGRATIONS))
-        return ScriptDirectory.from_config(config).get_current_head()
+        return _migrate.head_revision()
 
     # ---- batches -------------------------------------------------------------------------------------------
 
@@ -606,26 +602,36 @@ class Store:
         Answers come from an in-process cache while the data are unchanged: any new batch (an upload or a
         withdrawal), from this process or another, changes the newest batch id and the number of batches, which
         is one query to read. (The count too: on PostgreSQL a batch can commit after one with a higher id.)"""
-        key = (self._version(), indicator, region)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
         c = observations.c
-        columns = [
-            c.indicator_id,
-            c.region_code,
-            c.period,
-            c.value,
-            c.value_as_written,
-            c.unit_as_written,
-            c.flags,
-            c.source,
-        ]
-        query = select(*columns).where(c.superseded_by.is_(None))
+        query = select(*_CURRENT_COLUMNS).where(c.superseded_by.is_(None))
         if indicator is not None:
             query = query.where(c.indicator_id == indicator)
         if region is not None:
             query = query.where(c.region_code == region)
+        return self._cached_current((indicator, region), query)
+
+    def current_of(self, pairs: Iterable[tuple[str, str]]) -> list[Observation]:
+        """The current values of the given (indicator, region) pairs alone, through the key index: what a page
+        shows costs the same however much else the store holds. Cached like :meth:`current`."""
+        wanted = sorted(set(pairs))
+        if not wanted:
+            return []
+        c = observations.c
+        by_indicator: dict[str, list[str]] = {}
+        for indicator, region in wanted:
+            by_indicator.setdefault(indicator, []).append(region)
+        query = select(*_CURRENT_COLUMNS).where(
+            c.superseded_by.is_(None),
+            or_(*(and_(c.indicator_id == i, c.region_code.in_(r)) for i, r in by_indicator.items())),
+        )
+        return self._cached_current(tuple(wanted), query)
+
+    def _cached_current(self, key: object, query: Select[Any]) -> list[Observation]:
+        versioned = (self._version(), key)
+        cached = self._cache.get(versioned)
+        if cached is not None:
+            return cached
+        c = observations.c
         query = query.order_by(c.indicator_id, c.region_code, c.period_end, c.period)
         periods: dict[str, Period] = {}
         flag_sets: dict[str, frozenset[str]] = {}
@@ -641,13 +647,27 @@ class Store:
                 found.append(Observation(ind, reg, period, value, written, unit, flag_set, source))
         if len(self._cache) >= _CACHE_ENTRIES:
             self._cache.clear()
-        self._cache[key] = found
+        self._cache[versioned] = found
         return found
 
     def data_version(self) -> int:
         """The newest batch id (0 for an empty store): it changes whenever any process stores or withdraws a
         batch."""
         return self._version()[0]
+
+    def version(self) -> tuple[str, int, int]:
+        """Which database, and the state of its data: changes with every batch stored or withdrawn anywhere. A key
+        for what is computed from the data (:mod:`qtm.results_cache`)."""
+        return (self.identity, *self._version())
+
+    @property
+    def identity(self) -> str:
+        """A short name of this database (its URL without a password, hashed): caches shared by several
+        databases keep their entries apart."""
+        import hashlib
+
+        shown = self.engine.url.render_as_string(hide_password=True)
+        return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
     def _version(self) -> tuple[int, int]:
         """The newest batch id and the number of batches: batches are never deleted, so every commit of one

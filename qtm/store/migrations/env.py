@@ -1,4 +1,4 @@
-"""Alembic environment: run by :func:`qtm.store.database.upgrade` with a live connection."""
+"""Alembic environment: run by :func:`qtm.store.migrate.upgrade` with a live connection."""
 
 from alembic import context
 

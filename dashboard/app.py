@@ -9,13 +9,15 @@ from pathlib import Path
 import dash
 from dash import ClientsideFunction, Dash, Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
-from flask import Response, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event
 
 from dashboard import api, auth, context, downloads, i18n
 from dashboard.i18n import t
 from dashboard.views.common import data
 from qtm.registry import Registry
+from qtm.signals import LiveVersion
 from qtm.store import Store
 
 _HERE = Path(__file__).parent
@@ -47,6 +49,7 @@ def create_app(registry: Registry, store: Store, *, host: str = "127.0.0.1") -> 
     app.server.config["QTM_REGISTRY"] = registry
     app.server.config["QTM_STORE"] = store
     app.server.config["MAX_CONTENT_LENGTH"] = _request_limit()
+    _live_signal(app.server, store)
     app.layout = shell
     auth.install(app.server, store, anonymous_view=auth.anonymous_view_default(host))
     api.install(app.server)
@@ -191,9 +194,36 @@ def shell() -> html.Div:
     prevent_initial_call=True,
 )
 def watch_data(_tick: int, known: int | None) -> object:
-    """Live: the newest batch id, checked every few seconds; pages redraw only when it changed."""
-    version = context.store().data_version()
+    """Live: the newest batch id, checked every few seconds; pages redraw only when it changed. Through Redis when
+    QTM_REDIS_URL is set (shared by every worker), else — or when Redis is down — from the database (qtm.signals)."""
+    version = _live().latest()
     return no_update if version == known else version
+
+
+def _live_signal(server: Flask, store: Store) -> None:
+    """The live data version (qtm.signals). With Redis, a request that committed anything to the database publishes
+    the version when it is done, so that every worker's next poll sees an upload or a withdrawal at once."""
+    live = LiveVersion.from_env(store)
+    server.config["QTM_LIVE"] = live
+    if live.shared:
+        event.listen(store.engine, "commit", _committed)
+        server.after_request(_publish)
+
+
+def _live() -> LiveVersion:
+    live = current_app.config.get("QTM_LIVE")
+    return live if isinstance(live, LiveVersion) else LiveVersion(context.store())
+
+
+def _committed(_connection: object) -> None:
+    if has_request_context():
+        g.qtm_committed = True
+
+
+def _publish(response: Response) -> Response:
+    if g.pop("qtm_committed", False):
+        _live().publish()
+    return response
 
 
 def _template() -> Response:

@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import BadRequest
 
 from qtm.accounts import User, Users
+from qtm.errors import ConfigError
 from qtm.store import Store
 
 #: Paths anyone may reach: the login page and what it needs, Dash's static bundles (they hold no data).
@@ -63,7 +64,13 @@ def secret_key() -> bytes:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as file:
             file.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(
+            f"the secret key in {path} is empty or too short (at least 32 characters): write a random one, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    return key.encode()
 
 
 def current() -> User | None:
@@ -112,6 +119,14 @@ def _throttled(server: Flask, view: Callable[[], Any]) -> Callable[[], Any]:
     from flask_limiter.util import get_remote_address
 
     storage = os.environ.get("QTM_REDIS_URL") or "memory://"
+    if (
+        storage != "memory://"
+    ):  # Redis down: count in this process until it is back, never fail the login page
+        server.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        server.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+        server.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+        )
     limiter = Limiter(get_remote_address, app=server, storage_uri=storage, default_limits=[])
     limit = os.environ.get("QTM_LOGIN_LIMIT") or "10 per minute"
     only_failures = limiter.limit(

@@ -98,9 +98,26 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Dash debug mode (reloader and dev tools).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Serve with gunicorn, this many worker processes (docs/deploy.md); without it, one development server.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Threads per worker, with --workers (default 4): a long request holds one thread, not a worker.",
+)
 @_user_errors
-def serve(host: str, port: int, debug: bool) -> None:
+def serve(host: str, port: int, debug: bool, workers: int | None, threads: int | None) -> None:
     """Start the dashboard."""
+    if workers is not None:
+        _serve_workers(host, port, debug, workers, threads)
+        return
+    if threads is not None:
+        raise click.UsageError("--threads needs --workers")
     from dashboard.app import create_app
 
     settings = Settings.from_env()
@@ -109,6 +126,19 @@ def serve(host: str, port: int, debug: bool) -> None:
     app = create_app(registry, store, host=host)
     click.echo(f"qtm: serving http://{host}:{port}/ (database {_safe_url(settings.database_url)})", err=True)
     app.run(host=host, port=port, debug=debug)  # a taken port or a foreign address: werkzeug says so, exit 1
+
+
+def _serve_workers(host: str, port: int, debug: bool, workers: int, threads: int | None) -> None:
+    """``qtm serve --workers N``: gunicorn in this process (qtm.serving)."""
+    from qtm.serving import DEFAULT_THREADS, serve_workers
+
+    if debug:
+        raise click.UsageError("--debug is for the development server: leave out --workers")
+    settings = Settings.from_env()
+    registry = _registry(settings)
+    serve_workers(
+        settings, registry, host=host, port=port, workers=workers, threads=threads or DEFAULT_THREADS
+    )
 
 
 def _safe_url(url: str) -> str:

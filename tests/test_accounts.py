@@ -284,3 +284,18 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(database_url, re
     assert sum(isinstance(o, str) and "last active admin" in o for o in outcomes) == 1, outcomes
     for opened in stores:
         opened.engine.dispose()
+
+
+def test_an_empty_secret_key_file_is_refused_not_used(tmp_path, monkeypatch):
+    """An empty key would sign every session with nothing: anyone could forge a login."""
+    from dashboard.auth import secret_key
+    from qtm.errors import ConfigError
+
+    empty = tmp_path / "secret_key"
+    empty.write_text("\n")
+    monkeypatch.delenv("QTM_SECRET_KEY", raising=False)
+    monkeypatch.setenv("QTM_SECRET_KEY_FILE", str(empty))
+    with pytest.raises(ConfigError, match="empty or too short"):
+        secret_key()
+    empty.unlink()
+    assert len(secret_key()) == 64  # made anew when missing

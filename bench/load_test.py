@@ -5,9 +5,12 @@
 
 Starts `qtm serve --workers N` (gunicorn) over a fresh PostgreSQL database (qtm_load, the demo data loaded) and
 Redis (database 14, flushed), with one reporter account per region. Then, for --seconds:
-  - each reporter uploads returns for its own region, one after another, each with new values (retrying an upload
-    that got no answer or a 5xx, as a person would press the button again);
-  - each viewer asks for the overview's content over and over, as the browser does (Dash's page callback);
+  - the reporters upload a return each for their own regions, all at once, again every --upload-every seconds (10;
+    0: one after another), each with new values (retrying an upload that got no answer or a 5xx, as a person would
+    press the button again);
+  - each viewer keeps the overview open as the browser does: its content once, then the live version every
+    --poll-every seconds (1, the dashboard's shortest QTM_LIVE_SECONDS), and the content again whenever it changed
+    (0: the content over and over without a pause, a load no browser makes);
   - unless --no-faults: a third of the way in, one worker is killed with SIGKILL in the middle of the traffic;
     half way, Redis drops every client connection and then stalls for 3 s (as a restart does).
 Then it checks the database against what the server said it committed, and prints: observations lost (goal 0:
@@ -125,13 +128,16 @@ def login(server: str, name: str | None):  # type: ignore[no-untyped-def]
     return client
 
 
-def reporter(server: str, code: str, name_zh: str, until: float, tally: Tally) -> None:
-    """Upload new values for the region's manufacturing pass rate, 2010–2025, one return after another."""
+def reporter(server: str, code: str, name_zh: str, until: float, every: float, tally: Tally) -> None:
+    """Upload new values for the region's manufacturing pass rate, 2010–2025: all reporters at once, again every
+    ``every`` seconds (0: one return right after another)."""
     import requests
 
     client = login(server, f"rep{code}")
     round_ = 0
+    start = time.monotonic()
     while time.monotonic() < until:
+        time.sleep(max(0.0, start + round_ * every - time.monotonic()))
         round_ += 1
         rows = [(str(year), 90 + (round_ * 0.01 + year % 7) % 9) for year in range(2010, 2026)]
         body = "指标名称,地区,统计期,数值,计量单位\n" + "".join(
@@ -160,21 +166,38 @@ def reporter(server: str, code: str, name_zh: str, until: float, tally: Tally) -
         tally.add(uploads=1)
 
 
-def viewer(server: str, until: float, tally: Tally) -> None:
+def viewer(server: str, until: float, every: float, tally: Tally) -> None:
+    """An open overview, as the browser keeps it: the page's content once, then every ``every`` seconds the live
+    version, and the content again whenever the version changed (0: the content over and over, no pause)."""
     import requests
 
     client = login(server, None)
+    known: int | None = None
     while time.monotonic() < until:
         started = time.perf_counter()
         try:
-            answer = client.post(server + "/_dash-update-component", json=OVERVIEW_CALLBACK, timeout=60)
+            version = _poll(client, server, known) if every else None
+            if not every or version != known:
+                answer = client.post(server + "/_dash-update-component", json=OVERVIEW_CALLBACK, timeout=60)
+                if answer.status_code >= 500:
+                    tally.add(server_errors=f"overview {answer.status_code}")
+                else:
+                    tally.add(latencies=time.perf_counter() - started)
+                known = version
         except requests.RequestException:
             tally.add(cut=1)
-            continue
-        if answer.status_code >= 500:
-            tally.add(server_errors=f"overview {answer.status_code}")
-        else:
-            tally.add(latencies=time.perf_counter() - started)
+        time.sleep(max(0.0, every - (time.perf_counter() - started)))
+
+
+def _poll(client, server: str, known: int | None) -> int | None:  # type: ignore[no-untyped-def]
+    state = [{"id": "data-version", "property": "data", "value": known}]
+    answer = client.post(
+        server + "/_dash-update-component", json={**VERSION_CALLBACK, "state": state}, timeout=60
+    )
+    if answer.status_code == 204:  # no update: the version is the one known
+        return known
+    data = answer.json().get("response", {}).get("data-version", {}).get("data") if answer.ok else None
+    return int(data) if data is not None else known
 
 
 def live_version(server: str) -> int | None:
@@ -248,6 +271,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1/test")
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument(
+        "--upload-every", type=float, default=10.0, help="seconds between a reporter's returns"
+    )
+    parser.add_argument("--poll-every", type=float, default=1.0, help="seconds between a viewer's polls")
     args = parser.parse_args()
     import redis
 
@@ -284,8 +311,14 @@ def main() -> None:
 def run(server: str, master: int, url: str, regions: list[tuple[str, str]], args: argparse.Namespace) -> None:
     tally, events = Tally(), []
     until = time.monotonic() + args.seconds
-    threads = [threading.Thread(target=reporter, args=(server, c, n, until, tally)) for c, n in regions]
-    threads += [threading.Thread(target=viewer, args=(server, until, tally)) for _ in range(args.viewers)]
+    threads = [
+        threading.Thread(target=reporter, args=(server, c, n, until, args.upload_every, tally))
+        for c, n in regions
+    ]
+    threads += [
+        threading.Thread(target=viewer, args=(server, until, args.poll_every, tally))
+        for _ in range(args.viewers)
+    ]
     if not args.no_faults:
         threads.append(threading.Thread(target=faults, args=(server, master, args.seconds, events)))
     version_before = live_version(server)

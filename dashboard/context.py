@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
-from typing import cast
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
 
 from flask import current_app
 
 from qtm.registry import Registry
 from qtm.store import Store
+
+T = TypeVar("T")
+
+
+class Built:
+    """Pages built once and served to every visitor who asks for the same thing on the same data (the key says
+    what: the data version, the language, the filters); the least recently used are dropped. Components are only
+    read once built, so threads may share them."""
+
+    def __init__(self, kept: int = 64) -> None:
+        self._built: OrderedDict[Hashable, Any] = OrderedDict()
+        self._kept = kept
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._built:
+                self._built.move_to_end(key)
+                return self._built[key]
+        built = build()
+        with self._lock:
+            self._built[key] = built
+            while len(self._built) > self._kept:
+                self._built.popitem(last=False)
+        return built
 
 
 def registry() -> Registry:

@@ -22,6 +22,7 @@ _LOCAL_ENTRIES = 256
 _REDIS_TTL_SECONDS = 24 * 3600
 _REDIS_RETRY_SECONDS = 30.0  # after a failure, how long to leave Redis alone
 _log = logging.getLogger(__name__)
+_MISSING = object()
 
 
 class ResultsCache:
@@ -30,24 +31,40 @@ class ResultsCache:
     def __init__(self, redis_url: str | None = None) -> None:
         self._local: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[Hashable, threading.Lock] = {}
         self._redis_url = redis_url
         self._redis: Any = None
         self._redis_down_until = 0.0
 
     def get_or_compute(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+        """The value for ``key``: kept here, else shared in Redis, else computed — by one thread at a time per key
+        (the others wait for it: after a commit, every open page asks at once)."""
+        found = self._kept(key)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        with self._lock:
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
+            found = self._kept(key)
+            if found is not _MISSING:
+                return found  # type: ignore[return-value]
+            shared = self._redis_get(key)
+            value: T = shared if shared is not None else compute()
+            if shared is None:
+                self._redis_set(key, value)
+            with self._lock:
+                self._local[key] = value
+                while len(self._local) > _LOCAL_ENTRIES:
+                    self._local.popitem(last=False)
+                self._flights.pop(key, None)
+        return value
+
+    def _kept(self, key: tuple[Hashable, ...]) -> object:
         with self._lock:
             if key in self._local:
                 self._local.move_to_end(key)
                 return self._local[key]
-        shared = self._redis_get(key)
-        value: T = shared if shared is not None else compute()
-        if shared is None:
-            self._redis_set(key, value)
-        with self._lock:
-            self._local[key] = value
-            while len(self._local) > _LOCAL_ENTRIES:
-                self._local.popitem(last=False)
-        return value
+        return _MISSING
 
     # ---- Redis, best effort --------------------------------------------------------------------------------
 

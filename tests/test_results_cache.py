@@ -61,3 +61,27 @@ def test_a_commit_makes_the_overview_new_in_every_worker(store, registry):
         n_warnings=0,
     )
     assert before != 93.9 and latest() == 93.9
+
+
+def test_pages_asking_at_once_after_a_commit_compute_once():
+    import threading
+    import time
+
+    cache, calls, start = ResultsCache(None), [], threading.Barrier(8)
+
+    def slow() -> str:
+        calls.append(1)
+        time.sleep(0.2)
+        return "judged"
+
+    def ask(out: list[str]) -> None:
+        start.wait()
+        out.append(cache.get_or_compute(("overview", 7), slow))
+
+    answers: list[str] = []
+    threads = [threading.Thread(target=ask, args=(answers,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["judged"] * 8 and len(calls) == 1

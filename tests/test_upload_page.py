@@ -120,6 +120,9 @@ def test_an_open_dashboard_follows_a_commit_made_elsewhere(browser, server, tmp_
         }""",
         [other],
     )
+    # A slow machine may still be finishing the first drawing (a resize as the grid settles): count from here.
+    watcher.wait_for_timeout(1500)
+    watcher.evaluate("([other]) => { document.querySelector(other).__redraws = 0; }", [other])
     uploader = browser.new_page(viewport={"width": 1366, "height": 768})
     _upload(uploader, server, _return(tmp_path, "食品.csv", "食品抽检合格率,全国,2025,98.3,%\n"))
     uploader.click("[data-action=commit]")

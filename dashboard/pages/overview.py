@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -17,17 +18,28 @@ from dashboard.views.overview import (
     cards_in_grid,
     overview_page,
 )
+from qtm.registry import Registry
 from qtm.standings import Filters, overview
+from qtm.store import Store
 
 dash.register_page(__name__, path="/", name="总览 Overview", title="总览 Overview · 质量目标监测")
 
+_PAGES = context.Built()
 FILTER_KEYS = ("plan", "jurisdiction", "category", "status", "as_of", "order")
 
 
 def layout(**query: str) -> html.Div:
-    registry, lang = context.registry(), i18n.current()
+    """The page for the URL's filters, built once per data version and language: every open overview asks for it
+    again after each commit."""
+    registry, store, lang = context.registry(), context.store(), i18n.current()
     filters = Filters.from_query(query, registry)
-    every = overview(registry, context.store(), Filters(as_of=filters.as_of, order=filters.order))
+    today = dt.date.today()  # in the key: a page kept open past midnight moves on
+    key = ("overview", registry.fingerprint, store.version(), lang, filters, today)
+    return _PAGES.get(key, lambda: _page(registry, store, filters, lang))
+
+
+def _page(registry: Registry, store: Store, filters: Filters, lang: i18n.Lang) -> html.Div:
+    every = overview(registry, store, Filters(as_of=filters.as_of, order=filters.order))
     cards = [s for s in every if filters.keeps(registry, s)]
     return overview_page(registry, cards, every, filters, lang)
 

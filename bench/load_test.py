@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -110,22 +109,9 @@ def prepare(env: dict[str, str], regions: list[tuple[str, str]]) -> None:
 
 
 def login(server: str, name: str | None):  # type: ignore[no-untyped-def]
-    import requests
+    from tests.conftest import web_client
 
-    client = requests.Session()
-    page = client.get(server + "/login", timeout=30)
-    if name is not None:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token is not None
-        answer = client.post(
-            server + "/login",
-            data={"username": name, "password": PASSWORD, "csrf_token": token.group(1)},
-            timeout=30,
-            allow_redirects=False,
-        )
-        assert answer.status_code == 302, answer.text[:200]
-    client.headers["X-CSRFToken"] = client.cookies.get("_csrf_token", "")
-    return client
+    return web_client(server, name, password=PASSWORD)
 
 
 def reporter(server: str, code: str, name_zh: str, until: float, every: float, tally: Tally) -> None:

@@ -15,7 +15,7 @@ import datetime as dt
 from flask import Flask, Response, abort, request
 
 from dashboard import context, i18n, report_pack
-from qtm.standings import Filters, Standing, in_region, overview
+from qtm.standings import Filters, Standing, in_region, overview, region_targets, standing_of
 
 _MAX_PACK_IMAGES = 300  # a whole country's pack is for the command line, not one web request
 
@@ -46,13 +46,14 @@ def _chart() -> Response:
     if kind not in report_pack.KINDS or args.get("target") not in registry.targets:
         abort(404)
     options = _options((kind,))
-    region = args.get("region") or registry.targets[args["target"]].jurisdiction
-    if region not in registry.regions:
-        abort(404)
-    chosen = [s for s in in_region(registry, store, region, options.as_of) if s.target.id == args["target"]]
+    target = registry.targets[args["target"]]
+    region = args.get("region") or target.jurisdiction
+    if region not in registry.regions or target.id not in {t.id for t in region_targets(registry, region)}:
+        abort(404)  # no such region, or the target does not apply there
+    chosen = [standing_of(registry, store, target, region, options.as_of)]
     images = report_pack.plan_images(registry, store, chosen, options)
     if not images:
-        abort(404)  # not a target of that region, or no regions under it to compare
+        abort(404)  # no regions under it to compare
     png = report_pack.render(images, options)[0]
     return Response(png, mimetype="image/png", headers=_attachment(images[0].file))
 

@@ -135,8 +135,9 @@ def plan_images(
     under it where more than one of them has data."""
     images: list[Image] = []
     for standing in chosen:
+        revised = revised_periods(store, standing) if {"trend", "gauge"} & set(options.kinds) else frozenset()
         for kind in options.kinds:
-            figure = _figure(registry, store, standing, kind, options)
+            figure = _figure(registry, store, standing, kind, options, revised)
             if figure is not None:
                 images.append(Image(image_name(standing, kind), kind, standing, figure))
     return images
@@ -147,7 +148,12 @@ def image_name(standing: Standing, kind: Kind) -> str:
 
 
 def _figure(
-    registry: Registry, store: Store, standing: Standing, kind: Kind, options: PackOptions
+    registry: Registry,
+    store: Store,
+    standing: Standing,
+    kind: Kind,
+    options: PackOptions,
+    revised: frozenset[str],
 ) -> go.Figure | None:
     target, region, result = standing.target, standing.region, standing.result
     lang, preset, as_of = options.lang, options.preset, options.as_of
@@ -176,7 +182,7 @@ def _figure(
         as_of=as_of,
         lang=lang,
         preset=preset,
-        revised=revised_periods(store, standing),
+        revised=revised,
     )
 
 
@@ -243,17 +249,14 @@ def data_source(store: Store, standing: Standing, batches: dict[int, str]) -> st
         return ""
     if standing.latest_source:
         return standing.latest_source
-    stored = [
-        s
-        for s in store.history_for(standing.target.indicator, standing.region)
-        if s.superseded_by is None and s.observation.period.text == latest.period
+    current = [
+        s for s in store.history_for(standing.target.indicator, standing.region) if s.superseded_by is None
     ]
-    if not stored:  # a year combined from quarters or months: the batches of its parts
-        stored = [
-            s
-            for s in store.history_for(standing.target.indicator, standing.region)
-            if s.superseded_by is None and str(s.observation.period.year) == latest.period
-        ]
+    stored = [s for s in current if s.observation.period.text == latest.period] or [
+        s
+        for s in current
+        if str(s.observation.period.year) == latest.period  # a year combined from its parts
+    ]
     files = sorted({batches.get(s.batch_id, "") for s in stored} - {""})
     return "；".join(files)
 

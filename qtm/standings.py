@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from qtm import results_cache
-from qtm.assessment import assess, descendants, judge_in_region
+from qtm.assessment import descendants, judge_in_region
 from qtm.observations import Observation
 from qtm.progress import STATUS_ORDER, Result, Status
 from qtm.registry import Registry, Target
@@ -126,16 +126,6 @@ def _series(observations: list[Observation]) -> dict[tuple[str, str], list[Obser
     for observation in observations:
         by_key[(observation.indicator, observation.region)].append(observation)
     return by_key
-
-
-def standings(registry: Registry, store: Store, as_of: dt.date) -> list[Standing]:
-    """Every target in its jurisdiction and in each region under it with data, judged on ``as_of``."""
-    current = [o for o in store.current() if o.period.end <= as_of]
-    series = _series(current)
-    return [
-        Standing(registry.targets[r.target], r.region, r, tuple(series.get((r.indicator, r.region), ())))
-        for r in assess(registry, current, as_of)
-    ]
 
 
 def _once_per_data_version(

@@ -249,6 +249,48 @@ def page(browser):
     assert errors == [], f"errors in the browser console: {errors}"
 
 
+def web_client(server: str, name: str | None, *, password: str = PASSWORD, fresh_connections: bool = False):  # type: ignore[no-untyped-def]
+    """A ``requests`` session logged in through the login form as ``name`` (None: anonymous), carrying the CSRF
+    header as the dashboard's pages do; ``fresh_connections``: a new connection for every request (so that they
+    spread over a server's workers). Its ``login_answer`` is the login form's answer (None when anonymous)."""
+    import re
+
+    import requests
+
+    client = requests.Session()
+    if fresh_connections:
+        client.headers["Connection"] = "close"
+    page = client.get(server + "/login", timeout=30)
+    client.login_answer = None  # type: ignore[attr-defined]
+    if name is not None:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        answer = client.post(
+            server + "/login",
+            data={"username": name, "password": password, "csrf_token": token.group(1)},
+            timeout=30,
+            allow_redirects=False,
+        )
+        assert answer.status_code == 302, answer.text[:300]
+        client.login_answer = answer  # type: ignore[attr-defined]
+    client.headers["X-CSRFToken"] = client.cookies.get("_csrf_token", "")
+    return client
+
+
+def empty_redis(database: int) -> str:
+    """The URL of database ``database`` (never 0) of the local Redis, emptied; a missing Redis is reported by
+    :func:`service_missing`."""
+    assert database != 0
+    url = f"redis://127.0.0.1:6379/{database}"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except Exception as exc:
+        service_missing("Redis at 127.0.0.1:6379", str(exc).splitlines()[0])
+    return url
+
+
 def log_in(page, server: str, name: str) -> None:
     """Log ``page`` in through the login form, as a person would."""
     page.goto(server + "/login")

@@ -160,16 +160,14 @@ BUILDERS = {"trend": trend, "gauge": gauge, "regions": regions}
 def demo(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The demo's synthetic Gansu returns, loaded through the ordinary ingest path, judged on 2025-06-30."""
     from loaders.ingest import ingest_file
-    from qtm.standings import standings, sub_regions
+    from qtm.standings import standing_of, sub_regions
     from qtm.store import Store
 
     store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('paper') / 'qtm.sqlite'}")
     ingest_file(PROJECT_ROOT / "data" / "demo" / "gansu_synthetic.csv", registry, store, uploaded_by="test")
     as_of = dt.date(2025, 6, 30)
     target = registry.targets[GANSU_TARGET]
-    own = next(
-        s for s in standings(registry, store, as_of) if s.target.id == GANSU_TARGET and s.region == "620000"
-    )
+    own = standing_of(registry, store, target, "620000", as_of)
     yield {"own": own, "as_of": as_of, "regions": sub_regions(registry, store, target, "620000", as_of)}
     store.engine.dispose()
 

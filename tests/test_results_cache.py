@@ -11,21 +11,14 @@ from qtm.observations import Observation
 from qtm.periods import Period
 from qtm.results_cache import ResultsCache
 from qtm.standings import Filters, overview
-from tests.conftest import service_missing
+from tests.conftest import empty_redis
 
 REDIS_DB = 13  # a database of its own on the shared Redis, flushed first; never 0
 
 
 @pytest.fixture
 def redis_url() -> str:
-    try:
-        import redis
-
-        url = f"redis://127.0.0.1:6379/{REDIS_DB}"
-        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
-    except Exception as exc:
-        service_missing("Redis at 127.0.0.1:6379", str(exc).splitlines()[0])
-    return url
+    return empty_redis(REDIS_DB)
 
 
 def test_a_second_worker_reads_what_the_first_computed(redis_url):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import PASSWORD, serving
+from tests.conftest import serving, web_client
 
 CORPUS = Path(__file__).parent / "corpus" / "files"
 HOSTILE = sorted(p.name for p in CORPUS.glob("hostile_*"))
@@ -26,20 +26,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def session(server: str, name: str | None) -> requests.Session:
     """A client logged in as ``name`` (None: anonymous), carrying the CSRF header as the dashboard's pages do."""
-    client = requests.Session()
-    page = client.get(server + "/login", timeout=10)
-    if name is not None:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token is not None
-        answer = client.post(
-            server + "/login",
-            data={"username": name, "password": PASSWORD, "csrf_token": token.group(1)},
-            timeout=10,
-            allow_redirects=False,
-        )
-        assert answer.status_code == 302, answer.text[:300]
-    client.headers["X-CSRFToken"] = client.cookies.get("_csrf_token", "")
-    return client
+    return web_client(server, name)  # type: ignore[no-any-return]
 
 
 def upload(client: requests.Session, server: str, name: str, text: str) -> requests.Response:

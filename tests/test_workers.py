@@ -21,13 +21,13 @@ import requests
 
 from tests.conftest import (
     ACCOUNTS,
-    PASSWORD,
     QTM,
     add_user,
+    empty_redis,
     free_port,
     run_qtm,
-    service_missing,
     wait_for_port,
+    web_client,
 )
 
 WORKER = "X-QTM-Worker"
@@ -80,22 +80,10 @@ def workers(folder: Path, database_url: str, env: dict[str, str]) -> Iterator[tu
 def client(server: str, name: str | None = None) -> requests.Session:
     """A client (logged in as ``name`` unless None) that opens a new connection for every request, so that its
     requests go to whichever worker accepts them, not to the one a kept-alive connection stays with."""
-    session = requests.Session()
-    session.headers["Connection"] = "close"
-    page = session.get(server + "/login", timeout=30)
+    session = web_client(server, name, fresh_connections=True)
     if name is not None:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token is not None
-        answer = session.post(
-            server + "/login",
-            data={"username": name, "password": PASSWORD, "csrf_token": token.group(1)},
-            timeout=30,
-            allow_redirects=False,
-        )
-        assert answer.status_code == 302, answer.text[:300]
-        session.login_worker = answer.headers[WORKER]  # type: ignore[attr-defined]
-    session.headers["X-CSRFToken"] = session.cookies.get("_csrf_token", "")
-    return session
+        session.login_worker = session.login_answer.headers[WORKER]
+    return session  # type: ignore[no-any-return]
 
 
 def spread(request: Callable[[], requests.Response], n: int = 60) -> list[requests.Response]:
@@ -145,14 +133,7 @@ def both_workers(
 @pytest.fixture
 def redis_url() -> str:
     """A Redis database of this test's own, emptied first."""
-    try:
-        import redis
-
-        url = f"redis://127.0.0.1:6379/{REDIS_DB}"
-        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
-    except Exception as exc:
-        service_missing("Redis at 127.0.0.1:6379", str(exc).splitlines()[0])
-    return url
+    return empty_redis(REDIS_DB)
 
 
 @pytest.mark.postgres
@@ -322,15 +303,9 @@ def test_threads_need_workers(tmp_path):
 @pytest.fixture
 def signal_redis() -> Iterator[str]:
     """Another Redis database of this module's own (the served test flushes REDIS_DB), emptied first and after."""
-    try:
-        import redis
-
-        url = f"redis://127.0.0.1:6379/{REDIS_DB + 1}"
-        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
-    except Exception as exc:
-        service_missing("Redis at 127.0.0.1:6379", str(exc).splitlines()[0])
+    url = empty_redis(REDIS_DB + 1)
     yield url
-    redis.Redis.from_url(url).flushdb()
+    empty_redis(REDIS_DB + 1)
 
 
 def test_the_live_version_is_shared_never_goes_back_and_expires(sqlite_url, signal_redis):

@@ -13,7 +13,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 
-from dashboard import api, auth, context, downloads, i18n
+from dashboard import api, auth, context, downloads, i18n, jobs
 from dashboard.i18n import t
 from dashboard.views.common import data
 from qtm.registry import Registry
@@ -45,7 +45,9 @@ def create_app(registry: Registry, store: Store, *, host: str = "127.0.0.1") -> 
         update_title="",
         suppress_callback_exceptions=True,
         compress=True,
+        background_callback_manager=jobs.manager(),
     )
+    jobs.attach(app.server)
     app.server.config["QTM_REGISTRY"] = registry
     app.server.config["QTM_STORE"] = store
     app.server.config["MAX_CONTENT_LENGTH"] = _request_limit()
@@ -182,6 +184,7 @@ def shell() -> html.Div:
             dcc.Location(id="url", refresh="callback-nav"),
             dcc.Interval(id="live-tick", interval=int(live_seconds() * 1000)),
             dcc.Store(id="data-version", data=context.store().data_version()),
+            jobs.page_id(),
         ],
         className=f"lang-{lang}",
     )

@@ -1,23 +1,40 @@
-"""Report-ready downloads from the pages, drawn on the server (never a browser screenshot):
+"""Report-ready downloads, drawn on the server (never a browser screenshot):
 
     /export/chart.png?target=ID&region=CODE&kind=trend|gauge|regions[&as_of=…&preset=…&scale=…]
     /export/pack.zip?<the overview's filters>            the overview's targets in view
     /export/pack.zip?region=CODE[&as_of=…]              every target as it stands in one region
 
-In the language of the page (its cookie). Whoever may view the pages may download them (dashboard.auth guards
-every route alike).
+The pages' "export report pack" button draws the same pack as a background job (dashboard.jobs), so that a pack
+of hundreds of charts holds no web worker; the URL serves scripts. In the language of the page (its cookie).
+Whoever may view the pages may download them (dashboard.auth guards every route alike).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
+from dash import Input, Output, State, callback, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 from flask import Flask, Response, abort, request
 
-from dashboard import context, i18n, report_pack
+from dashboard import context, i18n, jobs, report_pack
+from dashboard.i18n import t
 from qtm.standings import Filters, Standing, in_region, overview, region_targets, standing_of
 
+T = TypeVar("T")
+
 _MAX_PACK_IMAGES = 300  # a whole country's pack is for the command line, not one web request
+
+
+class Refused(Exception):
+    """Nothing to draw for what was asked; ``status`` is the HTTP answer, ``zh``/``en`` say why."""
+
+    def __init__(self, status: int, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.status, self.zh, self.en = status, zh, en
 
 
 def install(server: Flask) -> None:
@@ -25,8 +42,51 @@ def install(server: Flask) -> None:
     server.add_url_rule("/export/pack.zip", "export_pack", _pack)
 
 
-def _options(kinds: tuple[report_pack.Kind, ...] = report_pack.KINDS) -> report_pack.PackOptions:
-    args = request.args
+def pack_of(args: Mapping[str, str], lang: i18n.Lang) -> tuple[str, bytes]:
+    """The report pack a page's query asks for, as (file name, zip); :class:`Refused` when there is none."""
+    registry, store = context.registry(), context.store()
+    options = _options(args, lang)
+    chosen = _standings_in_view(args, options.as_of)
+    if not chosen:
+        raise Refused(404, "本页没有可导出的目标", "nothing on this page to export")
+    images = report_pack.plan_images(registry, store, chosen, options)
+    if len(images) > _MAX_PACK_IMAGES:
+        raise Refused(
+            413,
+            f"图包有 {len(images)} 张图，网页上最多 {_MAX_PACK_IMAGES} 张：请缩小筛选范围，或用 qtm export 导出",
+            f"the pack would hold {len(images)} images, more than {_MAX_PACK_IMAGES} on the web: narrow the "
+            "filters, or use qtm export",
+        )
+    pack = report_pack.finish(registry, store, images, options)
+    return f"qtm-report-pack-{options.as_of.isoformat()}.zip", report_pack.zip_bytes(pack)
+
+
+@callback(
+    Output("pack-download", "data"),
+    Output("pack-result", "children"),
+    Input("pack-link", "n_clicks"),
+    State("pack-link", "value"),
+    jobs.OWN_PAGE,
+    prevent_initial_call=True,
+    background=True,
+    running=[(Output("pack-busy", "hidden"), False, True), (Output("pack-link", "disabled"), True, False)],
+)
+@jobs.in_request
+def pack_download(clicks: int | None, href: str | None, _page: str | None) -> tuple[object, object]:
+    """The button's pack, drawn in a background job and handed to the browser as a download."""
+    if not clicks or not href:
+        raise PreventUpdate
+    lang = i18n.current()
+    try:
+        name, data = pack_of(dict(parse_qsl(urlsplit(href).query)), lang)
+    except Refused as refused:
+        return no_update, html.Span(t(lang, refused.zh, refused.en), className="banner forbidden")
+    return dcc.send_bytes(data, name), ""
+
+
+def _options(
+    args: Mapping[str, str], lang: i18n.Lang, kinds: tuple[report_pack.Kind, ...] = report_pack.KINDS
+) -> report_pack.PackOptions:
     try:
         as_of = dt.date.fromisoformat(args["as_of"]) if args.get("as_of") else dt.date.today()
         return report_pack.PackOptions(
@@ -34,10 +94,10 @@ def _options(kinds: tuple[report_pack.Kind, ...] = report_pack.KINDS) -> report_
             kinds=kinds,
             preset=args.get("preset", "slide"),
             scale=float(args.get("scale", "2")),
-            lang=i18n.current(),
+            lang=lang,
         )
     except ValueError as exc:
-        abort(400, str(exc))
+        raise Refused(400, f"导出参数有误：{exc}", f"wrong export option: {exc}") from None
 
 
 def _chart() -> Response:
@@ -45,7 +105,7 @@ def _chart() -> Response:
     kind = args.get("kind", "trend")
     if kind not in report_pack.KINDS or args.get("target") not in registry.targets:
         abort(404)
-    options = _options((kind,))
+    options = _answer(lambda: _options(args, i18n.current(), (kind,)))
     target = registry.targets[args["target"]]
     region = args.get("region") or target.jurisdiction
     if region not in registry.regions or target.id not in {t.id for t in region_targets(registry, region)}:
@@ -59,26 +119,25 @@ def _chart() -> Response:
 
 
 def _pack() -> Response:
+    name, data = _answer(lambda: pack_of(request.args, i18n.current()))
+    return Response(data, mimetype="application/zip", headers=_attachment(name))
+
+
+def _answer(make: Callable[[], T]) -> T:
+    """What ``make`` makes, or the HTTP error it was refused with."""
+    try:
+        return make()
+    except Refused as refused:
+        abort(refused.status, refused.en)
+
+
+def _standings_in_view(args: Mapping[str, str], as_of: dt.date) -> list[Standing]:
+    """What the page the button was on shows: one region's targets, or the overview's filtered cards."""
     registry, store = context.registry(), context.store()
-    options = _options()
-    chosen = _standings_in_view(options.as_of)
-    if not chosen:
-        abort(404)
-    images = report_pack.plan_images(registry, store, chosen, options)
-    if len(images) > _MAX_PACK_IMAGES:
-        abort(413)
-    pack = report_pack.finish(registry, store, images, options)
-    name = f"qtm-report-pack-{options.as_of.isoformat()}.zip"
-    return Response(report_pack.zip_bytes(pack), mimetype="application/zip", headers=_attachment(name))
-
-
-def _standings_in_view(as_of: dt.date) -> list[Standing]:
-    """What the page the link was on shows: one region's targets, or the overview's filtered cards."""
-    registry, store, args = context.registry(), context.store(), request.args
     region = args.get("region")
     if region:
         if region not in registry.regions:
-            abort(404)
+            raise Refused(404, "没有这个地区", "no such region")
         return in_region(registry, store, region, as_of)
     filters = Filters.from_query(dict(args), registry)
     every = overview(registry, store, Filters(as_of=as_of, order=filters.order))

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import plotly.graph_objects as go
 
 from dashboard.i18n import FigureLang, pair, plotly_locale, t
+from qtm import forking
 from qtm.formatting import STATUS_LABELS, number_text, target_text, unit_symbol
 from qtm.observations import Observation
 from qtm.periods import Period
@@ -66,6 +67,10 @@ class _Made:
     def __init__(self, kept: int = 1024) -> None:
         self._made: OrderedDict[tuple[object, ...], dict[str, Any]] = OrderedDict()
         self._kept = kept
+        self._lock = threading.Lock()
+        forking.renew_in_child(self, _Made._renew)
+
+    def _renew(self) -> None:
         self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...], make: Callable[[], go.Figure]) -> dict[str, Any]:

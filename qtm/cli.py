@@ -141,6 +141,40 @@ def _serve_workers(host: str, port: int, debug: bool, workers: int, threads: int
     )
 
 
+@main.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Jobs run at once by this worker, each in a process of its own.",
+)
+@_user_errors
+def worker(concurrency: int) -> None:
+    """Run the dashboard's background jobs (checking and storing uploads, report packs) with Celery, for servers
+    started with QTM_JOBS=celery and QTM_REDIS_URL (docs/deploy.md). Stops on Ctrl-C or SIGTERM."""
+    from dashboard import jobs
+    from dashboard.app import create_app
+
+    if jobs.kind() != "celery":
+        raise click.UsageError(
+            "qtm worker runs Celery jobs: set QTM_JOBS=celery and QTM_REDIS_URL (docs/deploy.md)"
+        )
+    settings = Settings.from_env()
+    registry = _registry(settings)
+    create_app(
+        registry, Store.open(settings.database_url)
+    )  # the pages' callbacks, registered as Celery tasks
+    jobs.check_broker()
+    click.echo(
+        f"qtm: running background jobs from {jobs.broker_text()} (database {_safe_url(settings.database_url)})",
+        err=True,
+    )
+    jobs.celery_app().worker_main(
+        ["worker", f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle"]
+    )
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -168,18 +168,24 @@ def add_user(env: dict[str, str], name: str, role: str, regions: tuple[str, ...]
     assert added.returncode == 0, added.stderr
 
 
-@contextlib.contextmanager
-def serving(folder: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A real ``qtm serve`` on a free port over a fresh SQLite database in ``folder`` loaded by ``qtm demo``, with
-    the ACCOUNTS; its log goes to ``folder/server.log`` (a pipe nobody reads would fill and stall the server)."""
-    settings = {
+def served_settings(folder: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a served test dashboard (and of its `qtm worker`) whose files live in ``folder``."""
+    return {
         **os.environ,
         "QTM_DATABASE_URL": f"sqlite:///{folder / 'qtm.sqlite'}",
         "QTM_STAGING_DIR": str(folder / "staging"),
         "QTM_ORIGINALS_DIR": str(folder / "originals"),
         "QTM_SECRET_KEY_FILE": str(folder / "secret_key"),
+        "QTM_JOBS_DIR": str(folder / "jobs"),
         **(env or {}),
     }
+
+
+@contextlib.contextmanager
+def serving(folder: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """A real ``qtm serve [args]`` on a free port over a fresh SQLite database in ``folder`` loaded by ``qtm demo``,
+    with the ACCOUNTS; its log goes to ``folder/server.log`` (a pipe nobody reads would fill and stall the server)."""
+    settings = served_settings(folder, env)
     loaded = subprocess.run(
         [*QTM, "demo"], capture_output=True, text=True, env=settings, timeout=120, check=False
     )
@@ -189,7 +195,7 @@ def serving(folder: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
     with (folder / "server.log").open("w") as log:
         process = subprocess.Popen(
-            [*QTM, "serve", "--port", str(port)],
+            [*QTM, "serve", "--port", str(port), *args],
             env=settings,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -200,7 +206,7 @@ def serving(folder: Path, env: dict[str, str] | None = None) -> Iterator[str]:
             yield f"http://127.0.0.1:{port}"
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

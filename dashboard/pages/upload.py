@@ -14,7 +14,7 @@ import dash
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import api, auth, context, i18n
+from dashboard import api, auth, context, i18n, jobs
 from dashboard.views.upload import (
     batch_table,
     commit_view,
@@ -56,9 +56,15 @@ def template_link(plan: str | None) -> str:
     Output("upload", "contents"),
     Input("upload", "contents"),
     State("upload", "filename"),
+    jobs.OWN_PAGE,
     prevent_initial_call=True,
+    background=True,
+    running=[(Output("upload-busy", "hidden"), False, True)],
 )
-def preview(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any, Any, None]:
+@jobs.in_request
+def preview(
+    contents: list[str] | None, names: list[str] | None, _page: str | None
+) -> tuple[Any, Any, Any, None]:
     """Stage each dropped file and check it as a dry run, as the logged-in reporter: nothing is stored yet."""
     if not contents:
         return no_update, no_update, no_update, None
@@ -87,23 +93,28 @@ def preview(contents: list[str] | None, names: list[str] | None) -> tuple[Any, A
 @callback(
     Output("commit-result", "children"),
     Output("staged", "data", allow_duplicate=True),
-    Output("commit", "disabled", allow_duplicate=True),
-    Output("data-version", "data", allow_duplicate=True),
+    Output("committed", "data"),
     Output("preview", "children", allow_duplicate=True),
     Input("commit", "n_clicks"),
     State("staged", "data"),
+    jobs.OWN_PAGE,
     prevent_initial_call=True,
+    background=True,
+    running=[(Output("commit-busy", "hidden"), False, True), (Output("commit", "disabled"), True, True)],
 )
-def commit(clicks: int | None, staged: list[dict[str, str]] | None) -> tuple[Any, list, bool, Any, Any]:
+@jobs.in_request
+def commit(
+    clicks: int | None, staged: list[dict[str, str]] | None, _page: str | None
+) -> tuple[Any, list, Any, Any]:
     """Store every previewed file that passed, each as one batch (checked again, as the user, on the database as it
-    is now). Dash also calls this when the page is drawn (the button is new to it): nothing was clicked then."""
+    is now), in a background job. Every output is on this page, so that drawing the page starts no job."""
     if not clicks:
         raise PreventUpdate
     lang = i18n.current()
     try:
         user = api.reporter()
     except api.Forbidden as refused:
-        return forbidden_view(refused.zh, refused.en, lang), [], True, no_update, no_update
+        return forbidden_view(refused.zh, refused.en, lang), [], no_update, no_update
     staging, results = Staging(), []
     for entry in staged or []:
         file = staging.get(entry["token"], entry["name"])
@@ -111,7 +122,19 @@ def commit(clicks: int | None, staged: list[dict[str, str]] | None) -> tuple[Any
             continue
         results.append(api.ingest_for(user, file.path, entry["file"], dry_run=False))
         staging.discard(file.token)
-    return commit_view(results, lang), [], True, context.store().data_version(), None
+    return commit_view(results, lang), [], context.store().data_version(), None
+
+
+@callback(
+    Output("data-version", "data", allow_duplicate=True),
+    Input("committed", "data"),
+    prevent_initial_call=True,
+)
+def announce(version: int | None) -> int:
+    """Tell the page's shell (and so every part that follows the data) that a commit changed the data."""
+    if version is None:
+        raise PreventUpdate  # the page was drawn: nothing was committed
+    return version
 
 
 @callback(Output("batches", "children"), Input("data-version", "data"), prevent_initial_call=True)

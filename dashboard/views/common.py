@@ -130,17 +130,36 @@ def png_link(href: str, kind: str, lang: Lang) -> html.A:
     )
 
 
-def pack_link(href: str, lang: Lang, *, link_id: str = "pack-link") -> html.A:
-    """The report pack of what the page shows: a zip of PNGs with manifest.csv and report.docx."""
-    return html.A(
-        t(lang, "⤓ 导出报告图包", "⤓ Export report pack"),
-        href=href,
-        id=link_id,
-        className="button export-pack",
-        title=t(
-            lang,
-            "本页所列目标的全部图表（PNG）、说明清单 manifest.csv 和 report.docx",
-            "Every chart of the targets on this page (PNG), with manifest.csv and report.docx",
-        ),
-        **data(export="pack"),
+def pack_link(href: str, lang: Lang, *, link_id: str = "pack-link") -> html.Div:
+    """The report pack of what the page shows — a zip of PNGs with manifest.csv and report.docx — drawn in the
+    background when the button is pressed (dashboard.downloads), then downloaded; ``href`` is the same pack's URL."""
+    return html.Div(
+        [
+            html.Button(
+                t(lang, "⤓ 导出报告图包", "⤓ Export report pack"),
+                id=link_id,
+                value=href,
+                className="button export-pack",
+                title=t(
+                    lang,
+                    "本页所列目标的全部图表（PNG）、说明清单 manifest.csv 和 report.docx",
+                    "Every chart of the targets on this page (PNG), with manifest.csv and report.docx",
+                ),
+                **data(export="pack"),
+            ),
+            html.Span(
+                t(
+                    lang,
+                    " 正在绘制图包…（在后台进行，页面可继续使用）",
+                    " Drawing the pack… (in the background)",
+                ),
+                id="pack-busy",
+                hidden=True,
+                className="busy",
+                role="status",
+            ),
+            html.Span(id="pack-result"),
+            dcc.Download(id="pack-download"),
+        ],
+        className="pack-export",
     )

@@ -89,6 +89,7 @@ def upload_page(
                 ),
                 className="drop-zone",
             ),
+            busy_note("upload-busy", t(lang, "正在检查报表…", "Checking the returns…"), lang),
             dcc.Loading(html.Div(id="preview"), type="dot"),
             html.Button(
                 t(lang, "提交存储", "Commit"),
@@ -97,12 +98,25 @@ def upload_page(
                 className="button primary",
                 **data(action="commit"),
             ),
+            busy_note("commit-busy", t(lang, "正在存储…", "Storing…"), lang),
             dcc.Loading(html.Div(id="commit-result"), type="dot"),
             dcc.Store(id="staged", data=[]),
+            dcc.Store(id="committed"),
             html.H2(t(lang, "上报记录", "Batches stored"), className="section"),
             html.Div(batch_table(batches, lang, user=user), id="batches"),
         ],
         className="upload-page",
+    )
+
+
+def busy_note(note_id: str, doing: str, lang: Lang) -> html.Div:
+    """Shown while a background job works on the page's request (hidden otherwise)."""
+    return html.Div(
+        [doing, t(lang, "（在后台进行，页面可继续使用）", " (in the background: the page stays usable)")],
+        id=note_id,
+        hidden=True,
+        className="busy",
+        role="status",
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Select, and_, create_engine, event, func, or_, se
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
+from qtm import forking
 from qtm.errors import StoreError
 from qtm.observations import Observation
 from qtm.periods import Period
@@ -113,6 +114,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._cache: dict[tuple[tuple[int, int], object], list[Observation]] = {}
+        # a forked child (a background job) opens connections of its own, and leaves the parent's alone
+        forking.renew_in_child(self, lambda store: store.engine.dispose(close=False))
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:

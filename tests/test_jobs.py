@@ -1,0 +1,188 @@
+"""Long work off the web workers (dashboard.jobs): a report pack is drawn in a job of its own while the worker goes
+on answering, on one machine (diskcache) and with Celery workers on Redis; uploads are checked and stored in jobs
+that know who asked from the session, not from the page."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.request import urlopen
+
+import psutil
+import pytest
+
+from dashboard.report_pack import read_manifest
+from tests.conftest import QTM, empty_redis, log_in, served_settings, serving, web_client
+
+pytestmark = pytest.mark.browser
+REDIS_DB = 10  # a database of its own on the shared Redis, flushed first; never 0
+TARGET = "/target/gansu_manufacturing_pass_rate_2025"
+
+
+@pytest.fixture(scope="module")
+def one_thread(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One gunicorn worker with one thread (anything long done in the request would hold the whole server), and
+    one job at a time."""
+    env = {"QTM_DEBUG_WORKER_HEADER": "1", "QTM_JOB_SLOTS": "1"}
+    with serving(tmp_path_factory.mktemp("jobs"), env, ("--workers", "1", "--threads", "1")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def celery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A server sending its jobs to Celery on Redis, and one `qtm worker` running them; (url, the worker's log)."""
+    folder = tmp_path_factory.mktemp("celery")
+    env = {"QTM_JOBS": "celery", "QTM_REDIS_URL": empty_redis(REDIS_DB), "QTM_LIVE_SECONDS": "1"}
+    with serving(folder, env) as url, (folder / "worker.log").open("w") as log:
+        worker = subprocess.Popen(
+            [*QTM, "worker", "--concurrency", "1"],
+            env=served_settings(folder, env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            yield url, folder / "worker.log"
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+
+
+def _jobs_of(worker: int) -> list[psutil.Process]:
+    """Processes forked from the web worker ``worker`` (same command line), that is its background jobs."""
+    parent = psutil.Process(worker)
+    return [p for p in parent.children(recursive=True) if _command(p) == parent.cmdline()]
+
+
+def _command(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.NoSuchProcess:  # ended meanwhile
+        return []
+
+
+def _pack_rows(data: bytes) -> list[dict[str, str]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        rows = read_manifest(archive.read("manifest.csv"))
+        assert set(archive.namelist()) == {r["file"] for r in rows} | {"manifest.csv", "report.docx"}
+    return rows
+
+
+def test_a_pack_is_drawn_in_a_job_while_the_only_thread_keeps_answering(page, one_thread):
+    page.goto(one_thread + "/")
+    page.wait_for_selector(".card-slot")
+    cards = page.locator(".card-slot").count()
+    with page.expect_download(timeout=300_000) as download:
+        page.click("#pack-link")
+        page.wait_for_selector("#pack-busy", state="visible")
+        assert page.locator("#pack-link").is_disabled()  # pressed once is enough
+        with urlopen(one_thread + TARGET, timeout=60) as answered:
+            jobs = _jobs_of(int(answered.headers["X-QTM-Worker"]))
+            assert answered.status == 200
+        assert jobs and all(job.is_running() for job in jobs)  # answered while the pack was being drawn
+    rows = _pack_rows(download.value.path().read_bytes())
+    assert len({(r["target"], r["region"]) for r in rows}) == cards
+    page.wait_for_selector("#pack-busy", state="hidden")
+    assert page.locator("#pack-link").is_enabled()
+
+
+def test_two_officials_pressing_the_same_button_at_once_each_get_the_pack_one_drawn_at_a_time(
+    browser, one_thread
+):
+    pages = [browser.new_page() for _ in range(2)]
+    for page in pages:
+        page.goto(one_thread + "/region/620000")
+        page.wait_for_selector("#pack-link")
+    worker = int(urlopen(one_thread + "/login", timeout=60).headers["X-QTM-Worker"])
+    waits = [page.expect_download(timeout=300_000) for page in pages]
+    downloads = [wait.__enter__() for wait in waits]
+    for page in pages:
+        page.click("#pack-link")
+    drawing_at_once, seen = 0, set()
+    while any(page.locator("#pack-busy").is_visible() for page in pages):
+        jobs = _jobs_of(worker)
+        seen |= {job.pid for job in jobs}
+        drawing_at_once = max(drawing_at_once, sum(1 for job in jobs if _draws(job)))
+        time.sleep(0.2)
+    for wait in waits:
+        wait.__exit__(None, None, None)
+    for download in downloads:
+        assert {r["region"] for r in _pack_rows(download.value.path().read_bytes())} == {"620000"}
+    assert len(seen) == 2 and drawing_at_once == 1  # two jobs, one slot (QTM_JOB_SLOTS=1)
+    for page in pages:
+        page.close()
+
+
+def _draws(job: psutil.Process) -> bool:
+    """Whether the job runs a Chromium (it draws)."""
+    try:
+        return any("chrom" in child.name() for child in job.children(recursive=True))
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_celery_workers_check_and_store_an_upload_as_the_logged_in_reporter(page, celery, tmp_path):
+    url, worker_log = celery
+    good = tmp_path / "兰州2024.csv"
+    good.write_text(
+        "指标名称,地区,统计期,数值,计量单位\n制造业产品质量合格率,兰州市,2024,93.1,%\n", encoding="utf-8"
+    )
+    log_in(page, url, "lanzhou")
+    page.goto(url + "/upload")
+    page.set_input_files("input[type=file]", [str(good)])
+    page.wait_for_selector("#preview .file-preview[data-status=would-commit]", timeout=120_000)
+    page.click("[data-action=commit]")
+    page.wait_for_selector(".commit-result li[data-status=committed]", timeout=120_000)
+    assert "lanzhou" in page.locator("#batches tr[data-batch]").first.inner_text()
+    assert "background_callback_" in worker_log.read_text()  # the worker ran them, not the web server
+    audit = web_client(url, "admin").get(url + "/api/audit", timeout=60).json()
+    stored = [e for e in audit if e["user"] == "lanzhou" and e["batch"] is not None]
+    assert stored and stored[0]["address"] == "127.0.0.1"  # the client's address, as the request had it
+
+
+def test_celery_refuses_a_region_outside_the_reporters_own(page, celery, tmp_path):
+    url, _ = celery
+    foreign = tmp_path / "上海2024.csv"
+    foreign.write_text(
+        "指标名称,地区,统计期,数值,计量单位\n制造业产品质量合格率,上海市,2024,95.0,%\n", encoding="utf-8"
+    )
+    log_in(page, url, "lanzhou")
+    page.goto(url + "/upload")
+    page.set_input_files("input[type=file]", [str(foreign)])
+    page.wait_for_selector("#preview .file-preview[data-status=rejected]", timeout=120_000)
+    assert page.locator("[data-action=commit]").is_disabled()
+
+
+def test_celery_draws_the_region_pack(page, celery):
+    url, _ = celery
+    page.goto(url + "/region/620000")
+    page.wait_for_selector("#pack-link")
+    with page.expect_download(timeout=300_000) as download:
+        page.click("#pack-link")
+    rows = _pack_rows(download.value.path().read_bytes())
+    assert {r["region"] for r in rows} == {"620000"}
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({}, "QTM_JOBS=celery"),
+        ({"QTM_JOBS": "celery"}, "needs QTM_REDIS_URL"),
+        (
+            {"QTM_JOBS": "celery", "QTM_REDIS_URL": "redis://127.0.0.1:1/0"},
+            "cannot reach Redis at redis://127.0.0.1:1/0",
+        ),
+        ({"QTM_JOBS": "threads"}, "QTM_JOBS must be diskcache"),
+    ],
+)
+def test_qtm_worker_says_in_one_line_what_it_needs(tmp_path, env, says):
+    settings = served_settings(tmp_path, {"QTM_JOBS": "", "QTM_REDIS_URL": "", **env})
+    ran = subprocess.run(
+        [*QTM, "worker"], env=settings, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert ran.returncode != 0
+    assert says in ran.stderr and "Traceback" not in ran.stderr

@@ -125,16 +125,22 @@ def _draws(job: psutil.Process) -> bool:
         return False
 
 
-def test_celery_workers_check_and_store_an_upload_as_the_logged_in_reporter(page, celery, tmp_path):
-    url, worker_log = celery
-    good = tmp_path / "兰州2024.csv"
-    good.write_text(
-        "指标名称,地区,统计期,数值,计量单位\n制造业产品质量合格率,兰州市,2024,93.1,%\n", encoding="utf-8"
+def _drop_as_lanzhou(page, url: str, folder: Path, region: str, value: float, status: str) -> None:
+    """Log in as Lanzhou's reporter and drop a one-value return for ``region``; wait for its preview."""
+    dropped = folder / f"{region}2024.csv"
+    dropped.write_text(
+        f"指标名称,地区,统计期,数值,计量单位\n制造业产品质量合格率,{region},2024,{value},%\n",
+        encoding="utf-8",
     )
     log_in(page, url, "lanzhou")
     page.goto(url + "/upload")
-    page.set_input_files("input[type=file]", [str(good)])
-    page.wait_for_selector("#preview .file-preview[data-status=would-commit]", timeout=120_000)
+    page.set_input_files("input[type=file]", [str(dropped)])
+    page.wait_for_selector(f"#preview .file-preview[data-status={status}]", timeout=120_000)
+
+
+def test_celery_workers_check_and_store_an_upload_as_the_logged_in_reporter(page, celery, tmp_path):
+    url, worker_log = celery
+    _drop_as_lanzhou(page, url, tmp_path, "兰州市", 93.1, "would-commit")
     page.click("[data-action=commit]")
     page.wait_for_selector(".commit-result li[data-status=committed]", timeout=120_000)
     assert "lanzhou" in page.locator("#batches tr[data-batch]").first.inner_text()
@@ -146,14 +152,7 @@ def test_celery_workers_check_and_store_an_upload_as_the_logged_in_reporter(page
 
 def test_celery_refuses_a_region_outside_the_reporters_own(page, celery, tmp_path):
     url, _ = celery
-    foreign = tmp_path / "上海2024.csv"
-    foreign.write_text(
-        "指标名称,地区,统计期,数值,计量单位\n制造业产品质量合格率,上海市,2024,95.0,%\n", encoding="utf-8"
-    )
-    log_in(page, url, "lanzhou")
-    page.goto(url + "/upload")
-    page.set_input_files("input[type=file]", [str(foreign)])
-    page.wait_for_selector("#preview .file-preview[data-status=rejected]", timeout=120_000)
+    _drop_as_lanzhou(page, url, tmp_path, "上海市", 95.0, "rejected")
     assert page.locator("[data-action=commit]").is_disabled()
 
 

@@ -33,17 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load_test import OVERVIEW_CALLBACK  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, QTM, free_port, served_settings, wait_for_port, web_client  # noqa: E402
-
-OVERVIEW = {
-    "output": ".._pages_content.children..._pages_store.data..",
-    "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-    "inputs": [
-        {"id": "_pages_location", "property": "pathname", "value": "/"},
-        {"id": "_pages_location", "property": "search", "value": ""},
-    ],
-    "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
-}
 
 
 class Viewers:
@@ -69,7 +60,7 @@ class Viewers:
         client = web_client(self.server, None)
         while not self._stop.is_set():
             phase, began = self.phase, time.perf_counter()
-            answer = client.post(self.server + "/_dash-update-component", json=OVERVIEW, timeout=300)
+            answer = client.post(self.server + "/_dash-update-component", json=OVERVIEW_CALLBACK, timeout=300)
             answer.raise_for_status()
             self.latency.setdefault(phase, []).append(time.perf_counter() - began)
 

@@ -17,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from qtm import forking
+
 T = TypeVar("T")
 _LOCAL_ENTRIES = 256
 _REDIS_TTL_SECONDS = 24 * 3600
@@ -35,6 +37,11 @@ class ResultsCache:
         self._redis_url = redis_url
         self._redis: Any = None
         self._redis_down_until = 0.0
+        forking.renew_in_child(self, ResultsCache._renew)
+
+    def _renew(self) -> None:
+        """In a forked job: locks as new (another thread may have held one at the fork), nothing under way."""
+        self._lock, self._flights = threading.Lock(), {}
 
     def get_or_compute(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
         """The value for ``key``: kept here, else shared in Redis, else computed — by one thread at a time per key

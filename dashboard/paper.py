@@ -283,12 +283,15 @@ def _deadline(target: Target, lang: Lang) -> str:
 def _sources(
     observations: Sequence[Observation], registry: Registry, target: Target, lang: Lang
 ) -> tuple[list[str], bool]:
-    """The sources the shown values name, latest first, without repeats; else the plan (and False)."""
+    """The sources the shown values name, latest first, without repeats — values that name none said so in their
+    place, so that one source is never read as every value's; else the plan (and False)."""
     named: list[str] = []
+    unnamed = t(lang, "部分数值未注明来源", "some values name no source")
     for o in sorted(observations, key=lambda o: o.period.sort_key(), reverse=True):
-        if o.source and o.source.strip() not in named:
-            named.append(o.source.strip())
-    if named:
+        source = o.source.strip() if o.source and o.source.strip() else unnamed
+        if source not in named:
+            named.append(source)
+    if named != [unnamed] and named:
         return named, True
     plan = registry.plans[target.plan]
     return [

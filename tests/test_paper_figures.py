@@ -255,6 +255,15 @@ def test_sources_are_the_values_own_latest_first_else_the_plan(registry):
     assert "数值未注明来源" in national and registry.plans["quality_power_outline_2023"].title.zh in national
 
 
+def test_a_latest_value_that_names_no_source_is_not_credited_to_the_others(registry):
+    series = [
+        *gansu_series()[:4],
+        observation("620000", "2025Q1", 93.6),
+    ]  # an official's upload, no source named
+    footer = texts(trend(registry, "zh", series=series), "paper:footer")
+    assert footer.index("部分数值未注明来源") < footer.index("2024年初步统计")
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_after_the_deadline_the_status_carries_the_outlook(registry, lang):
     status = texts(gauge(registry, lang), "paper:status")

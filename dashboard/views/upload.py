@@ -289,7 +289,8 @@ def commit_view(results: list[FileResult], lang: Lang) -> html.Div:
             text = t(
                 lang,
                 f"{r.file}：已存储为批次 {r.batch_id}，{len(r.observations)} 个数值",
-                f"{r.file}: stored as batch {r.batch_id}, {len(r.observations)} values",
+                f"{r.file}: stored as batch {r.batch_id}, {len(r.observations)} "
+                + ("value" if len(r.observations) == 1 else "values"),
             )
         else:
             text = f"{r.file}: " + t(lang, *_STATUS_WORDS.get(r.status, (r.status, r.status)))

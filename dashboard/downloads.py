@@ -69,7 +69,12 @@ def pack_of(args: Mapping[str, str], lang: i18n.Lang) -> tuple[str, bytes]:
     jobs.OWN_PAGE,
     prevent_initial_call=True,
     background=True,
-    running=[(Output("pack-busy", "hidden"), False, True), (Output("pack-link", "disabled"), True, False)],
+    running=[
+        (Output("pack-busy", "hidden"), False, True),
+        (Output("pack-cancel", "hidden"), False, True),
+        (Output("pack-link", "disabled"), True, False),
+    ],
+    cancel=[Input("pack-cancel", "n_clicks")],
 )
 @jobs.in_request
 def pack_download(clicks: int | None, href: str | None, _page: str | None) -> tuple[object, object]:

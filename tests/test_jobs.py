@@ -90,6 +90,23 @@ def test_a_pack_is_drawn_in_a_job_while_the_only_thread_keeps_answering(page, on
     assert page.locator("#pack-link").is_enabled()
 
 
+def test_a_pack_can_be_cancelled_and_its_drawing_stops(page, one_thread):
+    page.goto(one_thread + "/")
+    page.wait_for_selector("#pack-link")
+    downloads: list[object] = []
+    page.on("download", lambda download: downloads.append(download))
+    page.click("#pack-link")
+    page.wait_for_selector("#pack-cancel", state="visible")
+    worker = int(urlopen(one_thread + "/login", timeout=60).headers["X-QTM-Worker"])
+    jobs = _jobs_of(worker)
+    assert jobs
+    page.click("#pack-cancel")
+    page.wait_for_selector("#pack-busy", state="hidden")
+    psutil.wait_procs(jobs, timeout=30)
+    assert not any(job.is_running() and job.status() != psutil.STATUS_ZOMBIE for job in jobs)
+    assert page.locator("#pack-link").is_enabled() and not downloads
+
+
 def test_two_officials_pressing_the_same_button_at_once_each_get_the_pack_one_drawn_at_a_time(
     browser, one_thread
 ):

@@ -158,6 +158,7 @@ def pack_link(href: str, lang: Lang, *, link_id: str = "pack-link") -> html.Div:
                 className="busy",
                 role="status",
             ),
+            html.Button(t(lang, "取消", "Cancel"), id="pack-cancel", hidden=True, className="button small"),
             html.Span(id="pack-result"),
             dcc.Download(id="pack-download"),
         ],

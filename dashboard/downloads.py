@@ -42,8 +42,11 @@ def install(server: Flask) -> None:
     server.add_url_rule("/export/pack.zip", "export_pack", _pack)
 
 
-def pack_of(args: Mapping[str, str], lang: i18n.Lang) -> tuple[str, bytes]:
-    """The report pack a page's query asks for, as (file name, zip); :class:`Refused` when there is none."""
+def pack_of(
+    args: Mapping[str, str], lang: i18n.Lang, progress: report_pack.Progress | None = None
+) -> tuple[str, bytes]:
+    """The report pack a page's query asks for, as (file name, zip); :class:`Refused` when there is none.
+    ``progress(drawn, of)`` is told as the images are drawn."""
     registry, store = context.registry(), context.store()
     options = _options(args, lang)
     chosen = _standings_in_view(args, options.as_of)
@@ -57,7 +60,7 @@ def pack_of(args: Mapping[str, str], lang: i18n.Lang) -> tuple[str, bytes]:
             f"the pack would hold {len(images)} images, more than {_MAX_PACK_IMAGES} on the web: narrow the "
             "filters, or use qtm export",
         )
-    pack = report_pack.finish(registry, store, images, options)
+    pack = report_pack.finish(registry, store, images, options, progress)
     return f"qtm-report-pack-{options.as_of.isoformat()}.zip", report_pack.zip_bytes(pack)
 
 
@@ -75,15 +78,23 @@ def pack_of(args: Mapping[str, str], lang: i18n.Lang) -> tuple[str, bytes]:
         (Output("pack-link", "disabled"), True, False),
     ],
     cancel=[Input("pack-cancel", "n_clicks")],
+    progress=[Output("pack-busy", "children")],
 )
 @jobs.in_request
-def pack_download(clicks: int | None, href: str | None, _page: str | None) -> tuple[object, object]:
-    """The button's pack, drawn in a background job and handed to the browser as a download."""
+def pack_download(
+    set_progress: Callable[[str], None], clicks: int | None, href: str | None, _page: str | None
+) -> tuple[object, object]:
+    """The button's pack, drawn in a background job (the page counts the images drawn) and handed to the browser
+    as a download."""
     if not clicks or not href:
         raise PreventUpdate
     lang = i18n.current()
+
+    def drawn(done: int, of: int) -> None:
+        set_progress(t(lang, f" 正在绘制图包：{done}/{of} 张…", f" Drawing the pack: {done} of {of} images…"))
+
     try:
-        name, data = pack_of(dict(parse_qsl(urlsplit(href).query)), lang)
+        name, data = pack_of(dict(parse_qsl(urlsplit(href).query)), lang, drawn)
     except Refused as refused:
         return no_update, html.Span(t(lang, refused.zh, refused.en), className="banner forbidden")
     return dcc.send_bytes(data, name), ""

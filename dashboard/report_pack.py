@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -33,6 +33,10 @@ from qtm.store import Store
 
 Kind = Literal["trend", "gauge", "regions"]
 KINDS: tuple[Kind, ...] = ("trend", "gauge", "regions")
+#: Told how many images are drawn, of how many: ``progress(drawn, of)``.
+Progress = Callable[[int, int], None]
+#: Images drawn between two progress reports (a page shows them as the pack is drawn).
+PROGRESS_EVERY = 8
 Lang = Literal["zh", "en"]
 MANIFEST_COLUMNS = (
     "file",
@@ -194,12 +198,21 @@ def revised_periods(store: Store, standing: Standing) -> frozenset[str]:
     return frozenset(period for period, n in counts.items() if n > 1)
 
 
-def render(images: Sequence[Image], options: PackOptions) -> list[bytes]:
-    """Every image as PNG bytes, drawn in one go by the process's renderer."""
+def render(images: Sequence[Image], options: PackOptions, progress: Progress | None = None) -> list[bytes]:
+    """Every image as PNG bytes, drawn by the process's renderer: in one go, or ``PROGRESS_EVERY`` at a time with
+    ``progress(drawn, of)`` told after each."""
     from dashboard.export import exporter
 
     width, height = paper.PRESETS[options.preset]
-    return exporter.pngs([(image.figure, width, height, options.scale) for image in images])
+    jobs = [(image.figure, width, height, options.scale) for image in images]
+    if progress is None:
+        return exporter.pngs(jobs)
+    drawn: list[bytes] = []
+    progress(0, len(jobs))
+    for start in range(0, len(jobs), PROGRESS_EVERY):
+        drawn += exporter.pngs(jobs[start : start + PROGRESS_EVERY])
+        progress(len(drawn), len(jobs))
+    return drawn
 
 
 def build(registry: Registry, store: Store, chosen: Iterable[Standing], options: PackOptions) -> Pack:
@@ -207,11 +220,17 @@ def build(registry: Registry, store: Store, chosen: Iterable[Standing], options:
     return finish(registry, store, plan_images(registry, store, chosen, options), options)
 
 
-def finish(registry: Registry, store: Store, images: list[Image], options: PackOptions) -> Pack:
-    """Planned ``images`` drawn and described."""
+def finish(
+    registry: Registry,
+    store: Store,
+    images: list[Image],
+    options: PackOptions,
+    progress: Progress | None = None,
+) -> Pack:
+    """Planned ``images`` drawn (telling ``progress`` as they are, when given) and described."""
     batches = {b.id: b.file_name for b in store.batches()}
     rows = [manifest_row(registry, store, image, options, batches) for image in images]
-    return Pack(options, images, render(images, options), rows, registry)
+    return Pack(options, images, render(images, options, progress), rows, registry)
 
 
 # ---- what each image says ------------------------------------------------------------------------------------

@@ -84,8 +84,12 @@ def test_a_pack_is_drawn_in_a_job_while_the_only_thread_keeps_answering(page, on
             jobs = _jobs_of(int(answered.headers["X-QTM-Worker"]))
             assert answered.status == 200
         assert jobs and all(job.is_running() for job in jobs)  # answered while the pack was being drawn
+        counted = page.wait_for_function(
+            "() => (document.querySelector('#pack-busy').textContent.match(/(\\d+)\\/(\\d+) 张/) || [])[2]"
+        )
     rows = _pack_rows(download.value.path().read_bytes())
     assert len({(r["target"], r["region"]) for r in rows}) == cards
+    assert int(counted.json_value()) == len(rows)  # the page counted the images being drawn, of all of them
     page.wait_for_selector("#pack-busy", state="hidden")
     assert page.locator("#pack-link").is_enabled()
 

@@ -75,6 +75,7 @@ def manager() -> BaseBackgroundCallbackManager:
     import diskcache
     from dash import DiskcacheManager
 
+    slots()  # a wrong QTM_JOB_SLOTS stops the server now, in one line, not each job later
     folder = jobs_folder()
     folder.mkdir(parents=True, exist_ok=True)
     return DiskcacheManager(diskcache.Cache(str(folder)), expire=RESULT_SECONDS)
@@ -103,6 +104,14 @@ def celery_app() -> Any:
         worker_hijack_root_logger=False,
     )
     return app
+
+
+def check_settings() -> None:
+    """QTM_JOBS, QTM_JOB_SLOTS and, for Celery, QTM_REDIS_URL: a one-line :class:`ConfigError` when one is wrong
+    (checked before any worker starts, without opening anything)."""
+    if kind() == "celery" and not os.environ.get("QTM_REDIS_URL"):
+        raise ConfigError("QTM_JOBS=celery needs QTM_REDIS_URL: Redis is Celery's broker and result store")
+    slots()
 
 
 def broker_text() -> str:

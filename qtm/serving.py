@@ -89,9 +89,10 @@ def serve_workers(
     """Serve the dashboard with ``workers`` gunicorn processes of ``threads`` threads each, until stopped (SIGTERM
     or Ctrl-C: requests under way are finished, up to 30 s)."""
     import dashboard.app  # noqa: F401  (imported once here, shared by the forked workers)
-    from dashboard import auth
+    from dashboard import auth, jobs
 
     proxy_hops()  # a wrong setting stops the master, in one line, rather than every worker
+    jobs.check_settings()
     sock = listen(host, port)
     auth.secret_key()  # made now, once, if missing: every worker reads the same key
     # migrated once, here; then every connection closed, so that none is inherited by a worker

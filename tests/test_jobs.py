@@ -206,3 +206,25 @@ def test_qtm_worker_says_in_one_line_what_it_needs(tmp_path, env, says):
     )
     assert ran.returncode != 0
     assert says in ran.stderr and "Traceback" not in ran.stderr
+
+
+@pytest.mark.parametrize("workers", [(), ("--workers", "1")])
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"QTM_JOB_SLOTS": "many"}, "QTM_JOB_SLOTS must be a whole number"),
+        ({"QTM_JOBS": "celery", "QTM_REDIS_URL": ""}, "QTM_JOBS=celery needs QTM_REDIS_URL"),
+    ],
+)
+def test_a_wrong_job_setting_stops_qtm_serve_in_one_line(tmp_path, env, says, workers):
+    settings = served_settings(tmp_path, env)
+    ran = subprocess.run(
+        [*QTM, "serve", "--port", "1", *workers],
+        env=settings,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 1
+    assert says in ran.stderr and "Traceback" not in ran.stderr

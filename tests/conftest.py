@@ -181,10 +181,9 @@ def served_settings(folder: Path, env: dict[str, str] | None = None) -> dict[str
     }
 
 
-@contextlib.contextmanager
-def serving(folder: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
-    """A real ``qtm serve [args]`` on a free port over a fresh SQLite database in ``folder`` loaded by ``qtm demo``,
-    with the ACCOUNTS; its log goes to ``folder/server.log`` (a pipe nobody reads would fill and stall the server)."""
+def prepared(folder: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a served test dashboard whose files live in ``folder``, its database loaded by
+    ``qtm demo`` and holding the ACCOUNTS."""
     settings = served_settings(folder, env)
     loaded = subprocess.run(
         [*QTM, "demo"], capture_output=True, text=True, env=settings, timeout=120, check=False
@@ -192,6 +191,13 @@ def serving(folder: Path, env: dict[str, str] | None = None, args: tuple[str, ..
     assert loaded.returncode == 0, loaded.stderr
     for name, role, regions in ACCOUNTS:
         add_user(settings, name, role, regions)
+    return settings
+
+
+@contextlib.contextmanager
+def served(folder: Path, settings: dict[str, str], args: tuple[str, ...] = ()) -> Iterator[str]:
+    """A real ``qtm serve [args]`` with ``settings`` on a free port; its log goes to ``folder/server.log`` (a pipe
+    nobody reads would fill and stall the server)."""
     port = free_port()
     with (folder / "server.log").open("w") as log:
         process = subprocess.Popen(
@@ -207,6 +213,14 @@ def serving(folder: Path, env: dict[str, str] | None = None, args: tuple[str, ..
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def serving(folder: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """A real ``qtm serve [args]`` over a fresh SQLite database in ``folder`` loaded by ``qtm demo``, with the
+    ACCOUNTS."""
+    with served(folder, prepared(folder, env), args) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,16 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import (
-    ACCOUNTS,
-    QTM,
-    add_user,
-    empty_redis,
-    free_port,
-    run_qtm,
-    wait_for_port,
-    web_client,
-)
+from tests.conftest import empty_redis, free_port, prepared, run_qtm, served, web_client
 
 WORKER = "X-QTM-Worker"
 REDIS_DB = 11  # a database of its own on the shared Redis, flushed first; never 0
@@ -41,40 +31,20 @@ RETURN = "指标名称,地区,统计期,数值,计量单位\n制造业产品质�
 def workers(folder: Path, database_url: str, env: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
     """``qtm serve --workers 2`` on a free port over ``database_url`` loaded by ``qtm demo``, with the ACCOUNTS;
     its log goes to ``folder/server.log``. Yields the URL and the environment it runs with."""
-    settings = {
-        **os.environ,
-        "QTM_DATABASE_URL": database_url,
-        "QTM_STAGING_DIR": str(folder / "staging"),
-        "QTM_ORIGINALS_DIR": str(folder / "originals"),
-        "QTM_SECRET_KEY_FILE": str(folder / "secret_key"),
-        "QTM_DEBUG_WORKER_HEADER": "1",
-        "QTM_ANONYMOUS_VIEW": "0",
-        "QTM_LOGIN_LIMIT": f"{LOGIN_LIMIT} per minute",
-        "QTM_LIVE_SECONDS": "1",
-        **env,
-    }
-    loaded = subprocess.run(
-        [*QTM, "demo"], capture_output=True, text=True, env=settings, timeout=120, check=False
+    settings = prepared(
+        folder,
+        {
+            "QTM_DATABASE_URL": database_url,
+            "QTM_DEBUG_WORKER_HEADER": "1",
+            "QTM_ANONYMOUS_VIEW": "0",
+            "QTM_LOGIN_LIMIT": f"{LOGIN_LIMIT} per minute",
+            "QTM_LIVE_SECONDS": "1",
+            **env,
+        },
     )
-    assert loaded.returncode == 0, loaded.stderr
-    for name, role, regions in ACCOUNTS:
-        add_user(settings, name, role, regions)
     assert not (folder / "secret_key").exists()  # made by the master, once, before any worker starts
-    port = free_port()
-    with (folder / "server.log").open("w") as log:
-        process = subprocess.Popen(
-            [*QTM, "serve", "--workers", "2", "--threads", "4", "--port", str(port)],
-            env=settings,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            wait_for_port(port, process)
-            yield f"http://127.0.0.1:{port}", settings
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with served(folder, settings, ("--workers", "2", "--threads", "4")) as url:
+        yield url, settings
 
 
 def client(server: str, name: str | None = None) -> requests.Session:

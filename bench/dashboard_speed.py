@@ -72,7 +72,7 @@ def in_the_browser(url: str, database: str) -> tuple[float, int, int]:
                 page.wait_for_selector(".target-card")
                 cards = page.locator(".target-card").count()
                 page.wait_for_function(
-                    f"document.querySelectorAll('.target-card .gauge .main-svg').length >= {cards}",
+                    f"() => document.querySelectorAll('.target-card .gauge .main-svg').length >= {cards}",
                     timeout=60_000,
                 )
                 seconds = time.perf_counter() - start

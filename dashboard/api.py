@@ -13,15 +13,15 @@ managing users need an admin. The routes take the session cookie and the CSRF he
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from flask import Flask, Response, abort, jsonify, request
+from flask import Flask, Response, abort, current_app, g, jsonify, request
 
-from dashboard import auth, context
+from dashboard import auth, context, jobs
 from loaders.ingest import FileResult, ingest_file
-from loaders.staging import safe_name
+from loaders.staging import disk_name, label
 from qtm.accounts import User, Users
 from qtm.errors import ConfigError, QtmError, StoreError
 
@@ -90,6 +90,8 @@ def ingest_for(user: User, path: Path, name: str, *, dry_run: bool) -> FileResul
 def withdraw(user: User, batch_id: int, reason: str | None = None) -> dict[str, int]:
     if not user.may_withdraw():
         raise Forbidden("需要管理员权限才能撤回批次", "withdrawing a batch needs an admin account")
+    if not 0 < batch_id < 2**63:
+        raise StoreError(f"there is no batch {batch_id} (qtm batches lists them)")
     done = context.store().withdraw_batch(batch_id, withdrawn_by=user.name, reason=reason, address=address())
     return {
         "withdrawal_batch": done.withdrawal_batch_id,
@@ -100,6 +102,7 @@ def withdraw(user: User, batch_id: int, reason: str | None = None) -> dict[str, 
 
 def install(server: Flask) -> None:
     server.register_error_handler(Forbidden, _forbidden)
+    server.register_error_handler(jobs.Busy, _busy)
     server.add_url_rule("/api/upload", "api_upload", _upload, methods=["POST"])
     server.add_url_rule("/api/batches/<int:batch_id>/withdraw", "api_withdraw", _withdraw, methods=["POST"])
     server.add_url_rule("/api/users", "api_users", _users, methods=["POST"])
@@ -115,19 +118,91 @@ def _upload() -> Response:
     files = request.files.getlist("files")
     if not files:
         abort(400, "no files (multipart field 'files')")
-    registry = context.registry()
-    results: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as folder:
+    answers: list[BinaryIO] = []  # each file's part of the answer, written by its check
+    rejected = False
+    with tempfile.TemporaryDirectory() as folder, jobs.slot(jobs.slot_wait()):  # Busy: 503 (_busy)
         for number, upload in enumerate(files):
-            name = safe_name(upload.filename or f"return-{number}")
-            path = Path(folder) / f"{number}-{name}"
+            name = label(upload.filename or f"return-{number}")  # the name people see; the disk's is ours
+            path = Path(folder) / disk_name(f"return-{number}", upload.filename or "")
             upload.save(path)
-            result = ingest_for(user, path, name, dry_run=request.args.get("dry_run") == "1")
-            results.append({**result.as_json(registry), "batch": result.batch_id})
-    rejected = any(r["status"] == "rejected" for r in results)
-    return Response(
-        auth.json_safe({"files": results}), status=422 if rejected else 200, mimetype="application/json"
-    )
+            answer = Path(folder) / f"{number}.json"
+            rejected |= _check(user, path, name, answer, dry_run=request.args.get("dry_run") == "1")
+            answers.append(answer.open("rb"))  # still readable once the folder is gone
+    return Response(_joined(answers), status=422 if rejected else 200, mimetype="application/json")
+
+
+#: What a 503 asks the client to wait before sending again: about as long as the largest return's check takes.
+RETRY_AFTER_SECONDS = 30
+
+
+def _busy(_error: jobs.Busy) -> tuple[Response, int, dict[str, str]]:
+    message = "服务器正忙：检查报表的名额都在使用中，请稍后重试 / the server is busy checking other returns: try again shortly"
+    return jsonify({"error": "busy", "message": message}), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _check(user: User, path: Path, name: str, answer: Path, *, dry_run: bool) -> bool:
+    """Check (and unless ``dry_run`` store) one file in a process of its own whose memory is bounded (QTM_CHECK_MB),
+    so that this worker never holds a check's memory; its part of the answer is written to ``answer``. Whether it
+    was rejected. A check that needs more memory than it may use refuses the file, and nothing is stored."""
+    registry = context.registry()
+
+    def work() -> tuple[bool, bool]:
+        result = ingest_for(user, path, name, dry_run=dry_run)
+        _write_answer(answer, result, registry)
+        return result.status in ("rejected", "unreadable"), bool(g.get("qtm_committed"))
+
+    try:
+        rejected, committed = jobs.bounded(work, jobs.check_memory())
+    except jobs.OutOfMemory as stopped:
+        current_app.logger.warning("upload %r: the check %s", name, stopped)
+        megabytes = f"{stopped.limit / 1048576:.0f} MB"
+        result = FileResult(name, "", "rejected")
+        result.report.error(
+            "needs_too_much_memory",
+            f"检查此文件所需内存超过单次检查的上限（{megabytes}），未存储；请拆分为较小的文件",
+            f"the return needs more memory than a check may use ({megabytes}): nothing stored; split it into smaller files",
+        )
+        _write_answer(answer, result, registry)
+        return True
+    if committed:  # what the check's process committed, this request did: app.py publishes the live version
+        g.qtm_committed = True
+    return rejected
+
+
+def _write_answer(answer: Path, result: FileResult, registry: Any) -> None:
+    """``{**result.as_json(registry), "batch": …}`` written as it is made, the observations one at a time: a large
+    return's would otherwise be built whole in memory first (as :meth:`FileResult.as_json` writes each of them)."""
+    observations, result.observations = result.observations, []
+    units = {i.id: i.unit for i in registry.indicators.values()}
+    with answer.open("w", encoding="utf-8") as out:
+        out.write("{")
+        for number, (key, value) in enumerate({**result.as_json(registry), "batch": result.batch_id}.items()):
+            out.write((", " if number else "") + auth.json_safe(key) + ": ")
+            if key != "observations":
+                out.write(auth.json_safe(value))
+                continue
+            out.write("[")
+            for index, observation in enumerate(observations):
+                out.write(
+                    (", " if index else "")
+                    + auth.json_safe(observation.as_json(units[observation.indicator]))
+                )
+            out.write("]")
+        out.write("}")
+
+
+def _joined(answers: list[BinaryIO]) -> Iterator[bytes]:
+    """``{"files": [answer, …]}``, read from the files' answers in pieces; each is closed once sent."""
+    try:
+        yield b'{"files": ['
+        for number, answer in enumerate(answers):
+            yield b", " if number else b""
+            while piece := answer.read(1 << 20):
+                yield piece
+        yield b"]}"
+    finally:
+        for answer in answers:
+            answer.close()
 
 
 def _withdraw(batch_id: int) -> Response:
@@ -161,7 +236,15 @@ def _users() -> Response:
     return jsonify({"name": added.name, "role": added.role, "regions": sorted(added.regions)})
 
 
+#: The most audit entries one GET /api/audit answers (the newest first); /audit.csv has them all.
+AUDIT_LIMIT = 10_000
+
+
 def _audit() -> Response:
     admin()
-    entries = context.store().audit(limit=int(request.args.get("limit", "1000")))
+    text = request.args.get("limit", "1000")
+    limit = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
+    if not 1 <= limit <= AUDIT_LIMIT:
+        abort(400, f"limit must be a whole number from 1 to {AUDIT_LIMIT}")
+    entries = context.store().audit(limit=limit)
     return Response(auth.json_safe([e.as_json() for e in entries]), mimetype="application/json")

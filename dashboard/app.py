@@ -4,7 +4,9 @@ honest 404, compressed assets."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import ClientsideFunction, Dash, Input, Output, State, callback, dcc, html, no_update
@@ -13,7 +15,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 
-from dashboard import api, auth, context, downloads, i18n, jobs
+from dashboard import api, auth, callback_requests, context, downloads, i18n, jobs
 from dashboard.i18n import t
 from dashboard.views.common import data
 from qtm.registry import Registry
@@ -33,10 +35,46 @@ def live_seconds() -> float:
         return DEFAULT_LIVE_SECONDS
 
 
+class _NoncedDash(Dash):
+    """Dash whose every script tag carries the answer's CSP nonce (``request.csp_nonce``, made by dashboard.auth for
+    each answer): the pages' policy runs no inline script without it. Only the tags Dash renders itself get it —
+    the script files, the start-up script and the inline functions of Dash's pages — never text of the page."""
+
+    def interpolate_index(
+        self,
+        metas: Any = "",
+        title: Any = "",
+        css: Any = "",
+        config: Any = "",
+        scripts: Any = "",
+        app_entry: Any = "",
+        favicon: Any = "",
+        renderer: Any = "",
+    ) -> Any:
+        nonce = getattr(request, "csp_nonce", None) if has_request_context() else None
+        if nonce:
+            config, scripts, renderer = (
+                _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', str(tags)) for tags in (config, scripts, renderer)
+            )
+        return super().interpolate_index(
+            metas=metas,
+            title=title,
+            css=css,
+            config=config,
+            scripts=scripts,
+            app_entry=app_entry,
+            favicon=favicon,
+            renderer=renderer,
+        )
+
+
+_SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
+
+
 def create_app(registry: Registry, store: Store, *, host: str = "127.0.0.1") -> Dash:
     """A Dash app serving ``registry`` and ``store``; pages read them through :mod:`dashboard.context`. Anonymous
     visitors may view while ``host`` is loopback, unless QTM_ANONYMOUS_VIEW says otherwise (dashboard.auth)."""
-    app = Dash(
+    app = _NoncedDash(
         __name__,
         use_pages=True,
         pages_folder=str(_HERE / "pages"),
@@ -56,7 +94,7 @@ def create_app(registry: Registry, store: Store, *, host: str = "127.0.0.1") -> 
     auth.install(app.server, store, anonymous_view=auth.anonymous_view_default(host))
     api.install(app.server)
     downloads.install(app.server)
-    app.server.before_request(lambda: _well_formed_callback(app))
+    app.server.before_request(lambda: callback_requests.refuse_malformed(app))
     app.server.after_request(_honest_status)
     app.server.add_url_rule("/template.xlsx", "template", _template)
     app.server.add_url_rule("/audit.csv", "audit_csv", _audit_csv)
@@ -90,26 +128,6 @@ def _account(lang: i18n.Lang) -> html.Div:
         )
     )
     return html.Div(links, className="account")
-
-
-def _well_formed_callback(app: Dash) -> Response | None:
-    """A callback request that is not one of this app's callbacks, in the shape Dash sends, is the client's error
-    (400), never the server's (500)."""
-    if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
-        return None
-    body = request.get_json(silent=True)
-    if (
-        not isinstance(body, dict)
-        or not isinstance(body.get("output"), str)
-        or not isinstance(body.get("inputs", []), list)
-        or body["output"] not in app.callback_map
-    ):
-        return Response(
-            '{"error": "bad_request", "message": "not a callback of this app"}',
-            400,
-            mimetype="application/json",
-        )
-    return None
 
 
 def _audit_csv() -> Response:

@@ -10,25 +10,36 @@ background callbacks (the page polls for the result; the worker's thread is free
 A job runs inside the request that started it, rebuilt from what Dash hands every job (the cookies, the browser's
 headers, the client's address): who asks, in which language and from where are read from them by the same code as
 in any request. The login, the role and the regions are checked again in the job — never taken from the page.
+
+The machine's job slots (QTM_JOB_SLOTS) are also taken by the checks of returns sent to ``/api/upload``: such a
+request waits at most QTM_SLOT_WAIT seconds for one (:func:`slot`, :class:`Busy` beyond), and checks each file in a
+child process whose memory is bounded by QTM_CHECK_MB (:func:`bounded`, :class:`OutOfMemory` beyond it), so that
+the web worker never holds a check's memory and the machine holds at most slots × bound for checks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import os
+import pickle
+import resource
 import secrets
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from dash import State, ctx, dcc
 from dash.background_callback.managers import BaseBackgroundCallbackManager
 from flask import Flask
 
 from dashboard.export import exporter
+from loaders.safety import Limits
 from qtm import PROJECT_ROOT
 from qtm.errors import ConfigError
 
@@ -38,6 +49,11 @@ R = TypeVar("R")
 DEFAULT_FOLDER = PROJECT_ROOT / "data" / "jobs"
 #: Seconds a finished job's result waits for the page to collect it.
 RESULT_SECONDS = 3600
+#: Seconds a request waits for a job slot when QTM_SLOT_WAIT does not say.
+DEFAULT_SLOT_WAIT = 30.0
+#: A check's memory when QTM_CHECK_MB does not say: this many MB per million cells of QTM_MAX_CELLS (800 MB at the
+#: default 5 million; bench/upload_load.py: the largest return the default limits let through needs about 530 MB).
+CHECK_MB_PER_MILLION_CELLS = 160
 #: What a job keeps of its request's headers: the session and language cookies, and the browser (Flask-Login's
 #: session protection compares it), and the host the page was served under.
 _KEPT_HEADERS = ("cookie", "user-agent", "accept-language", "host")
@@ -68,6 +84,8 @@ def kind() -> str:
 @functools.cache
 def manager() -> BaseBackgroundCallbackManager:
     """The process's background callback manager, made once (Dash registers every callback with every manager)."""
+    slot_wait()  # a wrong QTM_SLOT_WAIT or QTM_CHECK_MB stops the server now, in one line, not each upload later
+    check_memory()
     if kind() == "celery":
         from dash import CeleryManager
 
@@ -107,11 +125,13 @@ def celery_app() -> Any:
 
 
 def check_settings() -> None:
-    """QTM_JOBS, QTM_JOB_SLOTS and, for Celery, QTM_REDIS_URL: a one-line :class:`ConfigError` when one is wrong
-    (checked before any worker starts, without opening anything)."""
+    """QTM_JOBS, QTM_JOB_SLOTS, QTM_SLOT_WAIT, QTM_CHECK_MB and, for Celery, QTM_REDIS_URL: a one-line
+    :class:`ConfigError` when one is wrong (checked before any worker starts, without opening anything)."""
     if kind() == "celery" and not os.environ.get("QTM_REDIS_URL"):
         raise ConfigError("QTM_JOBS=celery needs QTM_REDIS_URL: Redis is Celery's broker and result store")
     slots()
+    slot_wait()
+    check_memory()
 
 
 def broker_text() -> str:
@@ -152,7 +172,8 @@ def in_request(body: Callable[P, R]) -> Callable[P, R]:
 def slots() -> int:
     """How many jobs of one machine run at once (QTM_JOB_SLOTS, default: one per CPU core); the others wait their
     turn, so that a burst of packs or uploads cannot start a Chromium and a process each beyond what it can hold.
-    Celery workers are bounded by their ``--concurrency`` instead."""
+    Celery workers are bounded by their ``--concurrency`` instead. The checks of ``/api/upload`` take these slots
+    too, whatever QTM_JOBS says (they run on the web server)."""
     text = os.environ.get("QTM_JOB_SLOTS") or str(os.cpu_count() or 1)
     try:
         return max(1, int(text))
@@ -160,15 +181,76 @@ def slots() -> int:
         raise ConfigError(f"QTM_JOB_SLOTS must be a whole number of jobs, not {text!r}") from None
 
 
+def slot_wait() -> float:
+    """Seconds a request waits for a slot before it is answered 503 (QTM_SLOT_WAIT, default 30)."""
+    text = os.environ.get("QTM_SLOT_WAIT") or str(DEFAULT_SLOT_WAIT)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ConfigError(f"QTM_SLOT_WAIT must be a number of seconds (0 or more), not {text!r}")
+    return seconds
+
+
+def check_memory() -> int:
+    """Bytes of memory one check of a return may take beyond the process it starts from (QTM_CHECK_MB; default
+    CHECK_MB_PER_MILLION_CELLS per million cells of QTM_MAX_CELLS, at least 256 MB)."""
+    text = os.environ.get("QTM_CHECK_MB")
+    if not text:
+        cells = Limits.from_env().max_total_cells
+        return int(max(256, CHECK_MB_PER_MILLION_CELLS * cells / 1_000_000) * 1048576)
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = 0.0
+    if not 16 <= megabytes < float("inf"):
+        raise ConfigError(f"QTM_CHECK_MB must be a number of megabytes (16 or more), not {text!r}")
+    return int(megabytes * 1048576)
+
+
+class Busy(Exception):
+    """Every slot of the machine stayed taken for as long as the request may wait."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"no job slot free after {waited:g} s")
+        self.waited = waited
+
+
+class OutOfMemory(Exception):
+    """The work needed more memory than it may use (``limit`` bytes), and was stopped."""
+
+    def __init__(self, limit: int, how: str) -> None:
+        super().__init__(f"stopped at its memory limit of {limit / 1048576:.0f} MB ({how})")
+        self.limit, self.how = limit, how
+
+
+#: The slot files this process holds locked. A forked child closes its copies at once: a slot is its taker's,
+#: and a child that kept the copy (a job forked while a request checks a file) would hold the slot until it ends.
+_held: set[int] = set()
+_held_lock = threading.Lock()
+
+
+def _forget_held_slots() -> None:
+    global _held_lock
+    _held_lock = threading.Lock()  # another thread may have held it at the fork
+    for descriptor in list(_held):
+        with contextlib.suppress(OSError):
+            os.close(descriptor)  # the parent's lock stays: it is released when the parent's copy is closed
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_held_slots)
+
+
 @contextmanager
-def _slot() -> Iterator[None]:
-    """One of the machine's job slots, held while the job runs: a lock on a file in QTM_JOBS_DIR, shared by every
-    worker's jobs, and let go by the system if the job's process dies."""
-    if kind() == "celery":
-        yield
-        return
+def slot(wait: float | None = None) -> Iterator[None]:
+    """One of the machine's slots, held until the block ends: a lock on a file in QTM_JOBS_DIR/slots, shared by
+    every worker of the machine and let go by the system if the process dies. ``wait``: seconds to wait at most
+    (then :class:`Busy`); None: as long as it takes."""
     folder = jobs_folder() / "slots"
     folder.mkdir(parents=True, exist_ok=True)
+    deadline = None if wait is None else time.monotonic() + wait
     while True:
         for number in range(slots()):
             with (folder / str(number)).open("a") as file:
@@ -176,12 +258,90 @@ def _slot() -> Iterator[None]:
                     fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue
+                with _held_lock:
+                    _held.add(file.fileno())
                 try:
                     yield
                 finally:
-                    exporter.close()  # this job's Chromium ends before the next job may start one
+                    with _held_lock:
+                        _held.discard(file.fileno())
                 return
-        time.sleep(0.2)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise Busy(wait or 0.0)
+        time.sleep(0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic())))
+
+
+@contextmanager
+def _slot() -> Iterator[None]:
+    """A background job's slot (it waits as long as it takes); Celery's workers are bounded by their concurrency."""
+    if kind() == "celery":
+        yield
+        return
+    with slot():
+        try:
+            yield
+        finally:
+            exporter.close()  # this job's Chromium ends before the next job may start one
+
+
+def bounded(work: Callable[[], R], memory: int) -> R:
+    """``work()`` run in a child process forked from this one, its data (heap and private mappings) limited to
+    ``memory`` bytes beyond what it starts with; what it returns (small: it goes through a pipe) is returned here.
+    A child that runs out of that memory raises :class:`OutOfMemory` here; this process keeps none of it."""
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(reader)
+        _run_child(work, memory, writer)  # never returns
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        sent = pipe.read()
+    _, status = os.waitpid(child, 0)
+    outcome, value = pickle.loads(sent) if sent else ("ended", _how_it_ended(status))
+    if outcome == "done":
+        return cast(R, value)
+    if outcome == "failed":
+        raise RuntimeError(f"the check failed in its process:\n{value}")
+    raise OutOfMemory(memory, str(value))
+
+
+def _run_child(work: Callable[[], Any], memory: int, writer: int) -> None:
+    """In the forked child: limit its data, run ``work``, send (outcome, value) to the parent, and end."""
+    code = 1
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = _data_size() + memory
+        resource.setrlimit(
+            resource.RLIMIT_DATA, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard)
+        )
+        try:
+            answer: tuple[str, object] = ("done", work())
+        except MemoryError:
+            answer = ("memory", "MemoryError")
+        except Exception:
+            import traceback
+
+            answer = ("failed", traceback.format_exc())
+        with os.fdopen(writer, "wb") as pipe:
+            pickle.dump(answer, pipe)
+        code = 0
+    finally:
+        os._exit(code)  # no atexit handlers, no flushing of the parent's buffers: they are the parent's
+
+
+def _data_size() -> int:
+    """This process's data segment and private writable mappings (VmData), what RLIMIT_DATA counts."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _how_it_ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"ended by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"ended with exit code {os.waitstatus_to_exitcode(status)} before answering"
 
 
 @contextmanager

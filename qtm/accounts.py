@@ -8,6 +8,14 @@ Users live in the store's database (tables ``users`` and ``user_regions``, migra
 salted argon2id hashes, never as themselves; there is no default password and no default account: the operator of
 the machine adds the first admin with ``qtm users add NAME --role admin --password-stdin``. Every change to an
 account writes a row in the audit trail (``qtm audit``) in the same transaction, naming who made it.
+
+A login opens a session (table ``sessions``, migration 0006): a random token that only the client's signed cookie
+holds (the database keeps its SHA-256), checked on every request. A logout deletes it. Every change to who the
+account is — its password, its role or regions, disabling, enabling — raises the account's ``session_version`` and
+deletes its sessions in the same transaction, so that every session it had ends, and a session whose password was
+checked before the change (a login racing it) never counts. No session lasts more than ``SESSION_DAYS``.
+Failed logins are in the audit trail with their address: :meth:`Users.failed_logins` counts them for the login
+limit, shared by every process that uses the database.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import functools
+import hashlib
 import secrets
 import time
 import unicodedata
@@ -33,13 +42,14 @@ from qtm.regions import Regions
 from qtm.store import Store
 from qtm.store import audit as _audit
 from qtm.store.database import _ATTEMPTS, _is_contention
-from qtm.store.schema import user_regions, users
+from qtm.store.schema import audit, sessions, user_regions, users
 
 Role = Literal["viewer", "reporter", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "reporter", "admin")
 MIN_PASSWORD = 12  # characters
 MAX_PASSWORD = 1024  # characters: a longer "password" is refused before it costs a hash
 MAX_NAME = 80  # characters of a user name
+SESSION_DAYS = 30  # the longest a login lasts: an older session is refused, and swept at the next login
 
 _T = TypeVar("_T")
 _hasher = PasswordHasher()  # argon2id with the library's parameters (RFC 9106's low-memory choice)
@@ -82,6 +92,15 @@ class User:
 
     def may_manage_users(self) -> bool:
         return self.active and self.role == "admin"
+
+
+@dataclass(frozen=True)
+class Login:
+    """A session opened by a successful login: the user, and the random token that names the session (for the
+    client's signed cookie only; the database keeps its SHA-256)."""
+
+    user: User
+    token: str
 
 
 # ---- passwords ---------------------------------------------------------------------------------------------------
@@ -162,41 +181,95 @@ class Users:
         password, disabled account: the caller cannot tell which, and each takes about as long: an unknown name is
         checked against a dummy hash). A failure is recorded in the audit trail as ``login_failed``, with the name
         tried, the address and why (for the admins). A hash made with weaker parameters than today's is replaced."""
-        if not isinstance(name, str) or not isinstance(password, str):
+        return self.get(name) if self._verify(name, password, address) is not None else None
+
+    def log_in(self, name: str, password: str, *, address: str | None = None) -> Login | None:
+        """Check ``name`` and ``password`` as :meth:`authenticate` does and, when they match, open a session: the
+        :class:`Login` holds its token. Sessions older than ``SESSION_DAYS`` are swept meanwhile."""
+        row = self._verify(name, password, address)
+        if row is None:
             return None
-        with self.engine.connect() as connection:
-            row = (
-                connection.execute(
-                    select(users.c.id, users.c.password_hash, users.c.active).where(users.c.name == name)
-                ).first()
-                if len(name) <= MAX_NAME
-                else None
-            )
-        stored = row.password_hash if row is not None else _dummy_hash()
-        matches = len(password) <= MAX_PASSWORD and verify_password(stored, password)
-        if row is None or not matches or not row.active:
-            why = "unknown user" if row is None else "wrong password" if not matches else "account disabled"
-            self._write(
-                lambda connection, now: _audit.record(
-                    connection,
-                    user=name,
-                    action="login_failed",
-                    address=address,
-                    at=now,
-                    detail={"reason": why},
+        token = secrets.token_urlsafe(32)
+
+        def work(connection: Connection, now: dt.datetime) -> User | None:
+            connection.execute(delete(sessions).where(sessions.c.created_at < now - _SESSION_LIFETIME))
+            connection.execute(
+                sessions.insert().values(
+                    token_hash=_digest(token),
+                    user_id=row.id,
+                    version=row.session_version,  # as it was when the password was checked
+                    created_at=now,
                 )
             )
+            return self._get(connection, name)
+
+        user = self._write(work)
+        return Login(user, token) if user is not None else None
+
+    def session(self, token: object) -> User | None:
+        """The user whose live session ``token`` names; None once the session ended (a logout), once the account
+        changed after the password was checked (password, role, disabling, enabling), while the account is
+        disabled, and after ``SESSION_DAYS``."""
+        if not isinstance(token, str) or not token:
             return None
-        if _hasher.check_needs_rehash(stored):
-            renewed = hash_password(password)
+        oldest = dt.datetime.now(dt.UTC) - _SESSION_LIFETIME
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(users)
+                .join(sessions, sessions.c.user_id == users.c.id)
+                .where(
+                    sessions.c.token_hash == _digest(token),
+                    sessions.c.version == users.c.session_version,
+                    sessions.c.created_at >= oldest,
+                    users.c.active.is_(True),
+                )
+            ).first()
+            if row is None:
+                return None
+            codes = connection.execute(
+                select(user_regions.c.region_code).where(user_regions.c.user_id == row.id)
+            ).scalars()
+            return _user(row._mapping, set(codes))
+
+    def end_session(self, token: object) -> None:
+        """End the session ``token`` names (a logout): it no longer counts, wherever its cookie was copied."""
+        if isinstance(token, str) and token:
             self._write(
                 lambda connection, now: connection.execute(
-                    update(users)
-                    .where(users.c.id == row.id, users.c.password_hash == stored)
-                    .values(password_hash=renewed, updated_at=now)
+                    delete(sessions).where(sessions.c.token_hash == _digest(token))
                 )
             )
-        return self.get(name)
+
+    def failed_logins(self, address: str | None, seconds: float) -> tuple[int, dt.datetime | None]:
+        """How many logins failed from ``address`` in the last ``seconds`` (the audit trail's ``login_failed``
+        rows, which every worker and server of the database writes), and when the earliest of them was."""
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+        where = (
+            audit.c.address.is_(None) if address is None else audit.c.address == address[: _audit.MAX_TEXT]
+        )
+        with self.engine.connect() as connection:
+            count, earliest = connection.execute(
+                select(func.count(), func.min(audit.c.at)).where(
+                    where, audit.c.at >= since, audit.c.action == "login_failed"
+                )
+            ).one()
+        if earliest is not None and earliest.tzinfo is None:  # SQLite keeps no zone; we always write UTC
+            earliest = earliest.replace(tzinfo=dt.UTC)
+        return int(count), earliest
+
+    def record_throttled(self, name: str, *, address: str | None, limit: str) -> None:
+        """A login refused before its password was checked, its address having failed too often: an audit row
+        ``login_throttled`` with the name tried, the address and the limit."""
+        self._write(
+            lambda connection, now: _audit.record(
+                connection,
+                user=name[:MAX_NAME] if isinstance(name, str) else "",
+                action="login_throttled",
+                address=address,
+                at=now,
+                detail={"limit": limit},
+            )
+        )
 
     # ---- changing ----
 
@@ -280,6 +353,7 @@ class Users:
                 _keep_an_admin(connection, name, f"{name} cannot become a {role}")
             user_id = connection.execute(select(users.c.id).where(users.c.name == name)).scalar_one()
             connection.execute(update(users).where(users.c.id == user_id).values(role=role, updated_at=now))
+            _end_sessions(connection, name)
             connection.execute(delete(user_regions).where(user_regions.c.user_id == user_id))
             _assign(connection, user_id, codes)
             _audit.record(
@@ -308,6 +382,7 @@ class Users:
             connection.execute(
                 update(users).where(users.c.name == name).values(password_hash=password_hash, updated_at=now)
             )
+            _end_sessions(connection, name)
             _audit.record(
                 connection,
                 user=actor,
@@ -322,6 +397,47 @@ class Users:
 
     # ---- helpers ----
 
+    def _verify(self, name: object, password: object, address: str | None) -> Any | None:
+        """The account's row (id, password_hash, active, session_version) when ``name`` and ``password`` match an
+        active account, else None with a ``login_failed`` audit row (see :meth:`authenticate`)."""
+        if not isinstance(name, str) or not isinstance(password, str):
+            return None
+        with self.engine.connect() as connection:
+            row = (
+                connection.execute(
+                    select(users.c.id, users.c.password_hash, users.c.active, users.c.session_version).where(
+                        users.c.name == name
+                    )
+                ).first()
+                if len(name) <= MAX_NAME
+                else None
+            )
+        stored = row.password_hash if row is not None else _dummy_hash()
+        matches = len(password) <= MAX_PASSWORD and verify_password(stored, password)
+        if row is None or not matches or not row.active:
+            why = "unknown user" if row is None else "wrong password" if not matches else "account disabled"
+            self._write(
+                lambda connection, now: _audit.record(
+                    connection,
+                    user=name,
+                    action="login_failed",
+                    address=address,
+                    at=now,
+                    detail={"reason": why},
+                )
+            )
+            return None
+        if _hasher.check_needs_rehash(stored):
+            renewed = hash_password(password)
+            self._write(
+                lambda connection, now: connection.execute(
+                    update(users)
+                    .where(users.c.id == row.id, users.c.password_hash == stored)
+                    .values(password_hash=renewed, updated_at=now)
+                )
+            )
+        return row
+
     def _set_active(self, name: str, active: bool, *, actor: str, address: str | None) -> User:
         def work(connection: Connection, now: dt.datetime) -> User:
             user = self._existing(connection, name)
@@ -332,6 +448,7 @@ class Users:
             connection.execute(
                 update(users).where(users.c.name == name).values(active=active, updated_at=now)
             )
+            _end_sessions(connection, name)  # re-enabling never revives a session of before
             _audit.record(
                 connection,
                 user=actor,
@@ -407,6 +524,24 @@ class Users:
         if user is None:
             raise AccountError(f"there is no user named {name!r} (qtm users list lists them)")
         return user
+
+
+_SESSION_LIFETIME = dt.timedelta(days=SESSION_DAYS)
+
+
+def _digest(token: str) -> str:
+    """What the database keeps of a session's token: its SHA-256 (a copy of the database opens no session)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _end_sessions(connection: Connection, name: str) -> None:
+    """Every session of account ``name`` ends: its version is raised (a login whose password was checked before
+    this opens a session that never counts) and its live sessions are deleted."""
+    connection.execute(
+        update(users).where(users.c.name == name).values(session_version=users.c.session_version + 1)
+    )
+    account = select(users.c.id).where(users.c.name == name).scalar_subquery()
+    connection.execute(delete(sessions).where(sessions.c.user_id == account))
 
 
 def _user(row: Any, codes: set[str]) -> User:

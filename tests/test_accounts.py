@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from qtm import accounts
 from qtm.accounts import AccountError, User, Users
 from qtm.errors import ConfigError
 from qtm.regions import Regions, load_regions
 from qtm.store import Store
+from qtm.store.schema import audit as audit_table
+from qtm.store.schema import sessions as sessions_table
 from qtm.store.schema import users as users_table
 
 PASSWORD = "correct horse battery staple"
@@ -257,6 +262,103 @@ def test_the_last_active_admin_can_be_neither_disabled_nor_demoted(accounts_of):
     accounts_of.enable("deputy", actor="boss")
     accounts_of.set_role("boss", "viewer", [], actor="deputy")
     assert accounts_of.count_admins() == 1 and accounts_of.get("deputy").may_manage_users()
+
+
+# ---- sessions and the login limit ----------------------------------------------------------------------------
+
+
+def test_a_session_ends_at_logout_and_with_every_change_to_its_account(accounts_of):
+    accounts_of.add("boss", "admin", [], PASSWORD, actor="tester")
+    accounts_of.add("lz", "reporter", ["620100"], PASSWORD, actor="tester")
+    renewed = "another long password"
+
+    def logged_in(password: str = renewed) -> str:
+        login = accounts_of.log_in("lz", password)
+        assert login is not None and accounts_of.session(login.token) == login.user == accounts_of.get("lz")
+        return login.token
+
+    token = logged_in(PASSWORD)
+    accounts_of.set_password("lz", renewed, actor="boss")
+    assert accounts_of.session(token) is None
+    token = logged_in()
+    accounts_of.set_role("lz", "reporter", ["620000"], actor="boss")
+    assert accounts_of.session(token) is None
+    token = logged_in()
+    accounts_of.disable("lz", actor="boss")
+    assert accounts_of.session(token) is None
+    accounts_of.enable("lz", actor="boss")
+    assert accounts_of.session(token) is None  # re-enabling revives nothing of before
+
+    on_laptop, on_phone = logged_in(), logged_in()
+    assert on_laptop != on_phone
+    accounts_of.set_role("lz", "reporter", ["620000"], actor="boss")  # the same role and regions: no change
+    accounts_of.enable("lz", actor="boss")  # already enabled: no change
+    assert accounts_of.session(on_laptop) is not None
+    accounts_of.end_session(on_laptop)  # a logout ends that session, not the account's others
+    assert accounts_of.session(on_laptop) is None and accounts_of.session(on_phone) is not None
+    assert accounts_of.session("not a token") is None and accounts_of.session("") is None
+
+
+def test_a_login_racing_a_change_to_its_account_opens_a_session_that_never_counts(accounts_of, monkeypatch):
+    """The password is checked, then (before the session is written) an admin changes the account: the session
+    carries the account's version of before, and is refused."""
+    accounts_of.add("boss", "admin", [], PASSWORD, actor="tester")
+    accounts_of.add("lz", "reporter", ["620100"], PASSWORD, actor="tester")
+    checked = Users._verify
+
+    def checked_then_changed(self, *args):  # type: ignore[no-untyped-def]
+        row = checked(self, *args)
+        accounts_of.set_role("lz", "viewer", [], actor="boss")
+        return row
+
+    monkeypatch.setattr(Users, "_verify", checked_then_changed)
+    login = accounts_of.log_in("lz", PASSWORD)
+    assert login is not None and accounts_of.session(login.token) is None
+
+
+def test_the_database_keeps_a_hash_of_each_session_and_none_outlives_its_days(store, accounts_of):
+    accounts_of.add("lz", "reporter", ["620100"], PASSWORD, actor="tester")
+    old, new = accounts_of.log_in("lz", PASSWORD), accounts_of.log_in("lz", PASSWORD)
+    assert old is not None and new is not None
+    with store.engine.begin() as connection:
+        kept = connection.execute(select(sessions_table.c.token_hash)).scalars().all()
+        assert len(kept) == 2 and old.token not in kept and new.token not in kept
+        connection.execute(
+            update(sessions_table)
+            .where(sessions_table.c.token_hash == hashlib.sha256(old.token.encode()).hexdigest())
+            .values(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=accounts.SESSION_DAYS, minutes=1))
+        )
+    assert accounts_of.session(old.token) is None and accounts_of.session(new.token) is not None
+    assert accounts_of.log_in("lz", PASSWORD) is not None  # and a login sweeps the old one away
+    with store.engine.connect() as connection:
+        assert len(connection.execute(select(sessions_table.c.token_hash)).all()) == 2
+
+
+def test_failed_logins_are_counted_per_address_within_the_window(store, accounts_of):
+    accounts_of.add("lz", "reporter", ["620100"], PASSWORD, actor="tester")
+    for address in ("10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.2", None):
+        assert accounts_of.authenticate("lz", "wrong password!", address=address) is None
+    accounts_of.authenticate("lz", PASSWORD, address="10.0.0.1")  # a success is no failure
+    accounts_of.record_throttled("lz", address="10.0.0.1", limit="3 per minute")  # nor is a refusal
+    count, earliest = accounts_of.failed_logins("10.0.0.1", 60)
+    assert count == 3 and earliest is not None and earliest.tzinfo is not None
+    assert accounts_of.failed_logins("10.0.0.2", 60)[0] == 1 and accounts_of.failed_logins(None, 60)[0] == 1
+    assert accounts_of.failed_logins("10.0.0.3", 60) == (0, None)
+    with store.engine.begin() as connection:  # the first failure, two minutes ago: outside a minute's window
+        first = connection.execute(
+            select(func.min(audit_table.c.id)).where(audit_table.c.action == "login_failed")
+        ).scalar_one()
+        connection.execute(
+            update(audit_table)
+            .where(audit_table.c.id == first)
+            .values(at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2))
+        )
+    assert accounts_of.failed_logins("10.0.0.1", 60)[0] == 2
+    assert accounts_of.failed_logins("10.0.0.1", 300)[0] == 3
+    throttled = [e for e in store.audit() if e.action == "login_throttled"]
+    assert [(e.user, e.address, e.detail) for e in throttled] == [
+        ("lz", "10.0.0.1", {"limit": "3 per minute"})
+    ]
 
 
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(database_url, regions):

@@ -51,7 +51,9 @@ def test_a_good_return_previews_commits_and_reaches_the_chart(page, server, tmp_
     before = _batches(page)
     page.click("[data-action=commit]")
     page.wait_for_selector(".commit-result li[data-status=committed]")
-    page.wait_for_function(f"document.querySelectorAll('#batches tr[data-batch]').length === {before + 1}")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#batches tr[data-batch]').length === {before + 1}"
+    )
     assert "admin" in page.locator("#batches tr[data-batch]").first.inner_text()
     page.goto(server + "/target/national_manufacturing_pass_rate_2025")
     page.wait_for_selector("#trend .main-svg")
@@ -127,7 +129,9 @@ def test_an_open_dashboard_follows_a_commit_made_elsewhere(browser, server, tmp_
     _upload(uploader, server, _return(tmp_path, "食品.csv", "食品抽检合格率,全国,2025,98.3,%\n"))
     uploader.click("[data-action=commit]")
     uploader.wait_for_selector(".commit-result li[data-status=committed]")
-    watcher.wait_for_function(f"document.querySelector('{card}').dataset.status === 'met'", timeout=20_000)
+    watcher.wait_for_function(
+        f"() => document.querySelector('{card}').dataset.status === 'met'", timeout=20_000
+    )
     assert watcher.evaluate("window.__notReloaded") is True  # it changed in place, without a reload
     untouched = watcher.evaluate(
         "([other]) => { const g = document.querySelector(other); return [g.__same === true, g.__redraws]; }",

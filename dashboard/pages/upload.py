@@ -23,7 +23,7 @@ from dashboard.views.upload import (
     refused_view,
     upload_page,
 )
-from loaders.staging import Staging, StagingRefused
+from loaders.staging import Staging, StagingRefused, label
 from qtm.errors import StoreError
 
 dash.register_page(__name__, path="/upload", name="数据上报 Upload", title="数据上报 Upload · 质量目标监测")
@@ -63,9 +63,10 @@ def template_link(plan: str | None) -> str:
 )
 @jobs.in_request
 def preview(
-    contents: list[str] | None, names: list[str] | None, _page: str | None
+    contents: list[str] | None, names: list[str] | None, page: str | None
 ) -> tuple[Any, Any, Any, None]:
-    """Stage each dropped file and check it as a dry run, as the logged-in reporter: nothing is stored yet."""
+    """Stage each dropped file and check it as a dry run, as the logged-in reporter: nothing is stored yet. Each
+    file is staged for this user and this page load; the page keeps only its token."""
     if not contents:
         return no_update, no_update, no_update, None
     lang = i18n.current()
@@ -77,14 +78,14 @@ def preview(
     views, staged = [], []
     for content, name in zip(contents, names or [], strict=False):
         try:
-            file = staging.put_data_url(name, content)
+            file = staging.put_data_url(name, content, owner=user.name, page=page or "")
         except StagingRefused as refused:
-            views.append(refused_view(name, refused.zh, refused.en, lang))
+            views.append(refused_view(label(name), refused.zh, refused.en, lang))
             continue
-        result = api.ingest_for(user, file.path, name, dry_run=True)
+        result = api.ingest_for(user, file.path, file.label, dry_run=True)
         views.append(preview_view(registry, result, lang))
         if result.status == "would-commit":
-            staged.append({"token": file.token, "name": file.name, "file": name})
+            staged.append({"token": file.token})
         else:
             staging.discard(file.token)
     return views, staged, not staged, None
@@ -104,10 +105,14 @@ def preview(
 )
 @jobs.in_request
 def commit(
-    clicks: int | None, staged: list[dict[str, str]] | None, _page: str | None
+    clicks: int | None, staged: list[dict[str, str]] | None, page: str | None
 ) -> tuple[Any, list, Any, Any]:
     """Store every previewed file that passed, each as one batch (checked again, as the user, on the database as it
-    is now), in a background job. Every output is on this page, so that drawing the page starts no job."""
+    is now), in a background job. Every output is on this page, so that drawing the page starts no job.
+
+    Only the tokens of ``staged`` are read: the file and its name are what this user staged on this page load
+    (anything else the page sends is ignored); a token of another user or page, or one already committed, stores
+    nothing and is counted as gone."""
     if not clicks:
         raise PreventUpdate
     lang = i18n.current()
@@ -115,14 +120,16 @@ def commit(
         user = api.reporter()
     except api.Forbidden as refused:
         return forbidden_view(refused.zh, refused.en, lang), [], no_update, no_update
-    staging, results = Staging(), []
+    staging, results, gone = Staging(), [], 0
     for entry in staged or []:
-        file = staging.get(entry["token"], entry["name"])
+        token = entry.get("token") if isinstance(entry, dict) else None
+        file = staging.get(token, owner=user.name, page=page or "")
         if file is None:
+            gone += 1
             continue
-        results.append(api.ingest_for(user, file.path, entry["file"], dry_run=False))
+        results.append(api.ingest_for(user, file.path, file.label, dry_run=False))
         staging.discard(file.token)
-    return commit_view(results, lang), [], context.store().data_version(), None
+    return commit_view(results, lang, gone=gone), [], context.store().data_version(), None
 
 
 @callback(
@@ -149,10 +156,11 @@ def refresh_batches(_version: int) -> object:
 )
 def withdraw(clicks: list[int | None]) -> object:
     user = auth.current()
-    if user is None or not ctx.triggered_id or not any(clicks):
+    batch = ctx.triggered_id.get("batch") if isinstance(ctx.triggered_id, dict) else None
+    if user is None or not isinstance(batch, int) or isinstance(batch, bool) or not any(clicks):
         return no_update
     try:
-        api.withdraw(user, int(ctx.triggered_id["batch"]))
+        api.withdraw(user, batch)
     except (api.Forbidden, StoreError):  # not an admin, or withdrawn meanwhile: the table shows the truth
         return no_update
     return context.store().data_version()

@@ -48,6 +48,12 @@ batches = Table(
         ForeignKey("batches.id"),
         comment="On an upload: the withdrawal that withdrew it; NULL while it stands",
     ),
+    Column(
+        "original",
+        Text,
+        comment="On an upload: the name its original was held under in QTM_ORIGINALS_DIR before the commit "
+        "(renamed after it to <id>-<sha256 prefix>); NULL for a withdrawal or an upload stored before 0005",
+    ),
 )
 
 observations = Table(
@@ -91,6 +97,14 @@ users = Table(
     Column("active", Boolean, nullable=False, server_default="1", comment="false once disabled"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # 0006: raised by every change to the account; a session made before it no longer counts
+    Column(
+        "session_version",
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="Raised by every change to the account: a session made before it no longer counts",
+    ),
     CheckConstraint("role IN ('viewer', 'reporter', 'admin')", name="ck_users_role"),
 )
 
@@ -119,4 +133,26 @@ audit = Table(
     Column("batch_id", Integer, ForeignKey("batches.id"), comment="The batch concerned, if any"),
     Column("address", Text, comment="The client's IP address, for a write made over the web"),
     Column("detail", Text, nullable=False, comment="What was done, as JSON"),
+)
+Index("ix_audit_address_at", audit.c.address, audit.c.at)  # 0006: an address's recent failed logins
+
+# ---- live login sessions (0006) --------------------------------------------------------------------------------
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column(
+        "token_hash",
+        String(64),
+        primary_key=True,
+        comment="SHA-256 of the session's random token (the token itself is only in the signed cookie)",
+    ),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column(
+        "version",
+        Integer,
+        nullable=False,
+        comment="The account's session_version when the password was checked",
+    ),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

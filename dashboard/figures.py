@@ -34,6 +34,7 @@ STATUS_COLOURS = {
     "missed": "#a3341c",
     "insufficient_data": "#8a96a3",
     "awaiting_data": "#8a96a3",
+    "reference": "#56b4e9",
 }
 AXIS_TITLES = {
     "percent": ("%", "%"),
@@ -457,16 +458,38 @@ def _add_projection(figure: go.Figure, result: Result, symbol: str, lang: Figure
 
 
 def _add_base(figure: go.Figure, result: Result, lang: FigureLang) -> None:
+    """The base, labelled 基期 only when it is the base year's own value: a stand-in says which year it stands in
+    for, a later start is 起点; a direction-only target without its base-year value marks the year missing."""
     base = result.components.get("base")
+    missing = result.components.get("base_missing")
     if isinstance(base, dict):
+        instead = base.get("stands_in_for")
+        label = t(lang, "基期", "Base")
+        if instead is not None and str(base["period"]) < str(instead):
+            label = t(
+                lang, f"基期（以{base['period']}年代替{instead}年）", f"Base ({base['period']} for {instead})"
+            )
+        elif instead is not None:
+            label = t(lang, f"起点（缺{instead}年基期值）", f"Start (no {instead} base value)")
         figure.add_annotation(
             x=middle(Period.parse(str(base["period"]))),
             y=base["value"],
-            text=t(lang, "基期", "Base"),
+            text=label,
             showarrow=True,
             arrowhead=0,
             ay=30,
             font={"size": 11, "color": MUTED},
+        )
+    elif missing is not None:
+        figure.add_annotation(
+            x=middle(Period.parse(str(missing))),
+            y=0,
+            yref="paper",
+            yanchor="bottom",
+            text=t(lang, f"缺基期（{missing}年）数值", f"No base-year ({missing}) value"),
+            showarrow=False,
+            font={"size": 11, "color": TARGET_COLOUR},
+            name="base-missing",
         )
 
 

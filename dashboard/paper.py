@@ -58,6 +58,7 @@ NAMES = (
     "paper:status",
     "paper:footer",
     "paper:footnotes",
+    "paper:band",
     "paper:no-data",
     "paper:threshold",
 )
@@ -353,6 +354,31 @@ def _footnotes(flags: Iterable[str], lang: Lang, width: float, marks: dict[str, 
     return _wrapped("paper:footnotes", texts, width, FOOTER, "#8a5300")
 
 
+def _band_footnote(
+    registry: Registry, target: Target, result: Result | None, lang: Lang, width: float
+) -> list[_Block]:
+    """Where the verdict rests on qtm's reading of 左右 (the latest value inside the ±band, short of the plan's
+    number), a footnote saying so; the target itself is printed in the plan's words."""
+    if result is None or result.latest is None or target.comparator != "about" or not target.tolerance:
+        return []
+    centre, value = result.target_value, result.latest.value
+    indicator = registry.indicators[target.indicator]
+    if centre is None or centre == 0 or abs(value - centre) > target.tolerance:
+        return []
+    higher = result.components.get("direction", indicator.direction) == "higher"
+    if (value >= centre) if higher else (value <= centre):
+        return []
+    edge = value_text(centre - target.tolerance if higher else centre + target.tolerance, indicator, lang)
+    pct = f"{target.tolerance / abs(centre) * 100:.3g}%"
+    text = t(
+        lang,
+        f"注：“左右”按±{pct}理解，{edge}{'及以上' if higher else '及以下'}视为达到，系本系统的解读，非方案原文。",
+        f"Note: qtm reads “about” as ±{pct}, so {edge} {'or more' if higher else 'or less'} counts as reaching "
+        "it; the plan does not say so.",
+    )
+    return [_wrapped("paper:band", [text], width, FOOTER, "#8a5300")]
+
+
 def _no_data(
     figure: go.Figure,
     frame: _Frame,
@@ -503,6 +529,7 @@ def trend_for_paper(
     footer = [_footer_line(as_of, sources, named, lang, measure)]
     if flags & set(FOOTNOTES):
         footer.append(_footnotes(flags, lang, measure, _TREND_MARKS))
+    footer += _band_footnote(registry, target, result, lang, measure)
     legend = 0 if not figure.data else 34
     frame = _Frame(
         width=width,
@@ -574,6 +601,7 @@ def gauge_for_paper(
     footer = [_footer_line(as_of, sources, named, lang, measure)]
     if latest_flags & set(FOOTNOTES):
         footer.append(_footnotes(latest_flags, lang, measure, {}))
+    footer += _band_footnote(registry, target, result, lang, measure)
     frame = _Frame(
         width=width,
         height=height,
@@ -699,15 +727,7 @@ def regions_for_paper(
     goal = goals.pop() if len(goals) == 1 else target.value if target.relative is None else None
     figure = ranked_regions_figure(indicator, goal, rows, lang)
     measure = width - 2 * PAD
-    counts = {status: sum(1 for s in standings if s.status == status) for status in STATUS_ORDER}
-    summary = " · ".join(f"{_status_label(status, lang)} {n}" for status, n in counts.items() if n)
-    status_lines: list[tuple[str | None, str]] = [
-        (
-            None,
-            t(lang, "状态（地区数）：", "Status (number of regions): ")
-            + (summary if summary else t(lang, "下辖地区尚无数据", "no region under it has data yet")),
-        )
-    ]
+    status_lines = _region_status_lines(standings, lang)
     status_lines.append(
         (
             None,
@@ -793,6 +813,43 @@ def regions_for_paper(
         where = t(lang, f"{parent.name_zh}下辖各地区", f"the regions under {parent.name_en}")
         _no_data(figure, frame, registry, target, where, lang)
     return figure
+
+
+def _region_status_lines(standings: Sequence[Standing], lang: Lang) -> list[tuple[str | None, str]]:
+    """How many regions stand where: statuses for the regions the target binds, and for those only compared with
+    it (对照参考) whether they are at the target's level — never counted as met or missed."""
+    bound = [s for s in standings if s.result.binds]
+    counts = {status: sum(1 for s in bound if s.status == status) for status in STATUS_ORDER}
+    summary = " · ".join(f"{_status_label(status, lang)} {n}" for status, n in counts.items() if n)
+    lines: list[tuple[str | None, str]] = []
+    if summary or len(bound) == len(standings):
+        lines.append(
+            (
+                None,
+                t(lang, "状态（地区数）：", "Status (number of regions): ")
+                + (summary if summary else t(lang, "下辖地区尚无数据", "no region under it has data yet")),
+            )
+        )
+    compared = [s.result.components.get("reference") for s in standings if not s.result.binds]
+    levels = [c.get("at_target_level") if isinstance(c, dict) else None for c in compared]
+    if compared:
+        words = (
+            (t(lang, "达到目标水平", "at the target's level"), levels.count(True)),
+            (t(lang, "未达到目标水平", "short of it"), levels.count(False)),
+            (t(lang, "无法比较", "not comparable"), levels.count(None)),
+        )
+        lines.append(
+            (
+                None,
+                t(
+                    lang,
+                    "对照参考，不判断是否实现（地区数）：",
+                    "Compared with, not judged (number of regions): ",
+                )
+                + " · ".join(f"{label} {n}" for label, n in words if n),
+            )
+        )
+    return lines
 
 
 def _hover(figure: go.Figure) -> str:

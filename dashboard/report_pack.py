@@ -255,8 +255,8 @@ def manifest_row(
         "target_value": "" if result.target_value is None else repr(result.target_value),
         "unit": registry.indicators[standing.target.indicator].unit,
         "source": data_source(store, standing, batches),
-        "statement_zh": statement(registry, result, "zh"),
-        "statement_en": statement(registry, result, "en"),
+        "statement_zh": statement(registry, result, "zh", synthetic=standing.synthetic),
+        "statement_en": statement(registry, result, "en", synthetic=standing.synthetic),
     }
 
 
@@ -316,7 +316,7 @@ def report_docx(pack: Pack) -> bytes:
         document.add_heading(_heading(pack.registry, standing, lang), level=1)
         for png in images:
             document.add_picture(io.BytesIO(png), width=Cm(16))
-        document.add_paragraph(statement(pack.registry, standing.result, lang))
+        document.add_paragraph(statement(pack.registry, standing.result, lang, synthetic=standing.synthetic))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

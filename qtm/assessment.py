@@ -25,7 +25,7 @@ def descendants(registry: Registry, code: str) -> set[str]:
 
 def assess(registry: Registry, observations: list[Observation], as_of: dt.date) -> list[Result]:
     """One result per target and region that has data or should have: the target's jurisdiction, and each region
-    under it with data for the indicator (so that a provincial target is also judged in every prefecture)."""
+    under it with data for the indicator (compared with the target there: a ``reference``, not a verdict)."""
     series: dict[tuple[str, str], list[Observation]] = defaultdict(list)
     for observation in observations:
         series[(observation.indicator, observation.region)].append(observation)
@@ -51,14 +51,17 @@ def judge_in_region(
     as_of: dt.date,
 ) -> Result:
     """``target`` judged in ``region`` from the series by (indicator, region); a relative target's baseline is
-    the region's own, else its jurisdiction's."""
+    the region's own, else its jurisdiction's. A target binds its own jurisdiction only: a region below it is
+    compared with it (status ``reference``, ``binds`` False)."""
     indicator = registry.indicators[target.indicator]
     baseline: list[Observation] = []
     if target.relative is not None:  # the standard's value is set for the target's whole jurisdiction
         baseline = series.get((target.relative.baseline_indicator, region)) or series.get(
             (target.relative.baseline_indicator, target.jurisdiction), []
         )
-    return judge(target, indicator, region, series.get((target.indicator, region), []), as_of, baseline)
+    observations = series.get((target.indicator, region), [])
+    binds = region == target.jurisdiction
+    return judge(target, indicator, region, observations, as_of, baseline, binds=binds)
 
 
 def assess_store(registry: Registry, store: Store, as_of: dt.date) -> list[Result]:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import json
-import math
 import sys
+import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -21,12 +20,13 @@ import click
 
 from qtm.config import Settings
 from qtm.errors import QtmError
-from qtm.problems import one_line
+from qtm.escaping import json_text, printable
 from qtm.regions import Regions, load_regions
 from qtm.registry import Registry, load_registry
 from qtm.store import Store, StoredBatch
 
 if TYPE_CHECKING:
+    from loaders.originals import Inventory
     from qtm.accounts import User
     from qtm.progress import Result
 
@@ -41,7 +41,7 @@ def _user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except QtmError as exc:
-            click.echo(f"qtm: error: {exc}", err=True)
+            click.echo(f"qtm: error: {printable(exc)}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -64,19 +64,10 @@ def _as_of(text: str | None) -> dt.date:
 
 
 def _echo_json(data: object) -> None:
-    """Print ``data`` as JSON that every parser reads: a number that is not finite (a value too large for a float
-    became infinity) prints as null, never as the Infinity or NaN that strict JSON does not have."""
-    click.echo(json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
+    """Print ``data`` as JSON that every parser reads (a number that is not finite, a value too large for a float,
+    prints as null) and that a terminal shows as it is: control, format and bidirectional characters in stored
+    text are written as ``\\uXXXX`` escapes (qtm.escaping), and read back as they were typed."""
+    click.echo(json_text(data))
 
 
 def _width(text: str) -> int:
@@ -123,6 +114,7 @@ def serve(host: str, port: int, debug: bool, workers: int | None, threads: int |
     settings = Settings.from_env()
     registry = _registry(settings)
     store = Store.open(settings.database_url)
+    _sweep_originals(store)
     app = create_app(registry, store, host=host)
     click.echo(f"qtm: serving http://{host}:{port}/ (database {_safe_url(settings.database_url)})", err=True)
     app.run(host=host, port=port, debug=debug)  # a taken port or a foreign address: werkzeug says so, exit 1
@@ -136,9 +128,35 @@ def _serve_workers(host: str, port: int, debug: bool, workers: int, threads: int
         raise click.UsageError("--debug is for the development server: leave out --workers")
     settings = Settings.from_env()
     registry = _registry(settings)
+    _sweep_originals(Store.open(settings.database_url))
     serve_workers(
         settings, registry, host=host, port=port, workers=workers, threads=threads or DEFAULT_THREADS
     )
+
+
+def _sweep_originals(store: Store) -> None:
+    """At start-up: remove the originals left by commits that never ended and rename those of batches committed
+    just before a kill (loaders.originals); say so, and warn of batches without their original."""
+    from loaders import originals
+
+    folder = originals.originals_dir()
+    try:
+        found = originals.check(store, folder)
+        swept = originals.sweep(store, found)
+    except OSError as exc:
+        click.echo(f"qtm: warning: cannot check the originals in {folder}: {printable(exc)}", err=True)
+        return
+    if swept.removed or swept.marked:
+        click.echo(
+            f"qtm: originals: removed {len(swept.removed)} left by commits that never ended, renamed "
+            f"{len(swept.marked)} for their batch ({folder})",
+            err=True,
+        )
+    if found.missing:
+        click.echo(
+            f"qtm: warning: {len(found.missing)} batches without their original in {folder}: see qtm db check",
+            err=True,
+        )
 
 
 @main.command()
@@ -276,9 +294,9 @@ def ingest(files: tuple[Path, ...], dry_run: bool, as_json: bool, user: str | No
     else:
         for result in results:
             for issue in result.report.issues:
-                click.echo(issue.describe(result.file), err=True)
+                click.echo(printable(issue.describe(result.file)), err=True)
             click.echo(
-                f"{one_line(result.file)}: {result.status}, {len(result.observations)} observations, "
+                f"{printable(result.file)}: {result.status}, {len(result.observations)} observations, "
                 f"{len(result.report.errors)} errors, {len(result.report.warnings)} warnings"
             )
     if any(r.status == "unreadable" for r in results):
@@ -322,8 +340,10 @@ def data(as_json: bool, indicator: str | None, region: str | None) -> None:
         return
     for o in rows:
         unit = registry.indicators[o.indicator].unit
-        flags = f" [{','.join(sorted(o.flags))}]" if o.flags else ""
-        click.echo(f"{o.indicator:45} {o.region} {o.period!s:8} {o.value:>12g} {unit}{flags}")
+        flags = printable(f" [{','.join(sorted(o.flags))}]" if o.flags else "")
+        click.echo(
+            f"{printable(o.indicator):45} {printable(o.region)} {printable(o.period):8} {o.value:>12g} {unit}{flags}"
+        )
 
 
 def _indicator_id(registry: Registry, written: str) -> str:
@@ -394,11 +414,11 @@ def history(indicator: str, region: str, as_json: bool) -> None:
             state = f"已被批次 {r['superseded_by']} 撤回 withdrawn by batch {r['superseded_by']}"
         else:
             state = f"已被批次 {r['superseded_by']} 取代 superseded by batch {r['superseded_by']}"
-        flags = f" [{','.join(r['flags'])}]" if r["flags"] else ""
+        flags = printable(f" [{','.join(r['flags'])}]" if r["flags"] else "")
         when = f"{dt.datetime.fromisoformat(r['uploaded_at']):%Y-%m-%d}" if r["uploaded_at"] else "?"
         click.echo(
-            f"  {r['period']:8} {r['value']:>12g}{flags:14}  batch {r['batch']} ({r['file_name']}, "
-            f"{r['uploaded_by']}, {when})  {state}"
+            f"  {r['period']:8} {r['value']:>12g}{flags:14}  batch {r['batch']} ({printable(r['file_name'])}, "
+            f"{printable(r['uploaded_by'])}, {when})  {state}"
         )
 
 
@@ -424,12 +444,12 @@ def batches(ctx: click.Context, as_json: bool) -> None:
             str(b.id),
             b.kind,
             f"{b.uploaded_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}",
-            b.uploaded_by,
+            printable(b.uploaded_by),
             str(b.n_observations),
             str(b.n_superseded),
             str(b.n_unchanged),
             str(b.n_warnings),
-            b.file_name + _batch_note(b),
+            printable(b.file_name) + _batch_note(b),
         ]
         for b in stored
     ]
@@ -450,7 +470,7 @@ def _batch_note(batch: StoredBatch) -> str:
     if batch.kind == "withdrawal":
         restored = next((e.get("n_restored") for e in batch.report if e.get("code") == "withdrawal"), None)
         note = f"  — {batch.n_superseded} values withdrawn, {restored} earlier values current again"
-        return note + (f"; reason: {batch.reason}" if batch.reason else "")
+        return note + (f"; reason: {printable(batch.reason)}" if batch.reason else "")
     return ""
 
 
@@ -508,7 +528,7 @@ def _withdraw(batch_id: int, user: str | None, reason: str | None) -> None:
     store = Store.open(Settings.from_env().database_url)
     result = store.withdraw_batch(batch_id, withdrawn_by=_actor(user), reason=reason)
     withdrawn = store.batch(batch_id)
-    name = withdrawn.file_name if withdrawn is not None else "?"
+    name = printable(withdrawn.file_name) if withdrawn is not None else "?"
     click.echo(
         f"批次 {batch_id}（{name}）已撤回，撤回记录为批次 {result.withdrawal_batch_id}：撤下 {result.n_withdrawn} 个数值，"
         f"恢复 {result.n_restored} 个先前数值\n"
@@ -546,7 +566,7 @@ def _password(from_stdin: bool) -> str:
 
 def _user_line(user: User) -> str:
     regions = f" for {', '.join(sorted(user.regions))}" if user.regions else ""
-    return f"{user.name}: {user.role}{regions}" + ("" if user.active else " (disabled)")
+    return printable(f"{user.name}: {user.role}{regions}" + ("" if user.active else " (disabled)"))
 
 
 _ROLE = click.Choice(["viewer", "reporter", "admin"])
@@ -595,10 +615,12 @@ def users_list(as_json: bool) -> None:
     if not found:
         click.echo("没有账户 / no accounts yet (qtm users add NAME --role admin --password-stdin)")
         return
-    width = max(_width(u.name) for u in found)
+    names = {u.name: printable(u.name) for u in found}
+    width = max(_width(shown) for shown in names.values())
     for u in found:
         state = "active" if u.active else "disabled"
-        click.echo(f"{_pad(u.name, width)}  {u.role:8}  {state:8}  {' '.join(sorted(u.regions))}".rstrip())
+        regions = printable(" ".join(sorted(u.regions)))
+        click.echo(f"{_pad(names[u.name], width)}  {printable(u.role):8}  {state:8}  {regions}".rstrip())
 
 
 @users.command("disable")
@@ -657,7 +679,7 @@ def users_set_password(name: str, password_stdin: bool, operator: str | None) ->
     user = Users(Store.open(Settings.from_env().database_url)).set_password(
         name, password, actor=_actor(operator)
     )
-    click.echo(f"password changed for {user.name}")
+    click.echo(f"password changed for {printable(user.name)}")
 
 
 @main.command()
@@ -679,11 +701,11 @@ def audit(as_json: bool, limit: int | None) -> None:
     lines = [
         [
             f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}",
-            e.action,
-            e.user,
+            printable(e.action),
+            printable(e.user),
             str(e.batch) if e.batch is not None else "-",
-            e.address or "-",
-            json.dumps(_finite(e.detail), ensure_ascii=False, allow_nan=False),
+            printable(e.address or "-"),
+            json_text(e.detail, indent=None),
         ]
         for e in entries
     ]
@@ -876,7 +898,8 @@ def export(
 
 
 def _known(given: Iterable[str], known: Iterable[str], hint: str, listing: str) -> None:
-    unknown = [g for g in given if g not in set(known)]
+    names = set(known)  # once: a generator of names is spent after the first look
+    unknown = [g for g in given if g not in names]
     if unknown:
         raise click.BadParameter(f"unknown {hint[2:]} {unknown[0]!r} (see {listing})", param_hint=hint)
 
@@ -929,6 +952,69 @@ def db_upgrade() -> None:
     settings = Settings.from_env()
     store = Store.open(settings.database_url)
     click.echo(f"{_safe_url(settings.database_url)}: schema at revision {store.schema_revision()}")
+
+
+@db.command("check")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Remove orphans at least 30 minutes old that no running commit holds, and rename the originals of "
+    "committed batches still under their held name. Never removes a file named for a batch.",
+)
+@_user_errors
+def db_check(fix: bool) -> None:
+    """Check the originals of the uploads (QTM_ORIGINALS_DIR) against the batches: batches without their original,
+    originals not yet renamed for their batch, orphans (files of commits that never ended) and files named for a
+    batch the database does not have. Exit 1 when a batch's original is missing, 0 otherwise."""
+    from loaders import originals
+
+    settings = Settings.from_env()
+    store = Store.open(settings.database_url)
+    folder = originals.originals_dir()
+    found = originals.check(store, folder)
+    if fix:
+        swept = originals.sweep(store, found)
+        for path in swept.removed:
+            click.echo(f"已删除孤立文件 removed orphan: {printable(path.name)}")
+        for held, marked in swept.marked:
+            click.echo(f"已改名 renamed: {printable(held.name)} -> {printable(marked.name)}")
+        found = originals.check(store, folder)
+    for line in _inventory_lines(found):
+        click.echo(line)
+    if found.missing:
+        sys.exit(1)
+
+
+def _inventory_lines(found: Inventory) -> list[str]:
+    """What ``qtm db check`` prints: one line for the folder, then one per finding."""
+    from loaders.originals import ORPHAN_AGE
+
+    limit = int(ORPHAN_AGE.total_seconds() // 60)
+    lines = [f"{printable(found.folder)}: {found.uploads} 个上传批次 uploads"]
+    for batch_id in found.missing:
+        lines.append(f"缺少原始文件 missing: batch {batch_id} has no original in the folder")
+    for batch_id, path in found.unmarked:
+        lines.append(
+            f"未改名 not renamed: {printable(path.name)} is the original of batch {batch_id} "
+            "(qtm db check --fix renames it)"
+        )
+    for path in found.orphans:
+        try:
+            minutes = int((time.time() - path.stat().st_mtime) // 60)
+        except OSError:
+            continue  # gone meanwhile
+        lines.append(
+            f"孤立文件 orphan: {printable(path.name)}, {minutes} min old, no batch names it (a commit that never "
+            f"ended); qtm db check --fix removes it once {limit} min old"
+        )
+    for path in found.strays:
+        lines.append(
+            f"无对应批次 no batch: {printable(path.name)} is named for a batch the database does not have "
+            "(kept, never removed: a database restored from an older backup?)"
+        )
+    if not found.missing:
+        lines.append("每个上传批次都有原始文件 every upload has its original")
+    return lines
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""How targets and values read to a person: "≥ 94 %", "约 10000 (±1000)", "≥ 1.6 × 现行国家标准值"."""
+"""How targets and values read to a person: "≥ 94 %", "10000家左右", "≥ 1.6 × 现行国家标准值"."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ _UNIT_WORDS_ZH = {"percent": "%", "hour": "小时", "count": "个", "dimensionle
 
 def unit_symbol(indicator: Indicator, lang: str = "en") -> str:
     """The short unit a table shows after a value: "%", "h" (小时 in Chinese), "" for counts (个) and indices."""
+    if lang == "zh" and indicator.counter is not None:
+        return indicator.counter.zh  # what it counts: 家 for enterprises, 个 for scenarios
     table = _UNIT_WORDS_ZH if lang == "zh" else _UNIT_SYMBOLS
     return table.get(indicator.unit, indicator.unit)
 
@@ -31,12 +33,17 @@ def value_text(value: float | None, indicator: Indicator, lang: str = "en") -> s
     if value is None:
         return "—"
     number = number_text(float(value), min_decimals=1 if indicator.unit == "percent" else 0)
-    return f"{number} {unit_symbol(indicator, lang)}".strip()
+    symbol = unit_symbol(indicator, lang)
+    return (
+        f"{number}{symbol}"
+        if indicator.counter is not None and lang == "zh"
+        else f"{number} {symbol}".strip()
+    )
 
 
 def target_text(registry: Registry, target: Target, lang: str = "both") -> str:
     """The promise in one short phrase: in Chinese, in English, or (``"both"``) Chinese first with English where
-    words are needed: "≥ 94.0 %", "约 10,000 (±1,000)", "≥ 1.6 × 现行国家标准值"."""
+    words are needed: "≥ 94.0 %", "10,000家左右", "≥ 1.6 × 现行国家标准值"."""
     indicator = registry.indicators[target.indicator]
     unit_lang = "zh" if lang == "zh" else "en"
 
@@ -52,9 +59,10 @@ def target_text(registry: Registry, target: Target, lang: str = "both") -> str:
         amount = f"{target.relative.factor:g} × {words}"
     else:
         amount = value_text(target.value, indicator, unit_lang)
-    if target.comparator == "about":
-        tolerance = value_text(target.tolerance, indicator, unit_lang)
-        return f"{'约' if lang != 'en' else 'about'} {amount} (±{tolerance})"
+    if (
+        target.comparator == "about"
+    ):  # the plan's words; the ±band is qtm's reading, said only where it decides
+        return say(f"{amount}左右", f"about {amount}")
     sign = "≥" if target.comparator == "at_least" else "≤"
     return f"{sign} {amount}"
 
@@ -70,6 +78,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "met": ("已达成", "Met"),
     "missed": ("未达成", "Missed"),
     "awaiting_data": ("待数据", "Awaiting data"),
+    "reference": ("对照参考", "Reference"),
 }
 
 METHOD_LABELS: dict[str, tuple[str, str]] = {
@@ -100,6 +109,12 @@ def outlook_text(result: Result | None) -> tuple[str, str] | None:
     zh, en = STATUS_LABELS[str(outlook["status"])]
     if not isinstance(latest, dict):
         return f"待{year}年数据；尚无数据可作预判", f"awaiting {year} data; no data yet to judge the outlook"
+    basis = outlook.get("basis")
+    if isinstance(basis, dict) and basis.get("compared"):
+        return (
+            f"待{year}年数据；按{basis['zh']}数据：{zh}",
+            f"awaiting {year} data; on the data of {basis['en']}: {en.lower()}",
+        )
     period = latest["period"]
     period_zh = f"{period}年" if str(period).isdigit() else str(period)
     return f"待{year}年数据；按{period_zh}数据：{zh}", f"awaiting {year} data; on {period} data: {en.lower()}"

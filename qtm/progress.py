@@ -5,11 +5,14 @@ from, so that an official can check it by hand (docs/methodology.md explains eac
 
 Before the deadline a result is one of ``achieved``, ``on_track``, ``needs_acceleration``, ``limited_progress``,
 ``deteriorating``, ``insufficient_data``; after it, a final verdict: ``met``, ``missed`` or ``awaiting_data`` (the
-deadline period has no value yet).
+deadline period has no value yet). A target binds its own jurisdiction only: in a region below it the result is a
+``reference`` (对照参考), the region compared with the target, never judged by it (:func:`as_reference`).
 """
 
 from __future__ import annotations
 
+import calendar
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
@@ -30,9 +33,12 @@ Status = Literal[
     "met",
     "missed",
     "awaiting_data",
+    "reference",
 ]
 BEFORE_DEADLINE: tuple[Status, ...] = get_args(Status)[:6]
-AFTER_DEADLINE: tuple[Status, ...] = get_args(Status)[6:]
+AFTER_DEADLINE: tuple[Status, ...] = get_args(Status)[6:9]
+#: A region below a target's jurisdiction: compared with the target (对照全国/全省目标), not judged by it.
+REFERENCE: Status = "reference"
 #: Better first: the order used to rank and to say that one status is "better" than another.
 STATUS_ORDER: tuple[Status, ...] = (
     "met",
@@ -44,6 +50,7 @@ STATUS_ORDER: tuple[Status, ...] = (
     "missed",
     "awaiting_data",
     "insufficient_data",
+    "reference",
 )
 Method = Literal["growth_ratio", "expected_path", "comparison"]
 
@@ -53,6 +60,10 @@ ON_TRACK, ACCELERATION, LIMITED = 0.95, 0.6, 0.0
 HALF_LIFE_YEARS = 3.0
 #: Open SDG replaces a zero base or target by this, so that growth rates exist.
 ZERO = 0.001
+#: Direction-only targets (进一步提高): Open SDG's "moderate progress" growth for a series without a numeric target,
+#: 0.5 % a year, scaled near a natural limit by C = 1 − (x0 / limit)^4.44; and how many standard errors the fitted
+#: change must exceed to stand out of the series' own noise.
+DIRECTION_FLOOR, LIMIT_EXPONENT, NOISE_SE = 0.005, 4.44, 2.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,7 @@ class Result:
     deadline: dt.date
     method: Method
     components: dict[str, object] = field(default_factory=dict)
+    binds: bool = True  # False: the region lies below the target's jurisdiction and is only compared with it
 
     def as_json(self) -> dict[str, object]:
         """The documented shape of ``qtm status --json``."""
@@ -88,6 +100,7 @@ class Result:
             "deadline": self.deadline.isoformat(),
             "method": self.method,
             "components": self.components,
+            "binds": self.binds,
         }
 
 
@@ -208,10 +221,59 @@ def judge(
     observations: Sequence[Observation],
     as_of: dt.date,
     baseline_observations: Sequence[Observation] = (),
+    *,
+    binds: bool = True,
 ) -> Result:
     """The status of ``target`` for ``region`` on ``as_of``, from the region's observations of the indicator (and,
-    for a relative target, the observations of its baseline indicator)."""
+    for a relative target, the observations of its baseline indicator). ``binds`` False: the region lies below
+    the target's jurisdiction and is compared with it, not judged by it (:func:`_as_reference`)."""
     points = annual_points(observations, indicator, as_of)
+    case = _case(target, indicator, region, points, as_of, baseline_observations)
+    if as_of <= target.deadline:
+        result = _progress(case, as_of)
+    else:
+        result = _verdict(case)
+        if result.status == "awaiting_data" and binds:
+            case.components["outlook"] = _outlook(
+                target, indicator, region, observations, baseline_observations
+            )
+    return result if binds else _as_reference(case, result)
+
+
+def _as_reference(case: _Case, judged: Result) -> Result:
+    """A region below the target's jurisdiction, compared with the target (对照全国/全省目标) and never judged by
+    it: status ``reference``, not counted; ``components.reference`` holds the jurisdiction, the value compared (the
+    deadline period's, else the latest) and whether it is at the target's level (for a direction-only target:
+    whether the region improved on its base), or None where that cannot be said."""
+    components = {k: v for k, v in case.components.items() if k not in ("milestones", "milestone_missed")}
+    final = components.get("final")
+    compared = final if isinstance(final, dict) and not final.get("early") else components.get("latest")
+    at_level: bool | None = None
+    trend = components.get("trend")
+    if case.target.comparator == "improve":
+        at_level = trend["verdict"] == "improved" if isinstance(trend, dict) else None
+    elif isinstance(compared, dict) and case.target_value is not None:
+        value = float(compared["value"])
+        at_level = meets(case.target, case.indicator, value, case.target_value, None)
+    components["reference"] = {
+        "jurisdiction": case.target.jurisdiction,
+        "compared": compared,
+        "at_target_level": at_level,
+    }
+    return dataclasses.replace(
+        judged, status=REFERENCE, method="comparison", components=components, binds=False
+    )
+
+
+def _case(
+    target: Target,
+    indicator: Indicator,
+    region: str,
+    points: list[Point],
+    as_of: dt.date,
+    baseline_observations: Sequence[Observation],
+) -> _Case:
+    """What one judgement works on, with the components every result shows."""
     components: dict[str, object] = {"comparator": target.comparator, "direction": indicator.direction}
     target_value = (
         target.value
@@ -223,23 +285,97 @@ def judge(
         components["about"] = _about_reading(target, indicator, target_value, points)
     base = _base(target, points)
     if base is not None:
-        components["base"] = {"period": base.period, "value": base.value}
+        shown: dict[str, object] = {"period": base.period, "value": base.value}
+        if target.baseline is not None and base.period != target.baseline.period:
+            shown["stands_in_for"] = target.baseline.period
+        components["base"] = shown
+    elif target.comparator == "improve" and target.baseline is not None:
+        components["base_missing"] = target.baseline.period
     if points:
         components["latest"] = {"period": points[-1].period, "value": points[-1].value}
     components["deadline"] = target.deadline.isoformat()
     components["as_of"] = as_of.isoformat()
-    case = _Case(target, indicator, region, points, target_value, base, components)
-    if as_of > target.deadline:
-        verdict = _verdict(case)
-        if verdict.status == "awaiting_data":
-            outlook = judge(target, indicator, region, observations, target.deadline, baseline_observations)
-            components["outlook"] = {
-                "status": outlook.status,
-                "method": outlook.method,
-                "latest": outlook.components.get("latest"),
-            }
-        return verdict
-    return _progress(case, as_of)
+    return _Case(target, indicator, region, points, target_value, base, components)
+
+
+def _outlook(
+    target: Target,
+    indicator: Indicator,
+    region: str,
+    observations: Sequence[Observation],
+    baseline_observations: Sequence[Observation],
+) -> dict[str, object]:
+    """After the deadline, while its value is awaited: the before-deadline status as judged on the deadline day.
+    A level (mean) with values for part of the deadline year rests on them, combined by its rule ("按2025年前三季度
+    数据"); a partial sum is only shown (``"compared": false``): it is not a year's total."""
+    points = annual_points(observations, indicator, target.deadline)
+    so_far = deadline_year_so_far(observations, indicator, target.deadline)
+    if so_far is not None and so_far[1]["compared"]:
+        points = [p for p in points if p.t < so_far[0].t] + [so_far[0]]
+    case = _case(target, indicator, region, points, target.deadline, baseline_observations)
+    ahead = _progress(case, target.deadline)
+    outlook: dict[str, object] = {
+        "status": ahead.status,
+        "method": ahead.method,
+        "latest": ahead.components.get("latest"),
+    }
+    if so_far is not None:
+        outlook["basis"] = so_far[1]
+    return outlook
+
+
+def deadline_year_so_far(
+    observations: Iterable[Observation], indicator: Indicator, deadline: dt.date
+) -> tuple[Point, dict[str, object]] | None:
+    """The deadline year's quarters (else months) so far, combined by the indicator's rule, when they do not make
+    the year yet: a point for a mean (the year so far) and the words that say what it rests on; a sum of part of
+    a year is never a year's total (``compared`` False). None for a running total or a ``last`` indicator, whose
+    latest sub-annual value already stands for the year (:func:`annual_points`)."""
+    if indicator.aggregation == "last" or indicator.cumulative:
+        return None
+    year = deadline.year
+    for frequency in ("quarter", "month"):
+        parts = sorted(
+            (o for o in observations if o.period.year == year and o.period.frequency == frequency),
+            key=lambda o: o.period.sort_key(),
+        )
+        if parts:
+            break
+    else:
+        return None
+    numbers = [o.value for o in parts]
+    value = sum(numbers) / len(numbers) if indicator.aggregation == "mean" else sum(numbers)
+    zh, en = _parts_words(year, [o.period for o in parts])
+    basis: dict[str, object] = {
+        "period": str(year),
+        "parts": [o.period.text for o in parts],
+        "aggregation": indicator.aggregation,
+        "value": value,
+        "complete": False,
+        "compared": indicator.aggregation == "mean",
+        "zh": zh,
+        "en": en,
+    }
+    last = parts[-1]
+    return Point(last.period.text, decimal_year(last.period.end), value), basis
+
+
+def _parts_words(year: int, periods: list[Period]) -> tuple[str, str]:
+    """2025年前三季度 · the first three quarters of 2025; 2025年1—8月 · January–August 2025."""
+    numbers = [p.quarter if p.quarter is not None else p.month for p in periods]
+    running = numbers == list(range(1, len(numbers) + 1))
+    if periods[0].quarter is not None:
+        if running:
+            zh = {1: "一季度", 2: "上半年", 3: "前三季度"}.get(len(numbers), "")
+            en = {1: f"Q1 {year}", 2: f"the first half of {year}", 3: f"the first three quarters of {year}"}
+            return f"{year}年{zh}", en.get(len(numbers), str(year))
+        listed = "、".join(str(n) for n in numbers)
+        return f"{year}年第{listed}季度", ", ".join(f"Q{n}" for n in numbers) + f" {year}"
+    months = [calendar.month_name[n or 1] for n in numbers]
+    if running:
+        zh = f"{year}年1月" if len(numbers) == 1 else f"{year}年1—{numbers[-1]}月"
+        return zh, f"{months[0]}–{months[-1]} {year}" if len(months) > 1 else f"{months[0]} {year}"
+    return f"{year}年{'、'.join(str(n) for n in numbers)}月", ", ".join(months) + f" {year}"
 
 
 def _relative_target_value(
@@ -249,12 +385,12 @@ def _relative_target_value(
     components: dict[str, object],
 ) -> float | None:
     """factor × the baseline in force when the plan was issued: the latest value of the baseline indicator whose
-    period ends no later than ``relative.baseline_period`` (a revised standard does not move the goal)."""
+    period began by the end of ``relative.baseline_period`` (a revised standard does not move the goal)."""
     relative = target.relative
     assert relative is not None and relative.baseline_period is not None
     until = Period.parse(relative.baseline_period).end
     known = sorted(
-        (o for o in baseline_observations if o.period.end <= min(until, as_of)),
+        (o for o in baseline_observations if o.period.start <= until and o.period.end <= as_of),
         key=lambda o: o.period.sort_key(),
     )
     detail: dict[str, object] = {
@@ -264,7 +400,7 @@ def _relative_target_value(
     }
     components["relative"] = detail
     if not known:
-        later = sorted({o.period.text for o in baseline_observations if o.period.end > until})
+        later = sorted({o.period.text for o in baseline_observations if o.period.start > until})
         components["reason"] = (
             f"no baseline value for a period no later than {relative.baseline_period} (基准值待录入)"
             + (f"; later values ({', '.join(later)}) do not move the target" if later else "")
@@ -294,8 +430,11 @@ def _about_reading(
 
 
 def _verdict(case: _Case) -> Result:
-    """After the deadline: met or missed on the deadline period's value, else awaiting_data with the reason."""
+    """After the deadline: met or missed on the deadline period's value, else awaiting_data with the reason. A
+    relative or direction-only target without its base has no verdict: insufficient_data with the reason."""
     target, components = case.target, case.components
+    if _without_its_base(case):
+        return case.result("insufficient_data", "comparison")
     final = _final_point(case.points, target.deadline)
     if final is None:
         early = _running_total_already_met(case)
@@ -307,14 +446,22 @@ def _verdict(case: _Case) -> Result:
         )
         return case.result("awaiting_data", "comparison")
     components["final"] = {"period": final.period, "value": final.value}
-    if case.target_value is None and target.comparator != "improve":
-        return case.result("awaiting_data", "comparison")
-    base_value = case.base.value if case.base is not None else None
-    if target.comparator == "improve" and base_value is None:
-        components["reason"] = "no base-year value to compare with"
-        return case.result("awaiting_data", "comparison")
-    met = meets(target, case.indicator, final.value, case.target_value, base_value)
+    if target.comparator == "improve":
+        return _direction_only(case, final, final=True)
+    met = meets(target, case.indicator, final.value, case.target_value, None)
     return case.result("met" if met else "missed", "comparison")
+
+
+def _without_its_base(case: _Case) -> bool:
+    """A relative target without its baseline, or a direction-only one without its base-year value (a value from
+    before the base year may stand in; one from inside the plan period never does): the reason is set."""
+    if case.target.relative is not None:
+        return case.target_value is None
+    if case.target.comparator != "improve" or case.base is not None:
+        return False
+    missing = case.components.get("base_missing")
+    case.components["reason"] = f"no value for the base year ({missing})"
+    return True
 
 
 def _running_total_already_met(case: _Case) -> Point | None:
@@ -364,20 +511,110 @@ def _progress(case: _Case, as_of: dt.date) -> Result:
     return _with_milestones(case.result(status), target, indicator, case.points, as_of)
 
 
-def _direction_only(case: _Case, latest: Point) -> Result:
-    """'Further improve': the latest value against the base-year value."""
+def _direction_only(case: _Case, latest: Point, *, final: bool = False) -> Result:
+    """'Further improve' (进一步提高, 逐步下降): the trend from the base to ``latest`` (:func:`direction_trend`).
+    Improved beyond the noise: achieved (met after the deadline); within it, 基本持平: limited progress (missed
+    after the deadline); worse beyond it: deteriorating (missed)."""
+    if _without_its_base(case):
+        return case.result("insufficient_data")
     base = case.base
-    if base is None or base is latest:
+    assert base is not None
+    series = [p for p in case.points if base.t < p.t <= latest.t]
+    if not series:
         case.components["reason"] = "needs a base-year value and a later one"
         return case.result("insufficient_data")
-    if meets(case.target, case.indicator, latest.value, None, base.value):
+    trend = direction_trend([base, *series], case.indicator.direction, _natural_limit(case.indicator))
+    case.components["trend"] = trend
+    verdict = trend["verdict"]
+    if verdict == "stable":
+        case.components["reason"] = "change within the series' own noise (基本持平)"
+    if final:
+        return case.result("met" if verdict == "improved" else "missed")
+    if verdict == "improved":
         return case.result("achieved")
-    return case.result("limited_progress" if latest.value == base.value else "deteriorating")
+    return case.result("limited_progress" if verdict == "stable" else "deteriorating")
+
+
+def _natural_limit(indicator: Indicator) -> float | None:
+    """The limit a percentage cannot pass in its good direction (100 when higher is better, else 0); None for
+    other indicators."""
+    if indicator.unit != "percent":
+        return None
+    return 100.0 if indicator.direction == "higher" else 0.0
+
+
+def direction_trend(series: Sequence[Point], direction: str, limit: float | None) -> dict[str, object]:
+    """A direction-only promise judged on the series from its base (``series[0]``) to the value judged
+    (``series[-1]``). With d = +1 when higher is better, −1 when lower, it has **improved** when all three hold:
+
+    - the value judged is better than the base: d·(x_t − x_0) > 0;
+    - the fitted change is beyond the series' own noise: d·b·(t − t_0) > 2·se(b)·(t − t_0), b the least-squares
+      slope and se(b) its standard error (three values or more; with two there is no noise estimate);
+    - the annual growth reaches Open SDG's "moderate progress" without a target: d·CAGR ≥ 0.5 %·C, C = 1 −
+      (x_0/limit)^4.44 near a natural limit (Open SDG's coefficient; 1 without a limit).
+
+    It has got **worse** when the mirror image holds, and is **stable** (基本持平) otherwise."""
+    base, latest = series[0], series[-1]
+    sign = 1 if direction == "higher" else -1
+    years = latest.t - base.t
+    slope, error = _least_squares(series)
+    fitted, noise = slope * years, NOISE_SE * (error or 0.0) * years
+    coefficient = _limit_coefficient(base.value, limit)
+    floor = DIRECTION_FLOOR * coefficient
+    x0 = base.value if base.value != 0 else ZERO
+    rate = _annual_rate(x0, latest.value, years) if _sign(latest.value) in (0, _sign(x0)) else None
+    growth = sign * _sign(x0) * rate if rate is not None else None
+    change = sign * (latest.value - base.value)
+
+    def beyond(way: int) -> bool:
+        return way * change > 0 and way * sign * fitted > noise and (growth is None or way * growth >= floor)
+
+    verdict = "improved" if beyond(1) else "worse" if beyond(-1) else "stable"
+    return {
+        "verdict": verdict,
+        "points": len(series),
+        "change": latest.value - base.value,
+        "slope_per_year": slope,
+        "standard_error": error,
+        "fitted_change": fitted,
+        "noise": noise,
+        "annual_growth": rate,
+        "floor": floor,
+        "limit": limit,
+        "limit_coefficient": coefficient,
+        "thresholds": {"noise_se": NOISE_SE, "annual_growth": DIRECTION_FLOOR},
+    }
+
+
+def _least_squares(series: Sequence[Point]) -> tuple[float, float | None]:
+    """The ordinary least-squares slope (per year) of ``series`` and its standard error (None with two values)."""
+    n = len(series)
+    mean_t = sum(p.t for p in series) / n
+    mean_v = sum(p.value for p in series) / n
+    sxx = sum((p.t - mean_t) ** 2 for p in series)
+    slope = sum((p.t - mean_t) * (p.value - mean_v) for p in series) / sxx
+    if n < 3:
+        return slope, None
+    residuals = [p.value - mean_v - slope * (p.t - mean_t) for p in series]
+    return slope, math.sqrt(sum(r * r for r in residuals) / (n - 2) / sxx)
+
+
+def _limit_coefficient(base: float, limit: float | None) -> float:
+    """Open SDG's reduction of its growth thresholds near a natural limit: 1 − (x0/limit)^4.44 below it."""
+    if limit is None:
+        return 1.0
+    x0, edge = abs(base), abs(limit)
+    if x0 >= 2 * edge:
+        return 1.0
+    if x0 <= edge:
+        return 1.0 - (x0 / edge) ** LIMIT_EXPONENT
+    return 1.0 - ((2 * edge - x0) / edge) ** LIMIT_EXPONENT
 
 
 def _base(target: Target, points: list[Point]) -> Point | None:
     """The base: the value of the registry's base period (from the data, else the registry's own value), else the
-    nearest value before it, else the first after it; with no base period, the earliest value."""
+    nearest value before it (flagged ``stands_in_for``), else — for a target with a value to reach, never for a
+    direction-only one — the first after it; with no base period, the earliest value."""
     if target.baseline is None:
         return points[0] if points else None
     period = Period.parse(target.baseline.period)
@@ -390,6 +627,8 @@ def _base(target: Target, points: list[Point]) -> Point | None:
     before = [p for p in points if p.t < t]
     if before:
         return before[-1]
+    if target.comparator == "improve":  # a value from inside the plan period is no base for "improve"
+        return None
     later = [p for p in points if p.t > t]
     return later[0] if later else None
 
@@ -599,9 +838,12 @@ def rank(results: Iterable[Result]) -> list[Result]:
 
 
 def counts(results: Iterable[Result], key: str, labels: dict[str, str]) -> dict[str, dict[str, int]]:
-    """Status counts grouped by ``labels[result.<key>]``: per plan, indicator kind or jurisdiction."""
+    """Status counts grouped by ``labels[result.<key>]``: per plan, indicator kind or jurisdiction. A region only
+    compared with a target (a reference, ``binds`` False) is not counted: the target is not its own."""
     table: dict[str, dict[str, int]] = {}
     for result in results:
+        if not result.binds:
+            continue
         group = labels.get(getattr(result, key), getattr(result, key))
         row = table.setdefault(group, {})
         row[result.status] = row.get(result.status, 0) + 1

@@ -43,10 +43,34 @@ class Text(_Strict):
     en: str = Field(min_length=1)
 
 
+class LeftOut(_Strict):
+    """A sentence of a plan that promises something checkable yet is not a target: the words and why not."""
+
+    clause: str = Field(min_length=1, description="Where in the plan, as for a target's clause")
+    quote: str = Field(
+        min_length=1,
+        description="The plan's words by the quoting rule; fragments apart from each other joined by '；' or '…'",
+    )
+    quote_source: str | None = Field(
+        default=None, description="Where the words come from when they are not in the plan's seed"
+    )
+    reason: str = Field(min_length=1, description="Why it is not a target (no number, no indicator, …)")
+
+    @field_validator("quote")
+    @classmethod
+    def _no_whitespace(cls, quote: str) -> str:
+        if any(c.isspace() for c in quote):
+            raise ValueError("a quote holds no whitespace (the quoting rule of docs/registry.md)")
+        return quote
+
+
 class Plan(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Text
     issuer: str
+    number: str | None = Field(
+        default=None, description="The document number (发文字号), as the plan prints it"
+    )
     date: dt.date | None = Field(description="Date of issue; null when the source does not state it")
     jurisdiction: str = Field(description="GB/T 2260 code of the area the plan governs")
     seed: str | None = Field(description="File in shared/seeds/ the plan was read from")
@@ -55,12 +79,22 @@ class Plan(_Strict):
         description="The year whose figures stood when the plan was issued: relative targets' baseline",
     )
     base_year_note: str | None = Field(default=None, description="Why this base year: qtm's reading")
+    date_source: str | None = Field(
+        default=None,
+        description="Where the date of issue (and number) were read when the seed does not give them",
+    )
     note: str | None = None
+    left_out: list[LeftOut] = Field(
+        default_factory=list, description="Checkable sentences of the plan that are not targets, and why"
+    )
 
     @model_validator(mode="after")
     def _base_year_is_explained(self) -> Plan:
         if self.base_year is not None and not self.base_year_note:
             raise ValueError("a base_year needs a base_year_note saying it is qtm's reading of the plan")
+        for index, left in enumerate(self.left_out):
+            if left.quote in {other.quote for other in self.left_out[:index]}:
+                raise ValueError(f"left_out[{index}]: the same words are left out twice")
         return self
 
 
@@ -74,6 +108,10 @@ class Indicator(_Strict):
     direction: Direction
     aggregation: Aggregation = Field(description="How sub-annual values make an annual one")
     cumulative: bool = Field(default=False, description="A running total (factories built), not a level")
+    counter: Text | None = Field(
+        default=None,
+        description="What one unit of a count or score is called: 家/enterprises, 个/scenarios, 分/points",
+    )
     note: str | None = None
 
     @field_validator("unit")
@@ -90,19 +128,27 @@ class Indicator(_Strict):
             raise ValueError(f"a {self.kind} needs a dimensionless unit, not {self.unit!r}")
         if self.kind == "duration" and dimensionless:
             raise ValueError(f"a duration needs a unit of time, not {self.unit!r}")
+        if self.kind == "count" and self.counter is None:
+            raise ValueError("a count needs a counter: what it counts (家 enterprises, 个 scenarios)")
+        if self.kind in ("rate", "duration") and self.counter is not None:
+            raise ValueError(f"a {self.kind} has its unit, not a counter")
         return self
 
 
 class Relative(_Strict):
     """A target stated relative to a baseline that is data: ``factor`` × the value of ``baseline_indicator`` in
-    force when the plan was issued — its latest value for a period no later than ``baseline_period`` (by default
-    the plan's base year, filled in when the registry loads)."""
+    force when the plan was issued — its latest value for a period that began no later than the end of
+    ``baseline_period`` (by default the month of the plan's date of issue, else the plan's base year, filled in
+    when the registry loads)."""
 
     factor: float = Field(gt=0)
     baseline_indicator: str
     baseline_period: str | None = Field(
         default=None,
-        description="The latest baseline value up to this period counts; default: the plan's base_year",
+        description=(
+            "The latest baseline value of a period begun by the end of this one counts; default: the month of "
+            "the plan's date of issue, else its base_year"
+        ),
     )
     label: Text = Field(
         description="What the baseline is, in words: 现行国家标准值 / current national standard"
@@ -273,19 +319,21 @@ def load_registry(path: Path = DEFAULT_REGISTRY_FILE, regions: Regions | None = 
 
 
 def _with_relative_periods(document: _Document, path: Path) -> _Document:
-    """Relative targets without a ``baseline_period`` take their plan's base year."""
+    """Relative targets without a ``baseline_period`` take the month their plan was issued in ("现行国家标准" is
+    the standard in force on the date of issue), else, for a plan without a date, its base year."""
     plans = {p.id: p for p in document.plans}
     targets = []
     for index, target in enumerate(document.targets):
         relative = target.relative
         if relative is not None and relative.baseline_period is None:
-            base_year = plans[target.plan].base_year
-            if base_year is None:
+            plan = plans[target.plan]
+            if plan.date is None and plan.base_year is None:
                 raise ConfigError(
                     f"{path}: targets[{index}] ({target.id}): key 'relative.baseline_period': "
-                    f"needed, since plan {target.plan!r} has no base_year"
+                    f"needed, since plan {target.plan!r} has neither a date nor a base_year"
                 )
-            relative = relative.model_copy(update={"baseline_period": str(base_year)})
+            period = f"{plan.date:%Y-%m}" if plan.date is not None else str(plan.base_year)
+            relative = relative.model_copy(update={"baseline_period": period})
             target = target.model_copy(update={"relative": relative})
         targets.append(target)
     return document.model_copy(update={"targets": targets})
@@ -338,6 +386,17 @@ def _check_references(document: _Document, regions: Regions, path: Path) -> None
             fail("plans", index, plan.id, "jurisdiction", f"unknown region code {plan.jurisdiction!r}")
     plans = {p.id for p in document.plans}
     indicators = {i.id: i for i in document.indicators}
+    for index, plan in enumerate(document.plans):
+        targeted = {t.quote for t in document.targets if t.plan == plan.id}
+        for left in plan.left_out:
+            if left.quote in targeted:
+                fail(
+                    "plans",
+                    index,
+                    plan.id,
+                    "left_out",
+                    f"{left.quote!r} is a target's quote: track it or leave it out",
+                )
     for index, target in enumerate(document.targets):
         if target.indicator not in indicators:
             fail(

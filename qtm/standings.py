@@ -23,7 +23,8 @@ from qtm.store import Store
 
 T = TypeVar("T")
 
-#: Worst first: what needs an official's attention leads. Awaiting a final value ranks by its outlook.
+#: Worst first: what needs an official's attention leads. Awaiting a final value ranks by its outlook; a target
+#: only compared with (a reference: not the region's own) comes last.
 WORST_FIRST: tuple[Status, ...] = (
     "missed",
     "deteriorating",
@@ -34,6 +35,7 @@ WORST_FIRST: tuple[Status, ...] = (
     "on_track",
     "achieved",
     "met",
+    "reference",
 )
 
 

@@ -74,17 +74,30 @@ class _Ctx:
         return str(self.result.deadline.year)
 
 
-def statement(registry: Registry, result: Result, lang: Literal["zh", "en"]) -> str:
-    """The 进展情况 paragraph for ``result`` in Chinese (``"zh"``) or English (``"en"``)."""
+def statement(
+    registry: Registry, result: Result, lang: Literal["zh", "en"], *, synthetic: bool = False
+) -> str:
+    """The 进展情况 paragraph for ``result`` in Chinese (``"zh"``) or English (``"en"``); ``synthetic`` when the
+    series it rests on holds invented demonstration values (``Standing.synthetic``), which the paragraph then says."""
     ctx = _Ctx(registry, result, registry.indicators[result.indicator], registry.targets[result.target], lang)
-    if result.latest is None:
+    if result.status == "reference":
+        sentences = _compared_region(ctx)
+    elif result.latest is None:
         sentences = _no_data(ctx)
     elif ctx.comparator == "improve":
         sentences = _direction_only(ctx)
     else:
         sentences = _BY_STATUS[result.status](ctx)
     text = ctx.say("；", "; ").join(s for s in sentences if s) + ctx.say("。", ".")
-    return text[0].upper() + text[1:]
+    return text[0].upper() + text[1:] + (_synthetic_note(ctx) if synthetic else "")
+
+
+def _synthetic_note(ctx: _Ctx) -> str:
+    """Said after a statement on invented values, as the PNGs say it under the chart."""
+    return ctx.say(
+        "（注：本说明依据的是演示用合成数据，非官方统计。）",
+        " (Note: this rests on synthetic demonstration data, not official statistics.)",
+    )
 
 
 # --- the sentences of each status ------------------------------------------------------------------------------
@@ -126,7 +139,7 @@ def _met(ctx: _Ctx) -> list[str | None]:
     early = final.get("early") is True
     done = ctx.say("目标已提前实现", "the target has been met ahead of the year-end figure")
     verdict = done if early else ctx.say("目标已实现", "the target has been met")
-    reached = ctx.say(f"达到{_target(ctx)}", f"meeting {_target(ctx)}")
+    reached = _reached(ctx, _final_value(ctx))
     clause = _join(ctx, _final_head(ctx), reached, _exceeded(ctx))
     return [ctx.say(f"{clause}，{verdict}", f"{clause}: {verdict}"), _relative_note(ctx)]
 
@@ -161,17 +174,116 @@ _BY_STATUS: dict[str, Callable[[_Ctx], list[str | None]]] = {
 
 
 def _direction_only(ctx: _Ctx) -> list[str | None]:
-    """'Further improve': the value against the base, then the status."""
+    """'Further improve': the value against the base, then the status; without a base-year value, what to upload;
+    a change within the series' own noise is 基本持平."""
     status = ctx.result.status
     final = status in ("met", "missed")
     value = _final_value(ctx) if final else _latest_value(ctx)
     head = _final_head(ctx) if final else _head(ctx)
-    clause = _join(ctx, head, _against_base(ctx, value))
+    if ctx.part("base") is None and ctx.result.components.get("base_missing"):
+        return [head, _missing_base(ctx)]
+    clause = _join(ctx, head, _against_base(ctx, value), _stand_in(ctx))
     if status == "awaiting_data":  # with the deadline period's value, only the base is missing
         no_base = ctx.say("尚无基期数据可供比较", "there is no base value to compare with")
         return [clause, no_base if ctx.part("final") else _outlook(ctx)]
-    zh, en = _DIRECTION_CONCLUSIONS.get(status, STATUS_LABELS[status])
+    if (ctx.part("trend") or {}).get("verdict") == "stable":
+        zh, en = (
+            ("目标未实现", "the target was missed")
+            if final
+            else ("尚未体现进一步改善", "no improvement shows yet")
+        )
+        if value != _number((ctx.part("base") or {}).get("value")):  # 与2021年持平 says it already
+            zh, en = (
+                f"变化未超出数据自身的波动，基本持平，{zh}",
+                f"a change within the series' own noise, {en}",
+            )
+    else:
+        zh, en = _DIRECTION_CONCLUSIONS.get(status) or STATUS_LABELS[status]
     return [ctx.say(f"{clause}，{zh}", f"{clause}: {en}")]
+
+
+def _missing_base(ctx: _Ctx) -> str:
+    """A direction-only target without its base-year value: why there is no judgement, and what to upload."""
+    year = _period(ctx, str(ctx.result.components["base_missing"]))
+    return ctx.say(
+        f"缺少基期（{year}）数值，暂无法判断是否较基期改善；请上报{year}数值",
+        f"there is no value for the base year ({year}), so whether it improved cannot be judged: "
+        f"upload the {year} value",
+    )
+
+
+def _stand_in(ctx: _Ctx) -> str | None:
+    """基期缺2022年数值，以2021年代替 · the base year 2022 has no value: 2021 stands in for it."""
+    base = ctx.part("base") or {}
+    missing = base.get("stands_in_for")
+    if missing is None or ctx.comparator != "improve":
+        return None
+    year, used = _period(ctx, str(missing)), _period(ctx, str(base["period"]))
+    return ctx.say(
+        f"基期缺{year}数值，以{used}代替", f"the base year {year} has no value: {used} stands in for it"
+    )
+
+
+def _compared_region(ctx: _Ctx) -> list[str | None]:
+    """A region below the target's jurisdiction, compared with the target, never judged by it: 2025年，兰州市…为
+    94.26%，高于全国目标水平（94%以上）."""
+    reference = ctx.part("reference") or {}
+    compared = _mapping(reference.get("compared"))
+    value = _number(compared.get("value")) if compared else None
+    level_zh, level_en = _scope(ctx, str(reference.get("jurisdiction", ctx.target.jurisdiction)))
+    promise_zh = f"{level_zh}目标水平（{_promise(ctx)}）"
+    promise_en = f"{level_en} target level ({_promise(ctx)})"
+    if compared is None or value is None:
+        return [
+            ctx.say(f"{_subject(ctx)}尚未报送数据", f"no value of {_subject(ctx)} has been reported yet"),
+            ctx.say(f"对照{promise_zh}", f"compared with the {promise_en}"),
+        ]
+    period, amount = _period(ctx, str(compared["period"])), _amount(ctx, value)
+    at_deadline = str(compared["period"]) == ctx.year
+    head = ctx.say(
+        f"{period}，{_subject(ctx)}为{amount}" if at_deadline else f"截至{period}，{_subject(ctx)}为{amount}",
+        f"in {period}, {_subject(ctx)} {_was(ctx)} {amount}"
+        if at_deadline
+        else f"as of {period}, {_subject(ctx)} {_was(ctx)} {amount}",
+    )
+    if ctx.comparator == "improve":
+        if ctx.part("base") is None and ctx.result.components.get("base_missing"):
+            return [head, ctx.say(f"对照{promise_zh}", f"compared with the {promise_en}"), _missing_base(ctx)]
+        clause = _join(ctx, head, _against_base(ctx, value), _stand_in(ctx))
+        return [clause, ctx.say(f"对照{promise_zh}", f"compared with the {promise_en}")]
+    target_value = ctx.result.target_value
+    if target_value is None:
+        return [head, ctx.say(f"对照{promise_zh}", f"compared with the {promise_en}"), _relative_note(ctx)]
+    return [_join(ctx, head, _compared_with(ctx, value, target_value, promise_zh, promise_en))]
+
+
+def _compared_with(ctx: _Ctx, value: float, target_value: float, zh: str, en: str) -> str:
+    """高于全国目标水平（94%以上） · 低于全省目标水平（…）0.44个百分点."""
+    if value == target_value:
+        return ctx.say(f"与{zh}持平", f"level with the {en}")
+    gap = _gap(ctx, value, target_value)
+    above = value > target_value
+    by_zh, by_en = (f"{gap}", f" by {gap}") if gap is not None else ("", "")
+    if above == ctx.higher:  # better than the target's level: the amount beyond it is not the point
+        by_zh, by_en = "", ""
+    return ctx.say(
+        f"{'高于' if above else '低于'}{zh}{by_zh}", f"{'above' if above else 'below'} the {en}{by_en}"
+    )
+
+
+def _scope(ctx: _Ctx, code: str) -> tuple[str, str]:
+    """Whose target a reference row is compared with: 全国 · 全省 · 全市 · 全区 (the national, provincial …)."""
+    if code == "100000":
+        return "全国", "national"
+    name = ctx.registry.regions.get(code).name_zh if code in ctx.registry.regions else code
+    for suffix, zh, en in (
+        ("省", "全省", "provincial"),
+        ("自治区", "全区", "regional"),
+        ("市", "全市", "municipal"),
+    ):
+        if name.endswith(suffix):
+            return zh, en
+    return name, name
 
 
 # --- clauses -----------------------------------------------------------------------------------------------------
@@ -207,8 +319,44 @@ def _final_head(ctx: _Ctx) -> str:
 def _standing(ctx: _Ctx, value: float) -> str | None:
     """Whether ``value`` already satisfies the target, else how far it is from it."""
     if meets(ctx.target, ctx.indicator, value, ctx.result.target_value, None):
-        return ctx.say(f"已达到{_target(ctx)}", f"already meeting {_target(ctx)}")
+        if _beyond(ctx) is not None:
+            return _reached(ctx, value)
+        return ctx.say(f"已达到{_target(ctx)}", f"already meeting {_target(ctx)}") + _band_note(ctx, value)
     return _short_of(ctx, value)
+
+
+def _reached(ctx: _Ctx, value: float) -> str:
+    """达到2025年目标（94%以上） · for "about N" passed in the good direction, as a report says it:
+    超过2025年预期目标（10,000家左右）26% · within the band short of N, with qtm's reading of 左右 beside it."""
+    beyond = _beyond(ctx)
+    if beyond is None:
+        return ctx.say(f"达到{_target(ctx)}", f"meeting {_target(ctx)}") + _band_note(ctx, value)
+    share = _share(beyond * 100)
+    return ctx.say(
+        f"超过{ctx.year}年预期目标（{_promise(ctx)}）{share}",
+        f"{share} above the {ctx.year} target ({_promise(ctx)})",
+    )
+
+
+def _beyond(ctx: _Ctx) -> float | None:
+    """How far an "about N" target's latest value has passed N in the good direction (a share of N), else None."""
+    return _number((ctx.part("about") or {}).get("exceeded_by"))
+
+
+def _band_note(ctx: _Ctx, value: float) -> str:
+    """Where a verdict rests on qtm's reading of 左右 (a value inside the band, short of N), the reading in words."""
+    centre, tolerance = ctx.result.target_value, _number(ctx.result.components.get("tolerance"))
+    if ctx.comparator != "about" or centre is None or tolerance is None or centre == 0:
+        return ""
+    if (value >= centre) if ctx.higher else (value <= centre):
+        return ""
+    edge = _amount(ctx, centre - tolerance if ctx.higher else centre + tolerance)
+    pct = _share(tolerance / abs(centre) * 100)
+    zh_way, en_way = ("不低于", "or more") if ctx.higher else ("不高于", "or less")
+    return ctx.say(
+        f"，按“左右”±{pct}理解（{zh_way}{edge}即视为达到，系本系统的解读）",
+        f", as qtm reads “about” (within ±{pct}: {edge} {en_way} counts as reaching it)",
+    )
 
 
 def _short_of(ctx: _Ctx, value: float) -> str | None:
@@ -218,10 +366,14 @@ def _short_of(ctx: _Ctx, value: float) -> str | None:
     if reference is None or gap is None:
         return None
     what_zh = what_en = _target(ctx)
-    if ctx.comparator == "about" and reference != ctx.result.target_value:
+    centre, tolerance = ctx.result.target_value, _number(ctx.result.components.get("tolerance"))
+    if ctx.comparator == "about" and reference != centre and centre and tolerance is not None:
         edge_zh, edge_en = ("下限", "lower") if ctx.higher else ("上限", "upper")
-        what_zh = f"{_target(ctx)}的{edge_zh}{_amount(ctx, reference)}"
-        what_en = f"{_amount(ctx, reference)}, the {edge_en} edge of {_target(ctx)}"
+        pct = _share(tolerance / abs(centre) * 100)
+        what_zh = f"{_target(ctx)}按“左右”±{pct}理解的{edge_zh}{_amount(ctx, reference)}"
+        what_en = (
+            f"{_amount(ctx, reference)}, the {edge_en} edge of {_target(ctx)} as qtm reads “about” (±{pct})"
+        )
     if ctx.higher:
         return ctx.say(f"距{what_zh}差{gap}", f"{gap} short of {what_en}")
     return ctx.say(f"比{what_zh}高{gap}", f"{gap} above {what_en}")
@@ -278,11 +430,11 @@ def _rate_words(ctx: _Ctx, rate: float) -> tuple[str, str]:
 
 
 def _exceeded(ctx: _Ctx) -> str | None:
-    """An 'about N' target passed in the good direction: 超出目标值26% · exceeding the target value by 26%."""
-    share = _number((ctx.part("about") or {}).get("exceeded_by"))
-    if share is None:
+    """An 'about N' target passed in the good direction (how far is said by :func:`_reached`): 超额完成 ·
+    exceeding it."""
+    if _beyond(ctx) is None:
         return None
-    return ctx.say(f"超出目标值{_share(share * 100)}", f"exceeding the target value by {_share(share * 100)}")
+    return ctx.say("超额完成", "exceeding it")
 
 
 def _milestone(ctx: _Ctx) -> str | None:
@@ -346,16 +498,27 @@ def _why_not_judged(ctx: _Ctx) -> str:
 
 def _outlook(ctx: _Ctx) -> str | None:
     """待2025年数据；按2024年数据：进展顺利 · awaiting 2025 data; on 2024 data: on track (the words of
-    qtm.formatting.outlook_text, with the period written as in the rest of the statement)."""
+    qtm.formatting.outlook_text, with the period written as in the rest of the statement). Resting on part of the
+    deadline year: 按2025年前三季度数据（平均96.1%）：…; a partial sum is shown, not compared."""
     outlook = ctx.part("outlook")
     latest = _mapping(outlook.get("latest")) if outlook else None
     if outlook is None or latest is None:
         return None
     zh, en = STATUS_LABELS[str(outlook["status"])]
     period = _period(ctx, str(latest["period"]))
+    on_zh, on_en = f"按{period}数据", f"on {period} data"
+    basis = _mapping(outlook.get("basis")) or {}
+    value = _number(basis.get("value"))
+    partial_zh = partial_en = ""
+    if value is not None and basis.get("compared") is True:
+        on_zh = f"按{basis['zh']}数据（平均{_amount(ctx, value)}）"
+        on_en = f"on the data of {basis['en']} (mean {_amount(ctx, value)})"
+    elif value is not None:
+        partial_zh = f"；{basis['zh']}合计{_amount(ctx, value)}，尚非全年数据，未与全年目标比较"
+        partial_en = f"; {basis['en']} add up to {_amount(ctx, value)}, not a year's total: not compared"
     return ctx.say(
-        f"待{ctx.year}年数据；按{period}数据：{zh}",
-        f"awaiting {ctx.year} data; on {period} data: {en.lower()}",
+        f"待{ctx.year}年数据{partial_zh}；{on_zh}：{zh}",
+        f"awaiting {ctx.year} data{partial_en}; {on_en}: {en.lower()}",
     )
 
 
@@ -368,7 +531,8 @@ def _target(ctx: _Ctx) -> str:
 
 
 def _promise(ctx: _Ctx) -> str:
-    """What the target asks, from the result: 94%以上 · 不高于5% · 10,000个左右，±1,000个 · 较2021年进一步提高."""
+    """What the target asks, in the plan's words, from the result: 94%以上 · 不高于5% · 10,000家左右 (the ±band is
+    qtm's reading, said only where a verdict rests on it) · 较2021年进一步提高."""
     if ctx.comparator == "improve":
         base = ctx.part("base")
         since = _period(ctx, str(base["period"])) if base else ctx.say("基期", "the base period")
@@ -376,9 +540,7 @@ def _promise(ctx: _Ctx) -> str:
         return ctx.say(f"较{since}进一步{zh_way}", f"{en_way} than in {since}")
     amount = _target_amount(ctx)
     if ctx.comparator == "about":
-        tolerance = _number(ctx.result.components.get("tolerance"))
-        band = f"，±{_amount(ctx, tolerance)}" if tolerance is not None else ""
-        return ctx.say(f"{amount}左右{band}", f"about {amount}{band.replace('，', ', ')}")
+        return ctx.say(f"{amount}左右", f"about {amount}")
     if ctx.comparator == "at_least":
         return ctx.say(f"{amount}以上", f"at least {amount}")
     return ctx.say(f"不高于{amount}", f"at most {amount}")
@@ -440,19 +602,33 @@ def _date(ctx: _Ctx, iso: str) -> str:
 
 
 def _amount(ctx: _Ctx, value: float, decimals: int | None = None) -> str:
-    """A value with its unit, for prose: 93.56% · 250小时 (250 h) · 12,600个 (12,600)."""
+    """A value with its unit or the indicator's own counter, for prose: 93.56% · 250小时 (250 h) · 12,600家
+    (12,600 enterprises) · 1,000个 (1,000 scenarios) · 82分 (82 points)."""
     number = number_text(round(value, decimals) if decimals is not None else value)
-    unit = unit_symbol(ctx.indicator, ctx.lang)
+    counter = ctx.indicator.counter
+    unit = (
+        (counter.zh if ctx.lang == "zh" else counter.en) if counter else unit_symbol(ctx.indicator, ctx.lang)
+    )
     return f"{number} {unit}" if ctx.lang == "en" and unit not in ("", "%") else f"{number}{unit}"
 
 
 def _gap(ctx: _Ctx, value: float, reference: float) -> str | None:
-    """The distance from ``reference``: percentage points for a percent indicator (to the precision of the two
-    values), else a share of the reference; None when the reference is zero."""
+    """The distance from ``reference``, to the precision of the two values: percentage points for a percent
+    indicator; units of its counter for a count (1,000家); points for an index or score (0.4个点, 2分); else (a
+    duration) a share of the reference, None when the reference is zero."""
+    decimals = max(_decimals(value), _decimals(reference))
+    difference = round(abs(value - reference), decimals)
     if ctx.indicator.unit == "percent":
-        decimals = max(_decimals(value), _decimals(reference))
-        points = number_text(round(abs(value - reference), decimals))
+        points = number_text(difference)
         return ctx.say(f"{points}个百分点", f"{points} percentage point{'' if points == '1' else 's'}")
+    if ctx.indicator.kind == "count":
+        return _amount(ctx, difference)
+    if ctx.indicator.kind == "index":
+        points = number_text(difference)
+        plural = "" if points == "1" else "s"
+        if ctx.indicator.counter is not None:
+            return _amount(ctx, difference)
+        return ctx.say(f"{points}个点", f"{points} point{plural}")
     if reference == 0:
         return None
     return _share(abs(value - reference) / abs(reference) * 100)

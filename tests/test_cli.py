@@ -176,6 +176,26 @@ def test_status_reads_as_plain_words_for_an_official(sqlite_url, registry):
     assert sum(line.startswith("    ") for line in lines) == len(rows)  # a line per target and region
 
 
+def test_status_json_says_whom_each_target_binds(sqlite_url, registry):
+    # issue #17: every row carries "binds"; a region below the target's jurisdiction is a "reference", printed as
+    # 对照参考 and never counted.
+    env = {"QTM_DATABASE_URL": sqlite_url}
+    assert run_qtm("demo", env=env).returncode == 0
+    rows = json.loads(run_qtm("status", "--as-of", "2026-11-22", "--json", env=env).stdout)
+    assert all(isinstance(r["binds"], bool) for r in rows)
+    for r in rows:
+        own = r["region"] == registry.targets[r["target"]].jurisdiction
+        assert r["binds"] is own and (r["status"] == "reference") is (not own), r
+    lanzhou = [r for r in rows if r["region"] == "620100"]
+    assert lanzhou and all(r["status"] == "reference" for r in lanzhou)
+    by_plan = json.loads(run_qtm("status", "--by", "plan", "--json", "--as-of", "2026-11-22", env=env).stdout)
+    assert sum(sum(v.values()) for v in by_plan.values()) == sum(r["binds"] for r in rows)
+    assert not any("reference" in v for v in by_plan.values())
+    lines = run_qtm("status", "--as-of", "2026-11-22", env=env).stdout.splitlines()
+    lanzhou_lines = [line for line in lines if line.strip().startswith("兰州市")]
+    assert lanzhou_lines and all("对照参考" in line and "已达成" not in line for line in lanzhou_lines)
+
+
 # ---- accounts, the audit trail, history ------------------------------------------------------------------------
 
 

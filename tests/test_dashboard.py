@@ -194,7 +194,9 @@ def test_numbers_are_written_the_chinese_way(registry):
     )
     assert value_text(98, rate, "zh") == "98.0 %" and value_text(93.93, rate, "zh") == "93.93 %"
     assert value_text(250, hours, "zh") == "250 小时" and value_text(250, hours) == "250 h"
-    assert value_text(1000, count, "zh") == "1,000 个"
+    assert (
+        value_text(1000, count, "zh") == "1,000家"
+    )  # a count is written with its own counter, as reports do
 
 
 # ---- in a real browser ---------------------------------------------------------------------------------------
@@ -218,7 +220,7 @@ def test_overview_shows_a_gauge_card_per_target(page, demo_server, registry):
     cards = page.locator(".card-slot[data-target-id]")
     assert cards.count() == len(registry.targets)
     page.wait_for_function(
-        f"document.querySelectorAll('[data-target-id] .gauge .js-plotly-plot').length === {len(registry.targets)}"
+        f"() => document.querySelectorAll('[data-target-id] .gauge .js-plotly-plot').length === {len(registry.targets)}"
     )
     assert set(_gauge_types(page)) == {"indicator"}
     national = page.locator("[data-target-id=national_manufacturing_pass_rate_2025]").inner_text()
@@ -246,7 +248,7 @@ def test_a_status_filter_narrows_the_cards_and_the_url_keeps_it(page, demo_serve
     page.locator("#filter-status").click()
     page.get_by_role("option", name="未达成", exact=True).click()
     page.wait_for_url("**/?status=missed")
-    page.wait_for_function("document.querySelectorAll('.target-card').length < 20")
+    page.wait_for_function("() => document.querySelectorAll('.target-card').length < 20")
     statuses = page.locator(".target-card [data-status]").evaluate_all(
         "els => els.map(e => e.dataset.status)"
     )
@@ -311,7 +313,7 @@ def test_the_language_toggle_switches_every_label_and_persists(page, demo_server
     card = page.locator("[data-target-id=national_manufacturing_pass_rate_2025]").inner_text()
     assert "Awaiting data" in card and "awaiting 2025 data; on 2024 data:" in card and "待" not in card
     page.wait_for_function(
-        f"document.querySelectorAll('[data-target-id] .gauge .main-svg').length >= {len(registry.targets)}"
+        f"() => document.querySelectorAll('[data-target-id] .gauge .main-svg').length >= {len(registry.targets)}"
     )
     _shot(page, "overview-en")
     page.goto(demo_server + "/target/gansu_manufacturing_pass_rate_2025")  # another page, still English
@@ -411,3 +413,63 @@ def test_every_reason_the_methods_give_has_a_chinese_reading(registry):
                 for detail in (result.components, result.components.get(result.method)):
                     if isinstance(detail, dict) and detail.get("reason"):
                         assert reason_text(str(detail["reason"]), "zh") != detail["reason"], detail["reason"]
+
+
+# ---- issue #17: who a target binds, the missing base ------------------------------------------------------------
+
+
+def test_a_region_page_says_which_targets_are_its_own_and_which_are_references(registry, sqlite_url):
+    from dashboard.views.region import region_page
+    from qtm.standings import in_region
+
+    store = _store_with(
+        sqlite_url,
+        [
+            Observation("manufacturing_pass_rate", "620100", Period.parse("2022"), 93.5),
+            Observation("manufacturing_pass_rate", "620100", Period.parse("2025"), 94.26),
+        ],
+    )
+    lanzhou = region_page(registry, "620100", in_region(registry, store, "620100", TODAY), [], "zh")
+    text = _text(lanzhou)
+    assert "本地区目标" in text and "对照上级目标（仅作参考）" in text and "本地区没有自己的目标" in text
+    references = next(c for c in lanzhou.children if getattr(c, "id", None) == "reference-cards")
+    shown = _text(references)
+    assert "对照参考" in shown and "已实现" not in shown and "已达成" not in shown
+    gansu = region_page(registry, "620000", in_region(registry, store, "620000", TODAY), [], "en")
+    own = next(c for c in gansu.children if getattr(c, "id", None) == "cards")
+    assert len(own.children) == sum(1 for t in registry.targets.values() if t.jurisdiction == "620000")
+
+
+def test_the_chart_marks_a_missing_base_and_never_labels_a_later_year_as_base(registry):
+    from dashboard.figures import trend_figure
+
+    target = registry.targets["gansu_public_service_satisfaction_2025"]  # base year 2022
+    indicator = registry.indicators[target.indicator]
+    data = [
+        Observation(indicator.id, "620000", Period.parse(p), v) for p, v in (("2024", 80.1), ("2025", 81.4))
+    ]
+    result = judge(target, indicator, "620000", data, TODAY)
+    labels = [
+        a.text for a in trend_figure(target, indicator, data, result, "甘肃省", lang="zh").layout.annotations
+    ]
+    assert "缺基期（2022年）数值" in labels and "基期" not in labels
+
+
+def test_a_regions_png_says_reference_and_counts_no_verdict(registry, sqlite_url):
+    from dashboard.paper import regions_for_paper
+    from qtm.standings import sub_regions
+
+    store = _store_with(
+        sqlite_url,
+        [
+            Observation("manufacturing_pass_rate", "620100", Period.parse("2025"), 94.26),
+            Observation("manufacturing_pass_rate", "620500", Period.parse("2025"), 93.1),
+        ],
+    )
+    target = registry.targets["gansu_manufacturing_pass_rate_2025"]
+    rows = sub_regions(registry, store, target, "620000", TODAY)
+    figure = regions_for_paper(registry, target, rows, region="620000", as_of=TODAY, lang="zh")
+    texts = " ".join(str(a.text) for a in figure.layout.annotations) + " ".join(figure.data[0].text)
+    assert "对照参考，不判断是否实现（地区数）：达到目标水平 1 · 未达到目标水平 1" in texts
+    assert "对照参考" in " ".join(figure.data[0].text)
+    assert not any(word in texts for word in ("已实现", "已达成", "未达成", "状态（地区数）"))

@@ -247,6 +247,28 @@ def test_provisional_and_revised_footnotes_only_where_such_a_value_is_shown(regi
         assert (provisional in texts(figure, "paper:status")) is shown
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_reading_of_about_is_a_footnote_only_where_the_verdict_rests_on_it(registry, lang):
+    """上海：到2025年培育10000家左右“专精特新”企业. 9,500 counts as reached only by qtm's ±10 % reading: the paper says
+    so beneath the chart; 12,600 passes 10,000 itself and needs no such word; the target is printed as the plan's."""
+    target = registry.targets["shanghai_specialised_sme_count_2025"]
+    indicator = registry.indicators[target.indicator]
+    as_of = dt.date(2026, 6, 30)
+    reading = "本系统的解读" if lang == "zh" else "qtm reads"
+    for value, rests_on_it in ((9500.0, True), (12600.0, False)):
+        series = [
+            observation("310000", "2022", 8000.0, indicator=target.indicator),
+            observation("310000", "2025", value, indicator=target.indicator),
+        ]
+        result = judge(target, indicator, "310000", series, as_of)
+        for draw in (trend_for_paper, gauge_for_paper):
+            figure = draw(registry, target, series, result, region="310000", as_of=as_of, lang=lang)
+            assert (reading in texts(figure, "paper:band")) is rests_on_it, (draw.__name__, value)
+            status = texts(figure, "paper:status")
+            assert ("10,000家左右" if lang == "zh" else "about 10,000") in status
+            assert "±" not in status
+
+
 def test_sources_are_the_values_own_latest_first_else_the_plan(registry):
     footer = texts(trend(registry, "zh"), "paper:footer")
     assert footer.index("2025年季度快报") < footer.index("2024年初步统计")

@@ -23,7 +23,7 @@ from qtm.progress import (
     judge,
     rank,
 )
-from qtm.registry import Indicator, Milestone, Target
+from qtm.registry import Indicator, Milestone, Target, load_registry
 
 BEFORE = dt.date(2025, 6, 30)
 AFTER = dt.date(2026, 11, 22)
@@ -182,14 +182,16 @@ def test_relative_target_needs_its_baseline_as_data(registry):
 
 def test_a_revised_standard_does_not_move_a_relative_target(registry):
     # The issue's example: standard 500 h (2021) and 800 h (2024), observed 850 h for 2025 → target 800 h, met.
-    target = registry.targets["national_excavator_mtbf_2025"]  # the national plan's base year: 2021
+    target = registry.targets[
+        "national_excavator_mtbf_2025"
+    ]  # in force on the plan's date of issue, 2022-11-01
     indicator = registry.indicators[target.indicator]
     standard = series("excavator_mtbf_standard", {"2021": 500, "2024": 800})
     result = judge(target, indicator, "100000", series(indicator.id, {"2025": 850}), AFTER, standard)
     assert result.target_value == pytest.approx(800) and result.status == "met"
     relative = result.components["relative"]
     assert (relative["baseline_period"], relative["baseline_value"]) == ("2021", 500)
-    assert relative["baseline_no_later_than"] == "2021"
+    assert relative["baseline_no_later_than"] == "2022-11"
 
 
 def test_a_standard_entered_only_for_later_years_gives_no_target(registry):
@@ -198,7 +200,7 @@ def test_a_standard_entered_only_for_later_years_gives_no_target(registry):
     standard = series("excavator_mtbf_standard", {"2024": 800})
     result = judge(target, indicator, "100000", series(indicator.id, {"2024": 850}), BEFORE, standard)
     assert result.target_value is None and result.status == "insufficient_data"
-    assert "no later than 2021" in result.components["reason"] and "2024" in result.components["reason"]
+    assert "no later than 2022-11" in result.components["reason"] and "2024" in result.components["reason"]
 
 
 def test_after_the_deadline_the_outlook_says_where_things_are_heading(registry):
@@ -234,7 +236,7 @@ def test_direction_only_compares_with_the_base_year(registry):
     worse = judge(target, indicator, "100000", series(indicator.id, {"2021": 97.0, "2024": 96.8}), BEFORE)
     assert (better.status, worse.status) == ("achieved", "deteriorating")
     assert better.method == "comparison" and better.components["base"] == {"period": "2021", "value": 97.0}
-    final = judge(target, indicator, "100000", series(indicator.id, {"2021": 97.0, "2025": 97.2}), AFTER)
+    final = judge(target, indicator, "100000", series(indicator.id, {"2021": 97.0, "2025": 97.5}), AFTER)
     assert final.status == "met"
 
 
@@ -308,8 +310,9 @@ def test_roll_up_and_ranking_of_regions(registry):
     )
     results = [r for r in assess(registry, data, BEFORE) if r.target == "gansu_manufacturing_pass_rate_2025"]
     assert [r.region for r in results] == ["620000", "620100", "620500"]
-    assert next(r.region for r in rank(results)) == "620100"  # achieved first
-    assert rank(results)[-1].region == "620500"
+    # The province's own row first; its prefectures are compared with its target, best first (issue #17).
+    assert [r.region for r in rank(results)] == ["620000", "620100", "620500"]
+    assert [r.binds for r in rank(results)] == [True, False, False]
 
 
 # ---- properties ---------------------------------------------------------------------------------------------------
@@ -428,7 +431,7 @@ def test_a_growth_rate_that_does_not_exist_gives_insufficient_data_with_the_reas
     assert status == "insufficient_data" and reason in str(detail["reason"])
 
 
-def test_status_command_contract(sqlite_url):
+def test_status_command_contract(sqlite_url, registry):
     import json
 
     from tests.conftest import run_qtm
@@ -440,6 +443,7 @@ def test_status_command_contract(sqlite_url):
     rows = json.loads(result.stdout)
     assert {tuple(sorted(r)) for r in rows} == {
         (
+            "binds",
             "components",
             "deadline",
             "indicator",
@@ -458,7 +462,20 @@ def test_status_command_contract(sqlite_url):
     assert national["method"] == "expected_path" and national["status"] in BEFORE_DEADLINE
     assert national["components"]["base"] == {"period": "2022", "value": 93.29}
     after = json.loads(run_qtm("status", "--json", "--as-of", "2026-11-22", env=env).stdout)
-    assert {r["status"] for r in after} <= {"met", "missed", "awaiting_data"}
+    assert {r["status"] for r in after if r["binds"]} <= {
+        "met",
+        "missed",
+        "awaiting_data",
+        "insufficient_data",
+    }
+    # A region below a target's jurisdiction is only compared with it (issue #17).
+    assert all(
+        (r["status"] == "reference")
+        == (not r["binds"])
+        == (r["region"] != registry.targets[r["target"]].jurisdiction)
+        for r in after
+    )
+    assert any(not r["binds"] for r in after)
     table = run_qtm("status", "--as-of", "2025-06-30", env=env)
     assert "national_manufacturing_pass_rate_2025" in table.stdout
     assert run_qtm("status", "--as-of", "yesterday", env=env).returncode == 2
@@ -516,3 +533,289 @@ def test_share_of_the_way_from_base_to_target(registry):
     assert share_of_the_way(result) == pytest.approx(0.75)
     empty = judge(target, indicator, "620000", [], BEFORE)
     assert share_of_the_way(empty) is None
+
+
+# ---- issue #17: who a target binds, the base year, "improve", the deadline year's own data ----------------------
+
+
+def test_a_target_binds_its_own_jurisdiction_only(registry):
+    # The national 94 % is no target of Lanzhou's: Lanzhou is compared with it, never judged by it, nor counted.
+    from qtm.progress import counts
+
+    data = series("manufacturing_pass_rate", {"2022": 93.5, "2025": 94.26}, "620100") + series(
+        "manufacturing_pass_rate", {"2022": 93.29, "2025": 94.1}
+    )
+    results = [
+        r for r in assess(registry, data, AFTER) if r.target == "national_manufacturing_pass_rate_2025"
+    ]
+    by = {(r.target, r.region): r for r in results}
+    national = by[("national_manufacturing_pass_rate_2025", "100000")]
+    lanzhou = by[("national_manufacturing_pass_rate_2025", "620100")]
+    assert (national.status, national.binds) == ("met", True)
+    assert (lanzhou.status, lanzhou.binds, lanzhou.method) == ("reference", False, "comparison")
+    assert lanzhou.components["reference"] == {
+        "jurisdiction": "100000",
+        "compared": {"period": "2025", "value": 94.26},
+        "at_target_level": True,
+    }
+    gansu = [r for r in assess(registry, data, AFTER) if r.target == "gansu_manufacturing_pass_rate_2025"]
+    assert [(r.region, r.binds) for r in gansu] == [("620000", True), ("620100", False)]
+    assert gansu[1].status == "reference"
+    assert lanzhou.as_json()["binds"] is False and national.as_json()["binds"] is True
+    table = counts(results, "target", {})
+    assert sum(sum(row.values()) for row in table.values()) == 1  # the national row alone
+    assert all("reference" not in row for row in table.values())
+
+
+DIRECTION_ONLY = [t for t in load_registry().targets.values() if t.comparator == "improve"]
+RELATIVE = [t for t in load_registry().targets.values() if t.relative is not None]
+
+
+@pytest.mark.parametrize("target_id", [t.id for t in DIRECTION_ONLY])
+def test_a_direction_only_target_needs_its_base_year_value(registry, target_id):
+    # Values from inside the plan period only (the base year's and earlier missing): no judgement, with the reason.
+    target = registry.targets[target_id]
+    indicator = registry.indicators[target.indicator]
+    assert target.baseline is not None
+    base_year = int(target.baseline.period)
+    plan = registry.plans[target.plan]
+    assert plan.base_year is None or base_year == plan.base_year  # the base comes from the plan's base year
+    inside = {str(base_year + 2): 80.0, str(base_year + 3): 81.6, "2025": 83.0}
+    data = series(indicator.id, inside, target.jurisdiction)
+    for as_of in (dt.date(2025, 6, 30), AFTER):
+        result = judge(target, indicator, target.jurisdiction, data, as_of)
+        assert result.status == "insufficient_data", as_of
+        assert result.components["reason"] == f"no value for the base year ({base_year})"
+        assert "base" not in result.components and result.components["base_missing"] == str(base_year)
+    # A value from before the plan period stands in, flagged; the judgement then follows the data.
+    earlier = series(indicator.id, {str(base_year - 1): 78.0}, target.jurisdiction)
+    stood_in = judge(target, indicator, target.jurisdiction, [*earlier, *data], AFTER)
+    assert stood_in.components["base"] == {
+        "period": str(base_year - 1),
+        "value": 78.0,
+        "stands_in_for": str(base_year),
+    }
+    assert stood_in.status == ("met" if indicator.direction == "higher" else "missed")
+
+
+@pytest.mark.parametrize("target_id", [t.id for t in RELATIVE])
+def test_a_relative_target_needs_its_baseline_before_and_after_the_deadline(registry, target_id):
+    target = registry.targets[target_id]
+    indicator = registry.indicators[target.indicator]
+    data = series(indicator.id, {"2023": 700, "2025": 900})
+    for as_of in (BEFORE, AFTER):
+        result = judge(target, indicator, "100000", data, as_of)
+        assert (result.status, result.target_value) == ("insufficient_data", None), as_of
+        assert "no baseline value" in str(result.components["reason"])
+
+
+def _improve(registry, direction: str = "higher"):
+    target = registry.targets["gansu_public_service_satisfaction_2025"]  # base year 2022
+    indicator = registry.indicators[target.indicator].model_copy(update={"direction": direction})
+    return target, indicator
+
+
+def _judged(registry, values: dict[str, float], direction: str = "higher", as_of: dt.date = AFTER):
+    target, indicator = _improve(registry, direction)
+    return judge(target, indicator, "620000", series(indicator.id, values, "620000"), as_of)
+
+
+def test_improve_is_judged_by_the_trend_not_by_any_rise(registry):
+    # 80 → 81.5 → 80.5 → 80.2: two falls after a rise; the fitted slope is −0.04 a year, inside 2·se = 0.73.
+    zigzag = _judged(registry, {"2022": 80, "2023": 81.5, "2024": 80.5, "2025": 80.2})
+    assert zigzag.status == "missed" and zigzag.components["trend"]["verdict"] == "stable"
+    assert zigzag.components["trend"]["slope_per_year"] == pytest.approx(-0.04)
+    assert zigzag.components["reason"] == "change within the series' own noise (基本持平)"
+    # A rise of 0.01 is no improvement: 0.004 % a year is below 0.5 % a year.
+    tiny = _judged(registry, {"2022": 80, "2025": 80.01})
+    assert (tiny.status, tiny.components["trend"]["verdict"]) == ("missed", "stable")
+    # A steady rise is met; the same before the deadline is achieved; a clear fall is missed.
+    assert _judged(registry, {"2022": 80, "2023": 81, "2024": 82, "2025": 83}).status == "met"
+    assert _judged(registry, {"2022": 80, "2023": 81, "2024": 82}, as_of=BEFORE).status == "achieved"
+    assert (
+        _judged(registry, {"2022": 80, "2023": 81.5, "2024": 80.5}, as_of=BEFORE).status == "limited_progress"
+    )
+    fall = _judged(registry, {"2022": 80, "2023": 79, "2024": 78.1, "2025": 77})
+    assert (fall.status, fall.components["trend"]["verdict"]) == ("missed", "worse")
+    assert _judged(registry, {"2022": 80, "2023": 79, "2024": 78.1}, as_of=BEFORE).status == "deteriorating"
+
+
+def test_improve_on_a_lower_is_better_indicator(registry):
+    # 逐步下降: the mirror images of the series above.
+    assert _judged(registry, {"2022": 80, "2023": 79, "2024": 78, "2025": 77}, "lower").status == "met"
+    zigzag = _judged(registry, {"2022": 80, "2023": 78.5, "2024": 79.5, "2025": 79.8}, "lower")
+    assert (zigzag.status, zigzag.components["trend"]["verdict"]) == ("missed", "stable")
+    assert _judged(registry, {"2022": 80, "2025": 79.99}, "lower").components["trend"]["verdict"] == "stable"
+    rise = _judged(registry, {"2022": 80, "2023": 81, "2024": 82, "2025": 83}, "lower")
+    assert (rise.status, rise.components["trend"]["verdict"]) == ("missed", "worse")
+
+
+def test_improve_rule_by_hand(registry):
+    from qtm.progress import direction_trend
+
+    points = [
+        Point(str(y), y + 1.0, v) for y, v in zip(range(2022, 2026), (80, 81.5, 80.5, 80.2), strict=True)
+    ]
+    trend = direction_trend(points, "higher", 100.0)
+    # Least squares on t = 0…3: slope −0.2/5 = −0.04; residuals −0.61, 0.93, −0.03, −0.29 → s² = 1.322/2,
+    # se = √(0.661/5) = 0.3636; noise = 2·se·3 = 2.18; C = 1 − 0.8^4.44 = 0.629, floor 0.5 %·C = 0.31 %.
+    assert trend["standard_error"] == pytest.approx(math.sqrt(0.661 / 5), rel=1e-3)
+    assert trend["noise"] == pytest.approx(2 * math.sqrt(0.661 / 5) * 3, rel=1e-3)
+    assert trend["limit_coefficient"] == pytest.approx(1 - 0.8**4.44)
+    assert trend["floor"] == pytest.approx(0.005 * (1 - 0.8**4.44))
+    assert trend["annual_growth"] == pytest.approx((80.2 / 80) ** (1 / 3) - 1)
+    assert trend["verdict"] == "stable"
+
+
+def test_after_the_deadline_the_outlook_rests_on_the_deadline_years_own_data(registry):
+    # 2024: 98.1 %; 2025 Q1–Q3: 96.0, 96.2, 96.1 against ≥ 98 %: the outlook is on the quarters, not on 2024.
+    target = registry.targets["national_farm_product_monitoring_pass_rate_2025"]
+    indicator = registry.indicators[target.indicator]
+    assert indicator.aggregation == "mean"
+    annual = {"2022": 97.5, "2023": 97.8, "2024": 98.1}
+    quarters = {"2025Q1": 96.0, "2025Q2": 96.2, "2025Q3": 96.1}
+    result = judge(target, indicator, "100000", series(indicator.id, {**annual, **quarters}), AFTER)
+    assert result.status == "awaiting_data" and result.latest.period == "2024"
+    outlook = result.components["outlook"]
+    assert outlook["latest"] == {"period": "2025Q3", "value": pytest.approx(96.1)}
+    assert outlook["status"] not in ("achieved", "on_track")
+    basis = outlook["basis"]
+    assert (basis["zh"], basis["en"]) == ("2025年前三季度", "the first three quarters of 2025")
+    assert basis["parts"] == ["2025Q1", "2025Q2", "2025Q3"] and basis["compared"] is True
+    without = judge(target, indicator, "100000", series(indicator.id, annual), AFTER)
+    assert (
+        without.components["outlook"]["status"] == "achieved" and "basis" not in without.components["outlook"]
+    )
+
+
+def test_a_partial_sum_of_the_deadline_year_is_shown_not_compared(registry):
+    indicator = registry.indicators["manufacturing_pass_rate"].model_copy(
+        update={"aggregation": "sum", "unit": "count", "kind": "count"}
+    )
+    target = target_of(registry, "gansu_manufacturing_pass_rate_2025", value=100.0)
+    data = series(indicator.id, {"2022": 80, "2023": 90, "2024": 95, "2025Q1": 30, "2025Q2": 40}, "620000")
+    outlook = judge(target, indicator, "620000", data, AFTER).components["outlook"]
+    assert outlook["basis"]["value"] == 70 and outlook["basis"]["compared"] is False
+    assert outlook["latest"] == {
+        "period": "2024",
+        "value": 95,
+    }  # 70 is not a year's total to compare with 100
+
+
+# ---- the oracle: Open SDG's own progress calculation (open-sdg/sdg-build, sdg/ProgressMeasure.py) --------------
+
+
+def open_sdg_progress(
+    values: dict[int, float], base_year: int, target: float | None, target_year: int, higher: bool, limit=None
+) -> str:
+    """Open SDG's status for one series, rewritten from its published algorithm: methodology 2 (a target) is the
+    ratio of observed to required compound growth against 0.95 / 0.6 / 0; methodology 1 (no target) is the observed
+    growth against 1.5 % / 0.5 % / 0, scaled by 1 − (x0/limit)^4.44 near a limit."""
+    direction = 1 if higher else -1
+    years = sorted(values)
+    current_year = years[-1]
+    if base_year not in values:
+        base_year = min(y for y in years if y > base_year)
+    x0, xt = values[base_year], values[current_year]
+    sign = -1 if x0 < 0 else 1
+    if target is not None and ((direction == -1 and xt <= target) or (direction == 1 and xt >= target)):
+        return "target_achieved"
+    observed = (xt / x0) ** (1 / (current_year - base_year)) - 1
+    if target is None:
+        value = sign * direction * observed
+        high, med, low = 0.015, 0.005, 0.0
+        if limit is not None:
+            coeff = 1 - (abs(x0) / abs(limit)) ** 4.44 if abs(x0) <= abs(limit) else 1.0
+            high, med = high * coeff, med * coeff
+    else:
+        required = (target / x0) ** (1 / (target_year - base_year)) - 1
+        value = sign * direction * observed / abs(required)
+        high, med, low = 0.95, 0.6, 0.0
+    if value >= high:
+        return "substantial_progress"
+    if value >= med:
+        return "moderate_progress"
+    return "limited_progress" if value >= low else "deterioration"
+
+
+OPEN_SDG_WITH_A_TARGET = {
+    "target_achieved": "achieved",
+    "substantial_progress": "on_track",
+    "moderate_progress": "needs_acceleration",
+    "limited_progress": "limited_progress",
+    "deterioration": "deteriorating",
+}
+
+
+@pytest.mark.parametrize("higher", [True, False])
+@settings(max_examples=120, deadline=None)
+@given(
+    base=st.floats(5, 500, allow_nan=False),
+    growth=st.floats(-0.3, 0.3, allow_nan=False),
+    years=st.integers(1, 3),
+)
+def test_the_growth_ratio_is_open_sdgs_with_a_target(registry, higher, base, growth, years):
+    # A level (growth ratio): a target 30 % beyond the base in the good direction, by the end of 2025.
+    indicator = registry.indicators["tractor_mtbf"].model_copy(
+        update={"direction": "higher" if higher else "lower"}
+    )
+    goal = base * (1.3 if higher else 0.7)
+    target = target_of(
+        registry,
+        "national_tractor_mtbf_2025",
+        comparator="at_least" if higher else "at_most",
+        value=goal,
+        baseline=None,
+        method="growth_ratio",
+    )
+    latest = base * (1 + growth) ** years
+    values = {2021: base, 2021 + years: latest}
+    data = series("tractor_mtbf", {str(y): v for y, v in values.items()})
+    result = judge(target, indicator, "100000", data, BEFORE)
+    oracle = open_sdg_progress(values, 2021, goal, 2025, higher)
+    ratio = result.components.get("growth_ratio", {}).get("ratio")
+    if (
+        ratio is not None
+        and abs(abs(ratio) - 0.95) > 1e-6
+        and abs(abs(ratio) - 0.6) > 1e-6
+        and abs(ratio) > 1e-9
+    ):
+        assert result.status == OPEN_SDG_WITH_A_TARGET[oracle], (values, goal, ratio)
+    elif ratio is None:
+        assert result.status == "achieved" == OPEN_SDG_WITH_A_TARGET[oracle]
+
+
+@pytest.mark.parametrize("direction", ["higher", "lower"])
+@settings(max_examples=150, deadline=None)
+@given(data=st.lists(st.floats(60, 99, allow_nan=False).map(lambda v: round(v, 1)), min_size=2, max_size=4))
+def test_direction_only_agrees_with_open_sdg_without_a_target(registry, direction, data):
+    # Open SDG judges base against latest only; qtm adds the series' noise. They must agree where Open SDG is clear:
+    # qtm's improvement is at least Open SDG's moderate progress, Open SDG's limited progress (0 ≤ growth < 0.5 %·C)
+    # is qtm's 基本持平, and qtm's fall is Open SDG's deterioration.
+    values = {2022 + i: v for i, v in enumerate(data)}
+    as_of = AFTER if 2025 in values else BEFORE  # judged on the latest value: final, or before the deadline
+    result = _judged(registry, {str(y): v for y, v in values.items()}, direction, as_of)
+    verdict = result.components["trend"]["verdict"]
+    higher = direction == "higher"
+    oracle = open_sdg_progress(values, 2022, None, 2025, higher, 100.0 if higher else 0.0)
+    if verdict == "improved":
+        assert oracle in ("substantial_progress", "moderate_progress"), values
+        assert result.status in ("met", "achieved")
+    else:
+        assert result.status in ("missed", "limited_progress", "deteriorating"), values
+    if oracle == "limited_progress" and values[2022] != data[-1]:
+        assert verdict == "stable", values
+    if verdict == "worse":
+        assert oracle == "deterioration", values
+
+
+def test_the_oracle_comparison_covers_the_issues_series(registry):
+    # Where qtm and Open SDG part, on purpose: 80 → 81.5 → 80.5 → 80.2 is Open SDG's limited progress (it looks at
+    # 2022 and 2025 only) and qtm's 基本持平; a steady rise is substantial progress for both.
+    zigzag = {2022: 80, 2023: 81.5, 2024: 80.5, 2025: 80.2}
+    assert open_sdg_progress(zigzag, 2022, None, 2025, True, 100.0) == "limited_progress"
+    steady = {2022: 80, 2023: 81, 2024: 82, 2025: 83}
+    assert open_sdg_progress(steady, 2022, None, 2025, True, 100.0) == "substantial_progress"
+    falling = {2022: 80, 2023: 79, 2024: 78, 2025: 77}
+    assert open_sdg_progress(falling, 2022, None, 2025, False, 0.0) == "moderate_progress"  # 1.27 % a year
+    assert _judged(registry, {str(y): v for y, v in falling.items()}, "lower").status == "met"

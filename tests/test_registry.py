@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -208,8 +209,16 @@ BROKEN = {
         ["plans[0]", "(national_2022_2025)", "base_year_note"],
     ),
     "relative target with no base year to stand on": (
-        lambda d: d["plans"][0].pop("base_year") and d["plans"][0].pop("base_year_note"),
-        ["(national_excavator_mtbf_2025)", "key 'relative.baseline_period'", "no base_year"],
+        lambda d: [
+            d["plans"][0].update(date=None),
+            d["plans"][0].pop("base_year"),
+            d["plans"][0].pop("base_year_note"),
+        ],
+        [
+            "(national_excavator_mtbf_2025)",
+            "key 'relative.baseline_period'",
+            "neither a date nor a base_year",
+        ],
     ),
     "missing required key": (
         lambda d: _target(d, "national_tractor_mtbf_2025").pop("quote"),
@@ -272,13 +281,17 @@ def test_targets_json_has_the_documented_shape():
         "id",
         "title",
         "issuer",
+        "number",
         "date",
+        "date_source",
         "jurisdiction",
         "seed",
         "base_year",
         "base_year_note",
         "note",
+        "left_out",
     }
+    assert set(data["plans"][0]["left_out"][0]) == {"clause", "quote", "quote_source", "reason"}
     assert set(data["indicators"][0]) == {
         "id",
         "name",
@@ -289,6 +302,7 @@ def test_targets_json_has_the_documented_shape():
         "direction",
         "aggregation",
         "cumulative",
+        "counter",
         "note",
     }
     assert set(data["targets"][0]) == {
@@ -321,9 +335,8 @@ def test_targets_json_has_the_documented_shape():
     )
     excavator = next(t for t in data["targets"] if t["id"] == "national_excavator_mtbf_2025")
     assert excavator["relative"]["factor"] == 1.6 and excavator["value"] is None
-    assert (
-        excavator["relative"]["baseline_period"] == "2021"
-    )  # the national plan's base year, filled in on load
+    # the month of the national plan's date of issue (2022-11-01), filled in on load (issue #17)
+    assert excavator["relative"]["baseline_period"] == "2022-11"
 
 
 def test_serve_on_a_taken_port_says_so_in_one_line():
@@ -340,22 +353,170 @@ def test_serve_on_a_taken_port_says_so_in_one_line():
 
 
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="shared/seeds is not beside the repository")
-def test_every_sentence_left_out_is_quoted_from_its_seed():
-    # docs/registry.md lists the checkable sentences the registry leaves out; each fragment must stand in its seed,
-    # so that the list names real sentences and cannot drift from the plans.
-    section = (
-        (PROJECT_ROOT / "docs" / "registry.md").read_text(encoding="utf-8").split("## What the registry")[1]
+def test_every_sentence_left_out_is_quoted_from_its_seed(registry):
+    # Each plan's left_out (targets.yaml) lists the checkable sentences the registry does not track, with the reason;
+    # each fragment stands in the plan's seed (or, quoted from the published text, names that source and is not in
+    # the seed), so that the list names real sentences and cannot drift from the plans.
+    left = [(plan, item) for plan in registry.plans.values() for item in plan.left_out]
+    assert len(left) > 50
+    assert {"上海品牌100+", "全国企业抽查全覆盖"} <= {
+        w for _, i in left for w in ("上海品牌100+", "全国企业抽查全覆盖") if w in i.quote
+    }
+    for plan, item in left:
+        seed = _without_whitespace((SHARED / "seeds" / str(plan.seed)).read_text(encoding="utf-8"))
+        assert item.reason.strip(), item
+        for fragment in re.split(r"[；…]", item.quote):
+            fragment = fragment.strip(",")
+            if not fragment:
+                continue
+            if item.quote_source is None:
+                assert fragment in seed, f"{plan.seed}: {fragment!r} is not in it"
+            else:
+                assert fragment not in seed, (
+                    f"{plan.seed}: {fragment!r} is in the seed, yet names another source"
+                )
+
+
+# --- issue #17: readings said in the registry, dates, sources, what is left out (helper on "readings and sources") --
+
+#: Direction promises and checkable goals of the seeds and of the 纲要's published 主要目标 the first readings missed:
+#: each is a target's quote or a left_out entry of its plan.
+PROMISES = [
+    ("national_2022_2025", "生活性服務可及性、便利性"),
+    ("national_2022_2025", "生產性服務加快向專業化和價值鏈高端延伸"),
+    ("shanghai_2023_2025", "生产性服务加快向专业化和价值链高端延伸"),
+    ("shanghai_2023_2025", "生活性服务可及性、便利性"),
+    ("gansu_2023_2025", "服务可及性、便利性"),
+    ("gansu_2023_2025", "生产性服务业和生活性服务业提质增效"),
+    ("quality_power_outline_2023", "加大对中小微企业质量创新的金融支持力度"),
+    ("quality_power_outline_2023", "对重点产品实施全国企业抽查全覆盖"),
+    ("quality_power_outline_2023", "加强工业品和消费品质量监督抽查"),
+    ("quality_power_outline_2023", "工程质量抽查符合率不断提高"),
+    ("quality_power_outline_2023", "农业标准化生产普及率稳步提升"),
+    ("quality_power_outline_2023", "单位GDP资源能源消耗不断下降"),
+    ("quality_power_outline_2023", "服务质量满意度全面提升"),
+]
+
+
+@pytest.mark.parametrize(("plan", "words"), PROMISES)
+def test_every_promise_is_tracked_or_left_out_with_a_reason(registry, plan, words):
+    quotes = [t.quote for t in registry.targets.values() if t.plan == plan]
+    left = [item for item in registry.plans[plan].left_out if words in item.quote]
+    assert left or any(words in q for q in quotes), f"{plan}: {words} is neither tracked nor left out"
+    assert all(len(item.reason) > 10 for item in left)
+
+
+def _write(tmp_path: Path, document: dict) -> Path:
+    path = tmp_path / "targets.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _document() -> dict:
+    return yaml.safe_load((PROJECT_ROOT / "targets.yaml").read_text(encoding="utf-8"))
+
+
+def test_a_sentence_both_tracked_and_left_out_is_refused(tmp_path):
+    document = _document()
+    quote = next(t["quote"] for t in document["targets"] if t["plan"] == "shanghai_2023_2025")
+    plan = next(p for p in document["plans"] if p["id"] == "shanghai_2023_2025")
+    plan["left_out"].append({"clause": "x", "quote": quote, "reason": "no reason"})
+    with pytest.raises(
+        ConfigError, match=r"plans\[4\] \(shanghai_2023_2025\): key 'left_out': .*target's quote"
+    ):
+        load_registry(_write(tmp_path, document))
+
+
+def test_a_left_out_quote_keeps_the_quoting_rule(tmp_path):
+    document = _document()
+    document["plans"][0]["left_out"][0]["quote"] = "生產性服務 加快"
+    with pytest.raises(
+        ConfigError, match=r"plans\[0\] \(national_2022_2025\): key 'left_out.0.quote': .*whitespace"
+    ):
+        load_registry(_write(tmp_path, document))
+
+
+def test_the_national_plan_has_its_date_and_number(registry):
+    plan = registry.plans["national_2022_2025"]
+    assert plan.date is not None and plan.date.isoformat() == "2022-11-01"
+    assert (
+        plan.number == "国市监质发〔2022〕95号" and plan.date_source and "2022年11月1日" in plan.date_source
     )
-    seeds = {
-        path.name[:3]: _without_whitespace(path.read_text(encoding="utf-8"))
-        for path in (SHARED / "seeds").glob("0*.txt")
-    }
-    rows = [line.split("|")[1:-1] for line in section.splitlines() if line.startswith("| 00")]
-    assert len(rows) > 50 and {"上海品牌100+", "全国企业抽查全覆盖"} <= {
-        word for _, _, words, _ in rows for word in ("上海品牌100+", "全国企业抽查全覆盖") if word in words
-    }
-    for seed, _clause, words, _why in rows:
-        for fragment in re.split(r"[;…]", words):
-            fragment = _without_whitespace(fragment).strip(",")
-            if fragment:
-                assert fragment in seeds[seed.strip()], f"seed {seed.strip()}: {fragment!r} is not in it"
+    assert registry.plans["quality_outline_2014"].number == "国办发〔2014〕18号"
+
+
+def test_a_relative_baseline_is_the_standard_in_force_on_the_date_of_issue(registry):
+    from qtm.observations import Observation
+    from qtm.periods import Period
+    from qtm.progress import judge
+
+    target = registry.targets["national_excavator_mtbf_2025"]
+    assert target.relative is not None and target.relative.baseline_period == "2022-11"
+    standards = [
+        Observation("excavator_mtbf_standard", "100000", Period.parse(p), v)
+        for p, v in {"2021": 500, "2022": 600, "2022-12": 650, "2023": 700}.items()
+    ]
+    machines = [Observation("excavator_mtbf", "100000", Period.parse("2025"), 900)]
+    result = judge(
+        target, registry.indicators["excavator_mtbf"], "100000", machines, dt.date(2026, 6, 30), standards
+    )
+    # The 2022 standard was in force on 2022-11-01 (the year-end reading took 2021's 500 h); December's revision
+    # and 2023's came after the plan and do not move the goal.
+    assert result.target_value == pytest.approx(1.6 * 600)
+    assert result.status == "missed"
+
+
+def test_a_plan_without_date_takes_its_base_year(registry, tmp_path):
+    target = registry.targets["national_excavator_mtbf_2025"]
+    document = _document()
+    plan = next(p for p in document["plans"] if p["id"] == target.plan)
+    plan["date"] = None
+    relative = load_registry(_write(tmp_path, document)).targets[target.id].relative
+    assert relative is not None and relative.baseline_period == "2021"
+
+
+def test_at_least_readings_are_said_in_the_note(registry):
+    # "建设200家", "达到94%": the plan writes no 以上; qtm reads them as at least and says so.
+    for target in registry.targets.values():
+        if target.comparator == "at_least" and "以上" not in target.quote:
+            assert target.note and "at least" in target.note and "qtm's reading" in target.note, target.id
+    assert "左右" in (registry.targets["shanghai_specialised_sme_count_2025"].note or "")
+
+
+def test_the_mtbf_note_says_what_is_tracked_and_why(registry):
+    for target_id in ("national_harvester_mtbf_2025", "national_tractor_mtbf_2025"):
+        note = registry.targets[target_id].note or ""
+        assert "What qtm tracks" in note and "standard" in note and "加快标准升级" in note
+
+
+def test_the_food_target_is_judged_on_the_statistic_samr_reports(registry):
+    target = registry.targets["national_food_sampling_pass_rate_2025"]
+    indicator = registry.indicators[target.indicator]
+    assert indicator.name.zh == "食品安全评价性抽检合格率"
+    assert registry.resolve_indicator("食品抽检合格率") is indicator
+    supervision = registry.resolve_indicator("食品安全监督抽检合格率")
+    assert (
+        supervision is not None and supervision is not indicator and not registry.targets_for(supervision.id)
+    )
+
+
+def test_the_outline_targets_cite_the_published_text(registry):
+    for target in registry.targets.values():
+        if target.plan == "quality_power_outline_2023":
+            assert (
+                target.quote_source
+                and "新华社" in target.quote_source
+                and "2023-02-06" in target.quote_source
+            )
+            assert "shared/" not in target.quote_source and "published-figures" not in target.quote_source
+
+
+def test_every_count_has_its_counter(registry, tmp_path):
+    counters = {i.id: i.counter.zh for i in registry.indicators.values() if i.counter and i.kind == "count"}
+    assert counters["specialised_sme_count"] == "家" and counters["smart_manufacturing_scenarios"] == "个"
+    assert {i.id for i in registry.indicators.values() if i.kind == "count"} == set(counters)
+    document = _document()
+    count = next(i for i in document["indicators"] if i["kind"] == "count")
+    del count["counter"]
+    with pytest.raises(ConfigError, match="a count needs a counter"):
+        load_registry(_write(tmp_path, document))

@@ -101,15 +101,15 @@ CASES = [
     ),
     pytest.param(
         # Growth ratio: actual (85.6/85.21)^1 − 1 = 0.458 % a year; 85.6 × 1.00458 = 85.99 at the end of 2025;
-        # the gap (86 − 85.6)/86 = 0.465 % is a share of the target, the index not being a percentage.
+        # the gap of an index is in points: 86 − 85.6 = 0.4 (issue #17).
         "national_manufacturing_quality_competitiveness_2025",
         "100000",
         {"manufacturing_quality_competitiveness_index": {"2023": 85.21, "2024": 85.6}},
         BEFORE,
         "on_track",
-        "截至2024年，全国制造业质量竞争力指数为85.6，距2025年目标（86以上）差0.47%；"
+        "截至2024年，全国制造业质量竞争力指数为85.6，距2025年目标（86以上）差0.4个点；"
         "按2023年以来年均增长0.46%的速度测算，预计2025年可达85.99，进展顺利。",
-        "As of 2024, the manufacturing quality competitiveness index in China (national) was 85.6, 0.47% short of "
+        "As of 2024, the manufacturing quality competitiveness index in China (national) was 85.6, 0.4 points short of "
         "the 2025 target (at least 86); at the average annual growth of 0.46% since 2023 it is projected to "
         "reach 85.99 in 2025: progress is on track.",
         id="on_track-growth_ratio",
@@ -196,29 +196,30 @@ CASES = [
         id="awaiting_data",
     ),
     pytest.param(
-        # A running total: July's count stands for 2025 so far; (200 − 150)/200 = 25 %.
+        # A running total: July's count stands for 2025 so far; a count's gap is in its own units: 200 − 150 = 50家.
         "shanghai_municipal_smart_factories_2025",
         "310000",
         {"municipal_smart_factories": {"2022": 50, "2025-07": 150}},
         AFTER,
         "awaiting_data",
-        "截至2025年7月，上海市市级智能工厂数量为150个，距2025年目标（200个以上）差25%；"
+        "截至2025年7月，上海市市级智能工厂数量为150家，距2025年目标（200家以上）差50家；"
         "待2025年数据；按2025年7月数据：需加快。",
-        "As of July 2025, Shanghai's municipal smart factories numbered 150, 25% short of the 2025 target "
-        "(at least 200); awaiting 2025 data; on July 2025 data: needs acceleration.",
+        "As of July 2025, Shanghai's municipal smart factories numbered 150 factories, 50 factories short of the "
+        "2025 target (at least 200 factories); awaiting 2025 data; on July 2025 data: needs acceleration.",
         id="awaiting_data-running_total",
     ),
     pytest.param(
-        # About 10 000 (±1 000): 12 600 passes 10 000 by 26 %; a running total met within 2025 is met early.
+        # About 10 000: 12 600 passes 10 000 by 26 %, said as a report says it (超过预期目标…超额完成), the plan's
+        # words without qtm's ±band; a running total met within 2025 is met early.
         "shanghai_specialised_sme_count_2025",
         "310000",
         {"specialised_sme_count": {"2022": 6000, "2025-04": 12600}},
         AFTER,
         "met",
-        "截至2025年4月，上海市专精特新企业数量已达12,600个，达到2025年目标（10,000个左右，±1,000个），"
-        "超出目标值26%，目标已提前实现。",
+        "截至2025年4月，上海市专精特新企业数量已达12,600家，超过2025年预期目标（10,000家左右）26%，超额完成，"
+        "目标已提前实现。",
         "As of April 2025, Shanghai's specialised, refined, distinctive and innovative (专精特新) enterprises had "
-        "reached 12,600, meeting the 2025 target (about 10,000, ±1,000), exceeding the target value by 26%: "
+        "reached 12,600 enterprises, 26% above the 2025 target (about 10,000 enterprises), exceeding it: "
         "the target has been met ahead of the year-end figure.",
         id="met-about-early",
     ),
@@ -228,30 +229,30 @@ CASES = [
         {"specialised_sme_count": {"2022": 6000, "2025-04": 12600}},
         BEFORE,
         "achieved",
-        "截至2025年4月，上海市专精特新企业数量为12,600个，已达到2025年目标（10,000个左右，±1,000个），"
-        "超出目标值26%。",
+        "截至2025年4月，上海市专精特新企业数量为12,600家，超过2025年预期目标（10,000家左右）26%，超额完成。",
         "As of April 2025, Shanghai's specialised, refined, distinctive and innovative (专精特新) enterprises "
-        "numbered 12,600, already meeting the 2025 target (about 10,000, ±1,000), exceeding the target value "
-        "by 26%.",
+        "numbered 12,600 enterprises, 26% above the 2025 target (about 10,000 enterprises), exceeding it.",
         id="achieved-about",
     ),
     pytest.param(
-        # Progress is measured to the band's near edge 9 000: (9 000 − 8 000)/9 000 = 11.1 %; the straight series
-        # 6 000, 7 000, 8 000 reaches 9 000 at the end of 2025.
+        # Progress is measured to the band's near edge 9 000, named as qtm's reading: 9 000 − 8 000 = 1 000家; the
+        # straight series 6 000, 7 000, 8 000 reaches 9 000 at the end of 2025.
         "shanghai_specialised_sme_count_2025",
         "310000",
         {"specialised_sme_count": {"2022": 6000, "2023": 7000, "2024": 8000}},
         BEFORE,
         "on_track",
-        "截至2024年，上海市专精特新企业数量为8,000个，距2025年目标（10,000个左右，±1,000个）的下限9,000个差11.1%；"
-        "按2022年以来的变化趋势测算，预计2025年可达9,000个，进展顺利。",
+        "截至2024年，上海市专精特新企业数量为8,000家，距2025年目标（10,000家左右）按“左右”±10%理解的下限9,000家"
+        "差1,000家；按2022年以来的变化趋势测算，预计2025年可达9,000家，进展顺利。",
         "As of 2024, Shanghai's specialised, refined, distinctive and innovative (专精特新) enterprises numbered "
-        "8,000, 11.1% short of 9,000, the lower edge of the 2025 target (about 10,000, ±1,000); on the trend "
-        "since 2022 it is projected to reach 9,000 in 2025: progress is on track.",
+        "8,000 enterprises, 1,000 enterprises short of 9,000 enterprises, the lower edge of the 2025 target (about "
+        "10,000 enterprises) as qtm reads “about” (±10%); on the trend since 2022 it is projected to reach 9,000 "
+        "enterprises in 2025: progress is on track.",
         id="on_track-about",
     ),
     pytest.param(
-        # Relative: 1.6 × the standard in force in 2021 (500 h) = 800 h; the 2024 revision does not count.
+        # Relative: 1.6 × the standard in force when the plan was issued (2022-11-01): 500 h, entered for 2021 →
+        # 800 h; the 2024 revision does not count.
         "national_excavator_mtbf_2025",
         "100000",
         {"excavator_mtbf": {"2025": 850}, "excavator_mtbf_standard": {"2021": 500, "2024": 800}},
@@ -270,10 +271,10 @@ CASES = [
         {"excavator_mtbf": {"2022": 700, "2024": 820}},
         BEFORE,
         "insufficient_data",
-        "截至2024年，全国挖掘机平均失效间隔时间为820小时；现行国家标准值（2021年及以前）尚未录入，目标值待定；"
+        "截至2024年，全国挖掘机平均失效间隔时间为820小时；现行国家标准值（2022年11月及以前）尚未录入，目标值待定；"
         "暂无法判断进展。",
         "As of 2024, the mean time between failures of excavators in China (national) was 820 h; the current "
-        "national standard in force by 2021 has not been entered yet, so the target value is not known; "
+        "national standard in force by November 2022 has not been entered yet, so the target value is not known; "
         "progress cannot be judged yet.",
         id="insufficient_data-relative_without_baseline",
     ),
@@ -282,13 +283,13 @@ CASES = [
         "100000",
         {"excavator_mtbf": {"2022": 700, "2025": 820}},
         AFTER,
-        "awaiting_data",
-        "2025年，全国挖掘机平均失效间隔时间为820小时；现行国家标准值（2021年及以前）尚未录入，目标值待定；"
-        "暂无法判断目标是否实现。",
-        "In 2025, the mean time between failures of excavators in China (national) was 820 h; the current "
-        "national standard in force by 2021 has not been entered yet, so the target value is not known; whether "
-        "the target was met cannot be judged yet.",
-        id="awaiting_data-relative_without_baseline",
+        "insufficient_data",  # without its baseline a relative target has no verdict after the deadline either
+        "截至2025年，全国挖掘机平均失效间隔时间为820小时；现行国家标准值（2022年11月及以前）尚未录入，目标值待定；"
+        "暂无法判断进展。",
+        "As of 2025, the mean time between failures of excavators in China (national) was 820 h; the current "
+        "national standard in force by November 2022 has not been entered yet, so the target value is not known; "
+        "progress cannot be judged yet.",
+        id="insufficient_data-relative_without_baseline-after_the_deadline",
     ),
     pytest.param(
         # Direction only: 97.3 − 97.0 = 0.3 points above the base year.
@@ -319,9 +320,9 @@ CASES = [
         {"farm_food_pass_rate": {"2021": 97.0, "2024": 97.0}},
         BEFORE,
         "limited_progress",
-        "截至2024年，全国农产品食品合格率为97%，与2021年持平（97%），进展有限。",
+        "截至2024年，全国农产品食品合格率为97%，与2021年持平（97%），尚未体现进一步改善。",
         "As of 2024, the pass rate of agricultural products and food in China (national) was 97%, unchanged from "
-        "2021 (97%): progress is limited.",
+        "2021 (97%): no improvement shows yet.",
         id="limited_progress-direction_only",
     ),
     pytest.param(
@@ -330,9 +331,11 @@ CASES = [
         {"farm_food_pass_rate": {"2021": 97.0, "2025": 96.8}},
         AFTER,
         "missed",
-        "2025年，全国农产品食品合格率为96.8%，较2021年（97%）降低0.2个百分点，目标未实现。",
+        # −0.05 % a year over four years: within Open SDG's 0.5 % × (1 − 0.97^4.44) = 0.063 % either way (issue #17)
+        "2025年，全国农产品食品合格率为96.8%，较2021年（97%）降低0.2个百分点，变化未超出数据自身的波动，基本持平，"
+        "目标未实现。",
         "In 2025, the pass rate of agricultural products and food in China (national) was 96.8%, down 0.2 "
-        "percentage points on 2021 (97%): the target was missed.",
+        "percentage points on 2021 (97%): a change within the series' own noise, the target was missed.",
         id="missed-direction_only",
     ),
     pytest.param(
@@ -347,16 +350,28 @@ CASES = [
         id="awaiting_data-direction_only",
     ),
     pytest.param(
-        # Not a percentage: the change is a share of the base, (82 − 80)/80 = 2.5 %.
+        # A score: the change is in its points (分), 82 − 80 = 2 (issue #17).
         "national_public_service_satisfaction_2025",
         "100000",
         {"public_service_quality_satisfaction": {"2021": 80, "2024": 82}},
         BEFORE,
         "achieved",
-        "截至2024年，全国公共服务质量满意度为82，较2021年（80）提高2.5%，符合目标要求。",
-        "As of 2024, the public service quality satisfaction in China (national) was 82, up 2.5% on 2021 (80): "
-        "an improvement, as the target asks.",
+        "截至2024年，全国公共服务质量满意度为82分，较2021年（80分）提高2分，符合目标要求。",
+        "As of 2024, the public service quality satisfaction in China (national) was 82 points, up 2 points on 2021 "
+        "(80 points): an improvement, as the target asks.",
         id="achieved-direction_only-index",
+    ),
+    pytest.param(
+        # A prefecture under Gansu is compared with the province's target, not judged by it (issue #17).
+        "gansu_manufacturing_pass_rate_2025",
+        "620100",
+        {"manufacturing_pass_rate": {"2022": 93.0, "2024": 94.5}},
+        BEFORE,
+        "reference",
+        "截至2024年，兰州市制造业产品质量合格率为94.5%，高于全省目标水平（94%以上）。",
+        "As of 2024, Lanzhou's manufacturing product quality pass rate was 94.5%, above the provincial target level "
+        "(at least 94%).",
+        id="reference",
     ),
 ]
 
@@ -428,6 +443,7 @@ def test_a_missed_milestone_is_said(registry):
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 #: Keys of as_json whose strings hold numbers a statement may show: periods and dates (of the deadline, its year).
 PERIOD_KEYS = {"period", "date", "baseline_period", "baseline_no_later_than", "milestone_missed"}
+PERIOD_KEYS |= {"base_missing", "stands_in_for"}  # the base year a direction-only target lacks (issue #17)
 #: The workings of a method, which a statement never shows (so that they cannot vouch for a number by chance).
 WORKINGS = {
     "thresholds",
@@ -440,6 +456,9 @@ WORKINGS = {
     "slope_per_year",
 }
 WORKINGS |= {"at", "band"}
+#: A direction-only target's trend (qtm.progress.direction_trend): its workings, never shown.
+WORKINGS |= {"change", "standard_error", "fitted_change", "noise", "annual_growth", "floor", "limit"}
+WORKINGS |= {"limit_coefficient", "noise_se"}
 #: Shares a statement shows in per cent.
 SHARE_KEYS = {"exceeded_by", "actual_rate", "required_rate"}
 PLACEHOLDERS = re.compile(
@@ -488,10 +507,12 @@ def traceable_numbers(result: Result, percent: bool) -> set[float]:
     references = [result.target_value, value_of("goal"), value_of("about", "goal"), value_of("base", "value")]
     for value in (v for v in values if v is not None):
         for reference in (r for r in references if r is not None):
-            if percent:
-                found.add(abs(value - reference))
-            elif reference != 0:
+            found.add(abs(value - reference))  # points, units of a count, points of an index (issue #17)
+            if not percent and reference != 0:
                 found.add(abs(value - reference) / abs(reference) * 100)
+    tolerance = value_of("tolerance")
+    if tolerance is not None and result.target_value:
+        found.add(tolerance / abs(result.target_value) * 100)  # qtm's reading of 左右, ±10 %
     return found
 
 
@@ -573,7 +594,9 @@ def test_every_number_of_every_demo_statement_comes_from_its_result(registry, de
 
 def test_the_demo_statements_meet_every_status(registry, demo_observations):
     seen = {r.status for day in (BEFORE, AFTER) for r in assess(registry, demo_observations, day)}
-    assert seen == set(get_args(Status))
+    # The demo holds no base-year value for its direction-only targets, which are therefore 数据不足 (issue #17):
+    # nothing in it is moving away from a target today.
+    assert seen == set(get_args(Status)) - {"deteriorating"}
 
 
 RATES = st.floats(90, 100, allow_nan=False).map(lambda v: round(v, 2))
@@ -604,3 +627,158 @@ def test_statements_of_generated_series_are_traceable(registry, case, data, as_o
     years = data.draw(YEARS)
     series_values = {year: data.draw(values) for year in sorted(years)}
     check(registry, result_for(registry, target, region, {indicator: series_values}, as_of))
+
+
+# --- issue #17: readings said as readings, counters, synthetic data (helper on "readings and sources") ---------------
+
+
+def test_about_n_prints_the_plans_words_and_no_band(registry):
+    # The ±1,000 band is qtm's reading: it is no part of the target as the statement writes it, and an overshoot reads
+    # as a report says it, not as "±1,000个，超出目标值26%" (which read as outside the band yet met).
+    data = {"specialised_sme_count": {"2022": 6000, "2025-04": 12600}}
+    result = result_for(registry, "shanghai_specialised_sme_count_2025", "310000", data, AFTER)
+    zh = statement(registry, result, "zh")
+    assert "超过2025年预期目标（10,000家左右）26%，超额完成" in zh
+    assert "±" not in zh and "超出目标值" not in zh and "个" not in zh
+
+
+def test_the_band_is_said_where_the_verdict_rests_on_it(registry):
+    # 9,050 against "10,000左右": Open SDG would call it moderate progress; qtm calls it met because it reads 左右 as
+    # ±10 % — so the statement says that reading, and what it takes.
+    data = {"specialised_sme_count": {"2022": 6000, "2025-04": 9050}}
+    result = result_for(registry, "shanghai_specialised_sme_count_2025", "310000", data, AFTER)
+    assert result.status == "met"
+    zh, en = statement(registry, result, "zh"), statement(registry, result, "en")
+    assert "达到2025年目标（10,000家左右），按“左右”±10%理解（不低于9,000家即视为达到，系本系统的解读）" in zh
+    assert "as qtm reads “about” (within ±10%: 9,000 enterprises or more counts as reaching it)" in en
+    check(registry, result)
+
+
+@pytest.mark.parametrize(
+    ("target", "indicator", "counter"),
+    [
+        ("shanghai_municipal_smart_factories_2025", "municipal_smart_factories", "家"),
+        ("shanghai_smart_manufacturing_scenarios_2025", "smart_manufacturing_scenarios", "个"),
+        ("shanghai_specialised_sme_count_2025", "specialised_sme_count", "家"),
+    ],
+)
+def test_counts_use_their_own_counter_and_gaps_in_units(registry, target, indicator, counter):
+    result = result_for(registry, target, "310000", {indicator: {"2022": 5, "2024": 8}}, BEFORE)
+    zh = statement(registry, result, "zh")
+    assert f"为8{counter}" in zh and re.search(rf"差[\d,]+{counter}", zh), zh
+    assert not re.search(r"差[\d.,]+%", zh), zh  # the gap is in units, not a share
+
+
+def test_an_index_gap_is_in_points(registry):
+    data = {"manufacturing_quality_competitiveness_index": {"2023": 85.21, "2024": 85.6}}
+    result = result_for(
+        registry, "national_manufacturing_quality_competitiveness_2025", "100000", data, BEFORE
+    )
+    assert "差0.4个点" in statement(registry, result, "zh")
+    assert "0.4 points short" in statement(registry, result, "en")
+
+
+def test_a_statement_on_synthetic_data_says_so(registry):
+    data = {"manufacturing_pass_rate": {"2022": 93.0, "2024": 93.56}}
+    result = result_for(registry, "gansu_manufacturing_pass_rate_2025", "620000", data, BEFORE)
+    plain = statement(registry, result, "zh")
+    marked = statement(registry, result, "zh", synthetic=True)
+    assert "合成数据" not in plain and marked.startswith(plain) and "演示用合成数据，非官方统计" in marked
+    assert "synthetic demonstration data" in statement(registry, result, "en", synthetic=True)
+
+
+def test_the_report_pack_marks_statements_on_synthetic_data(registry, sqlite_url):
+    from dashboard import report_pack
+
+    env = {"QTM_DATABASE_URL": sqlite_url}
+    assert run_qtm("demo", env=env).returncode == 0
+    store = Store.open(sqlite_url)
+    try:
+        options = report_pack.PackOptions(as_of=BEFORE, kinds=("gauge",))
+        chosen = report_pack.select(registry, store, as_of=BEFORE, regions=("620100", "100000"))
+        images = report_pack.plan_images(registry, store, chosen, options)
+        rows = [report_pack.manifest_row(registry, store, image, options, {}) for image in images]
+    finally:
+        store.engine.dispose()
+    lanzhou = [r for r in rows if r["region"] == "620100" and r["latest_value"]]
+    national = [r for r in rows if r["region"] == "100000" and r["latest_value"]]
+    assert lanzhou and all("演示用合成数据" in r["statement_zh"] for r in lanzhou)
+    assert all("synthetic demonstration data" in r["statement_en"] for r in lanzhou)
+    assert national and not any("合成数据" in r["statement_zh"] for r in national)
+
+
+# --- issue #17: who a target binds, the base year, "improve", the deadline year's data (helper on judgements) -----
+
+
+def test_a_region_below_the_target_is_compared_with_it_never_judged(registry):
+    # The issue's example: a national target (≥ 94 %) is no target of Lanzhou's; 94.26 % in 2025 is compared.
+    data = {"manufacturing_pass_rate": {"2022": 93.5, "2025": 94.26}}
+    result = result_for(registry, "national_manufacturing_pass_rate_2025", "620100", data, AFTER)
+    assert result.status == "reference"
+    zh, en = statement(registry, result, "zh"), statement(registry, result, "en")
+    assert zh == "2025年，兰州市制造业产品质量合格率为94.26%，高于全国目标水平（94%以上）。"
+    assert en == (
+        "In 2025, Lanzhou's manufacturing product quality pass rate was 94.26%, above the national target level "
+        "(at least 94%)."
+    )
+    short = result_for(
+        registry,
+        "gansu_manufacturing_pass_rate_2025",
+        "620100",
+        {"manufacturing_pass_rate": {"2022": 93.0, "2024": 93.56}},
+        BEFORE,
+    )
+    assert statement(registry, short, "zh") == (
+        "截至2024年，兰州市制造业产品质量合格率为93.56%，低于全省目标水平（94%以上）0.44个百分点。"
+    )
+    for text in (zh, statement(registry, short, "zh")):
+        assert not any(word in text for word in ("已实现", "未实现", "已达成", "未达成"))
+    check(registry, result)
+    check(registry, short)
+
+
+def test_a_direction_only_target_without_its_base_year_says_what_to_upload(registry):
+    # Gansu's 公共服务质量满意度 (base year 2022) with 2024 and 2025 values only: no judgement, and what to upload.
+    data = {"public_service_quality_satisfaction": {"2024": 80.1, "2025": 81.4}}
+    result = result_for(registry, "gansu_public_service_satisfaction_2025", "620000", data, AFTER)
+    assert result.status == "insufficient_data"
+    zh = statement(registry, result, "zh")
+    assert "缺少基期（2022年）数值" in zh and "请上报2022年数值" in zh and "2024年（" not in zh
+    assert "upload the 2022 value" in statement(registry, result, "en")
+    stand_in = result_for(
+        registry,
+        "gansu_public_service_satisfaction_2025",
+        "620000",
+        {"public_service_quality_satisfaction": {"2021": 78.0, "2023": 79.5, "2024": 81.0, "2025": 82.6}},
+        AFTER,
+    )
+    assert "基期缺2022年数值，以2021年代替" in statement(registry, stand_in, "zh")
+    check(registry, result)
+    check(registry, stand_in)
+
+
+def test_a_change_within_the_noise_is_said_to_be_level(registry):
+    data = {"public_service_quality_satisfaction": {"2022": 80.0, "2023": 81.5, "2024": 80.5, "2025": 80.2}}
+    result = result_for(registry, "gansu_public_service_satisfaction_2025", "620000", data, AFTER)
+    assert result.status == "missed"
+    zh = statement(registry, result, "zh")
+    assert "基本持平" in zh and zh.endswith("目标未实现。") and "已实现" not in zh
+    check(registry, result)
+
+
+def test_the_outlook_says_it_rests_on_the_deadline_years_quarters(registry):
+    data = {
+        "farm_product_monitoring_pass_rate": {
+            "2022": 97.5,
+            "2023": 97.8,
+            "2024": 98.1,
+            "2025Q1": 96.0,
+            "2025Q2": 96.2,
+            "2025Q3": 96.1,
+        }
+    }
+    result = result_for(registry, "national_farm_product_monitoring_pass_rate_2025", "100000", data, AFTER)
+    zh = statement(registry, result, "zh")
+    assert "按2025年前三季度数据（平均96.1%）" in zh and "按2024年数据" not in zh
+    assert "on the data of the first three quarters of 2025 (mean 96.1%)" in statement(registry, result, "en")
+    check(registry, result)

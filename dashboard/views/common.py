@@ -36,6 +36,10 @@ STATUS_MEANINGS: dict[str, tuple[str, str]] = {
         "deadline passed, its value not yet reported (with the outlook on the data so far)",
     ),
     "insufficient_data": ("数据不足，无法判断", "too little data to judge"),
+    "reference": (
+        "上级（全国、全省）目标，本地区仅作对照，不判断是否实现",
+        "a target set above this region (national, provincial): compared with, never judged as met or missed",
+    ),
 }
 
 

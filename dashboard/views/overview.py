@@ -204,7 +204,11 @@ def filter_bar(registry: Registry, filters: Filters, lang: Lang) -> html.Div:
             dropdown(
                 "status",
                 filters.status,
-                [{"label": pair(lang, STATUS_LABELS[s]), "value": s} for s in STATUS_ORDER],
+                [
+                    {"label": pair(lang, STATUS_LABELS[s]), "value": s}
+                    for s in STATUS_ORDER
+                    if s != "reference"
+                ],
                 "状态",
                 "Status",
             ),

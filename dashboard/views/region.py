@@ -1,5 +1,5 @@
-"""A region's page as a pure function: every target as it stands there and, for a province, its prefectures
-compared target by target."""
+"""A region's page as a pure function: the region's own targets, the targets set above it that it is only compared
+with (对照参考, never judged as met or missed), and, for a province, its prefectures compared target by target."""
 
 from __future__ import annotations
 
@@ -63,13 +63,7 @@ def region_page(
     if any(s.synthetic for s in standings) or any(r.synthetic for _, rows in comparisons for r in rows):
         parts.append(synthetic_banner(lang))
     parts.append(legend(lang))
-    parts.append(
-        html.Div([target_card(registry, s, lang) for s in standings], className="card-grid", id="cards")
-        if standings
-        else html.P(
-            t(lang, "没有适用于本地区的目标。", "No target applies to this region."), className="empty"
-        )
-    )
+    parts.extend(_own_and_references(registry, standings, lang))
     if comparisons:
         parts.append(html.H2(t(lang, "下辖地区比较", "Regions under it compared"), className="section"))
         parts.append(
@@ -86,6 +80,51 @@ def region_page(
             )
         )
     return html.Div(parts, className="region-page")
+
+
+def _own_and_references(registry: Registry, standings: list[Standing], lang: Lang) -> list[Component]:
+    """A section for the targets the region's own plans set, and one for those set above it (national,
+    provincial), with which it is only compared."""
+    if not standings:
+        return [
+            html.P(
+                t(lang, "没有适用于本地区的目标。", "No target applies to this region."), className="empty"
+            )
+        ]
+    own = [s for s in standings if s.result.binds]
+    references = [s for s in standings if not s.result.binds]
+    sections: list[Component] = [
+        html.H2(t(lang, "本地区目标", "This region's own targets"), className="section", id="own-targets"),
+        html.Div([target_card(registry, s, lang) for s in own], className="card-grid", id="cards")
+        if own
+        else html.P(
+            t(lang, "本地区没有自己的目标。", "No plan sets a target for this region itself."),
+            className="empty",
+        ),
+    ]
+    if references:
+        sections += [
+            html.H2(
+                t(lang, "对照上级目标（仅作参考）", "Targets set above it, compared with (reference only)"),
+                className="section",
+                id="reference-targets",
+            ),
+            html.P(
+                t(
+                    lang,
+                    "以下目标由全国或上级地区的规划设定，不约束本地区：本地区数值仅与之对照，不判断是否实现，也不计入状态统计。",
+                    "These targets are set by national or higher-level plans and do not bind this region: its "
+                    "values are compared with them, never judged as met or missed, nor counted.",
+                ),
+                className="note",
+            ),
+            html.Div(
+                [target_card(registry, s, lang) for s in references],
+                className="card-grid",
+                id="reference-cards",
+            ),
+        ]
+    return sections
 
 
 def _comparison(registry: Registry, own: Standing, rows: list[Standing], lang: Lang) -> html.Div:

@@ -362,6 +362,7 @@ def component_rows(result: Result, indicator: Indicator, lang: Lang) -> list[tup
     detail = c.get(result.method)
     if isinstance(detail, dict):
         rows.extend(_method_rows(detail, indicator, lang))
+    rows.extend(_trend_rows(c.get("trend"), lang))
     for milestone in c.get("milestones", []) or []:  # type: ignore[attr-defined]
         met = t(lang, "达成", "met") if milestone["met"] else t(lang, "未达成", "missed")
         rows.append(
@@ -383,6 +384,8 @@ _REASONS_ZH = (
     (r"^needs at least two values from the base period on$", "需要基期及以后至少两个数值"),
     (r"^needs a base-year value and a later one$", "需要基期数值和之后的一个数值"),
     (r"^no base-year value to compare with$", "没有可比较的基期数值"),
+    (r"^no value for the base year \((\d{4})\)$", r"缺少基期（\1年）数值，请上报"),
+    (r"^change within the series' own noise \(基本持平\)$", "变化未超出数据自身的波动（基本持平）"),
     (r"^no value yet for the deadline period \((\d{4})\)$", r"期限期（\1年）尚无数值"),
     (
         r"^no baseline value for a period no later than (\S+) \(基准值待录入\)$",
@@ -403,12 +406,39 @@ _REASONS_ZH = (
 def reason_text(reason: str, lang: Lang) -> str:
     """A status's reason in the page's language (``qtm status --json`` keeps the English the contract fixes)."""
     if lang == "en":
-        return reason.replace(" (基准值待录入)", "")
+        return reason.replace(" (基准值待录入)", "").replace(" (基本持平)", "")
     for pattern, chinese in _REASONS_ZH:
         match = re.match(pattern, reason)
         if match:
             return match.expand(chinese)
     return reason
+
+
+_TREND_VERDICTS = {
+    "improved": ("超出波动的改善", "improved beyond the noise"),
+    "stable": ("基本持平", "stable (within the noise)"),
+    "worse": ("超出波动的恶化", "worse beyond the noise"),
+}
+
+
+def _trend_rows(trend: object, lang: Lang) -> list[tuple[str, str]]:
+    """A direction-only target's trend (qtm.progress.direction_trend): the numbers its verdict rests on."""
+    if not isinstance(trend, dict):
+        return []
+    error = trend.get("standard_error")
+    return [
+        (t(lang, "趋势斜率（每年）", "Trend slope (a year)"), f"{float(trend['slope_per_year']):.4g}"),
+        (t(lang, "斜率标准误", "Its standard error"), "—" if error is None else f"{float(error):.4g}"),
+        (
+            t(lang, "拟合变化 / 波动阈值", "Fitted change / noise"),
+            f"{float(trend['fitted_change']):.4g} / {float(trend['noise']):.4g}",
+        ),
+        (
+            t(lang, "年均增长 / 下限", "Annual growth / floor"),
+            f"{_rate(trend.get('annual_growth'))} / {_rate(trend.get('floor'))}",
+        ),
+        (t(lang, "趋势判断", "Trend"), t(lang, *_TREND_VERDICTS[str(trend["verdict"])])),
+    ]
 
 
 def _method_rows(detail: dict[str, object], indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:

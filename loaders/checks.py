@@ -4,20 +4,30 @@ unit. All problems are found in one pass and reported by sheet and cell, in Chin
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import functools
 import itertools
 import math
+import operator
 import os
 import re
+import sys
+from array import array
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple, TypeVar, overload
 
 from loaders.columns import Coordinate, ValueColumn
 from loaders.grid import ref
 from loaders.labels import TOTAL_WORDS, text_key
-from loaders.values import format_percent, read_flags, read_number, read_period
+from loaders.totals import UnclearTotal, region_written
+from loaders.values import NumberReading, format_percent, read_flags, read_number, read_period, report_note
 from qtm.formatting import unit_symbol, value_text
 from qtm.observations import NO_FLAGS, Observation
 from qtm.periods import Period
@@ -69,11 +79,15 @@ class Checker:
         self._regions: dict[object, str | None] = {}
         self._periods: dict[object, Period | None] = {}
         self._factors: dict[tuple[str, str], float | None] = {}
-        self._factors_by_id: dict[tuple[str, str], object] = {}
+        #: How values are converted and judged, by indicator id, unit written and unit shown in the cell.
+        self._plans: dict[tuple[str, str, str | None], _Plan] = {}
         self._ceilings = _Ceilings(self)
         self._unknown_indicators: dict[str, tuple[str | None, str | None]] = {}
         self._known_seen = False
-        self._seen: dict[tuple[str, str, str], tuple[float, str | None, int, int]] = {}
+        self._keys = _Keys()  # the indicator, region and period of every observation so far
+        self._values = array("d")  # and its value
+        #: Where each observation's value was written, in the order they were made.
+        self.places = Places()
         self._limits: dict[str, tuple[float, float] | None] = {}
         self._blank_cells: list[tuple[str | None, str, int]] = []  # sheet, cell, row
 
@@ -89,12 +103,9 @@ class Checker:
     def region(self, written: object) -> str | None:
         found = self._regions.get(written, _MISSING)
         if found is _MISSING:
-            text = "".join(_display(written).split())
-            region = self.registry.regions.resolve(text) if text else None
-            if region is None and len(text) > 6 and text[:6].isdigit():  # '310118青浦区'
-                region = self.registry.regions.resolve(text[:6]) or self.registry.regions.resolve(text[6:])
-            if region is None and ("(" in text or "（" in text):  # '兰州市（含兰州新区）'
-                region = self.registry.regions.resolve(re.sub(r"[（(][^）)]*[）)]", "", text))
+            region = (
+                None if isinstance(written, UnclearTotal) else region_written(self.registry.regions, written)
+            )
             found = region.code if region is not None else None
             self._regions[written] = found
         return found  # type: ignore[return-value]
@@ -126,209 +137,341 @@ class Checker:
         """100 % in the indicator's own unit (100 for percent, 1 for a fraction)."""
         return 1.0 / convert(1.0, self.registry.indicators[indicator_id].unit, "dimensionless")
 
-    # ---- one column of values -------------------------------------------------------------------------------
+    # ---- one column of values, step by step ----------------------------------------------------------------
 
-    def check_column(
-        self, column: ValueColumn, out: list[Observation], places: list[tuple[str | None, int, int]]
-    ) -> None:
-        report, sheet, rows = self.report, column.sheet, column.rows
-        indicators = self._resolve(column.indicator, self.indicator)
-        regions = self._resolve(column.region, self.region)
-        periods = self._resolve(column.period, self._period_begun)
-        units = column.unit
-        unit_texts = self._resolve(units, _unit_text)
-        flag_sets = self._resolve(column.flags, self._flag_set)
-        sources = self._resolve(column.source, _source_text)
-        percent, uncached = column.percent, column.uncached
-        seen = self._seen
-        factors: dict[tuple[str, str], object] = self._factors_by_id
-        ceilings = self._ceilings
-        known_seen = False
-        for index, value in enumerate(column.values):
-            number: float
+    def check_column(self, column: ValueColumn) -> list[Observation]:
+        """The column's observations, in the order of its values (where each was written goes to :attr:`places`).
+
+        Columnar: each step is one pass over the whole column and hands its result to the next — the values read
+        as numbers, those whose indicator, region and period are known, each converted to its indicator's unit and
+        judged, then the observations. Every name, unit and factor is looked up once per distinct spelling."""
+        coordinates = self._coordinates(column)
+        numbers = self._numbers(column, coordinates.indicators)
+        located = self._located(column, coordinates, numbers)
+        del coordinates, numbers
+        return self._observations(column, self._converted(column, located))
+
+    def _coordinates(self, column: ValueColumn) -> _Coordinates:
+        size = len(column.values)
+        return _Coordinates(
+            self._resolve(column.indicator, self.indicator, size, None),
+            self._resolve(column.region, self.region, size, None),
+            self._resolve(column.period, self._period_begun, size, None),
+            self._resolve(column.unit, _unit_text, size, ""),
+            self._resolve(column.flags, self._flag_set, size, NO_FLAGS),
+            self._resolve(column.source, _source_text, size, None),
+        )
+
+    def _numbers(self, column: ValueColumn, indicators: list[Indicator | None]) -> _Numbers:
+        """The column's numbers as the official sees them: a cell holding a finite number as it is (a
+        percent-formatted one as the percentage it shows), any other read from what is written in it — or
+        reported, and left out (a formula never calculated, blank, a no-data mark, an error value, text)."""
+        values, percent = column.values, column.percent
+        if _finite_numbers(values):  # the usual column: numbers only, converted as a whole
+            return _Numbers(range(len(values)), *_Percentages().shown(values, percent))  # type: ignore[arg-type]
+        indices: list[int] = []
+        found = _Numbers(indices, [], [], [])
+        for index, value in enumerate(values):
             kind = type(value)
-            if (kind is float or kind is int) and value == value and value not in (_INF, -_INF):
-                assert isinstance(value, float | int)
-                if index in percent:  # a cell that shows 97.8% holds 0.978: keep what the official sees
-                    number = round(value * 100, 12)
-                    as_written: str | None = format_percent(number, percent[index])
-                    unit_in_cell: str | None = "%"
-                else:
-                    number, as_written, unit_in_cell = value, None, None
+            number: float
+            as_written: str | None
+            cell_unit: str | None
+            if (kind is float or kind is int) and _finite(value):  # type: ignore[arg-type]
+                number, as_written, cell_unit = value, None, None  # type: ignore[assignment]
+                if index in percent:
+                    (number, as_written), cell_unit = _Percentages.one(number, percent[index]), "%"
             else:
-                if index in uncached and _blank(value):
-                    report.error(
-                        "formula_without_value",
-                        "公式单元格没有计算结果（请在 Excel 中重新计算并保存）",
-                        "a formula with no cached value (recalculate and save the workbook in Excel)",
-                        sheet,
-                        column.cell(index),
-                    )
+                reading = self._reading(column, index, value, indicators[index])
+                if reading is None or reading.value is None:
                     continue
-                reading = read_number(value, percent.get(index))
-                if reading.missing:
-                    if indicators is not None and indicators[index] is not None:
-                        if _blank(value):  # a row left blank: counted, summed up in one line if many
-                            self._blank_cells.append((sheet, column.cell(index), rows[index]))
-                            continue
-                        report.warning(
-                            "missing_value",
-                            f"无数据（“{reading.as_written or '空白'}”），该值未导入",
-                            f"no value ({reading.as_written or 'blank'!r}); not imported",
-                            sheet,
-                            column.cell(index),
-                        )
-                    continue
-                if reading.error_value:
-                    report.error(
-                        "cell_error",
-                        f"单元格为错误值 {reading.as_written}（公式出错或结果不是有限数值），不是数值",
-                        f"the cell holds the error value {reading.as_written} (a formula that failed or whose "
-                        "result is not a finite number), not a number",
-                        sheet,
-                        column.cell(index),
-                    )
-                    continue
-                if reading.not_finite:
-                    report.error(
-                        "value_not_finite",
-                        f"“{reading.as_written}”不是有限数值",
-                        f"{reading.as_written!r} is not a finite number",
-                        sheet,
-                        column.cell(index),
-                    )
-                    continue
-                if reading.not_a_number or reading.value is None:
-                    report.error(
-                        "not_a_number",
-                        f"“{reading.as_written}”不是数值",
-                        f"{reading.as_written!r} is not a number",
-                        sheet,
-                        column.cell(index),
-                    )
-                    continue
-                number, as_written, unit_in_cell = reading.value, reading.as_written, reading.unit_in_cell
-            indicator = indicators[index] if indicators is not None else None
-            region = regions[index] if regions is not None else None
-            period = periods[index] if periods is not None else None
-            if indicator is None or region is None or period is None:
-                self._coordinate_problems(column, index, indicator, region, period)
-                continue
-            known_seen = True
-            unit_text = unit_texts[index] if unit_texts is not None else ""
-            if (
-                unit_in_cell
-                and unit_text
-                and unit_text != unit_in_cell
-                and not converts(unit_text, unit_in_cell)
-            ):
-                report.error(
-                    "unit_conflict",
-                    f"单元格显示“{unit_in_cell}”，但计量单位为“{unit_text}”",
-                    f"the cell shows {unit_in_cell!r} but the unit is given as {unit_text!r}",
-                    sheet,
-                    column.cell(index),
-                )
-                continue
-            unit = unit_in_cell or unit_text or indicator.unit  # no unit written: the indicator's own
-            factor = factors.get((unit, indicator.id), _MISSING)
-            if factor is _MISSING:
-                factor = factors[(unit, indicator.id)] = self.factor(unit, indicator)
-            if factor is None:
-                blamed = units.where(index, rows[index]) if unit_text and not unit_in_cell else None
-                report.error(
-                    "unit_mismatch",
-                    f"单位“{unit}”无法换算为指标“{indicator.name.zh}”的单位“{indicator.unit}”",
-                    f"unit {unit!r} does not convert to {indicator.unit!r}, the unit of {indicator.name.en}",
-                    sheet,
-                    blamed or column.cell(index),
-                )
-                continue
-            converted = number * factor if factor != 1.0 else float(number)  # type: ignore[operator]
-            if not math.isfinite(converted):  # 1e308 天 in hours
-                written = as_written if as_written is not None else f"{number:g}"
-                report.error(
-                    "value_not_finite",
-                    f"{indicator.name.zh}“{written}”（{unit}）换算为{unit_symbol(indicator, 'zh') or indicator.unit}"
-                    "后超出可表示的范围",
-                    f"{indicator.name.en} {written!r} ({unit}) is too large to represent in "
-                    f"{unit_symbol(indicator) or indicator.unit}",
-                    sheet,
-                    column.cell(index),
-                )
-                continue
-            if indicator.kind == "rate":
-                if not 0 <= converted <= ceilings[indicator.id]:
-                    report.error(
-                        "rate_out_of_range",
-                        f"{indicator.name.zh} {_shown(converted, indicator)} 超出 0–100% 范围",
-                        f"{indicator.name.en} {_shown(converted, indicator)} is outside 0–100 %",
-                        sheet,
-                        column.cell(index),
-                    )
-                    continue
-                if 0 < converted <= ceilings[indicator.id] / 100 and unit_in_cell != "%":
-                    report.warning(  # 0.978 under a % unit: a fraction typed where a percentage belongs?
-                        "rate_looks_like_fraction",
-                        f"{indicator.name.zh}为 {value_text(converted, indicator)}，是否应为 "
-                        f"{value_text(converted * 100, indicator)}？",
-                        f"{indicator.name.en} is {value_text(converted, indicator)}; did you mean "
-                        f"{value_text(converted * 100, indicator)}?",
-                        sheet,
-                        column.cell(index),
-                    )
-            elif converted < 0:
-                report.error(
-                    "negative_value",
-                    f"{indicator.name.zh}不能为负数（{_shown(converted, indicator)}）",
-                    f"{indicator.name.en} cannot be negative ({_shown(converted, indicator)})",
-                    sheet,
-                    column.cell(index),
-                )
-                continue
-            elif not self._plausible(indicator, converted, sheet, column.cell(index)):
-                continue
-            key = (indicator.id, region, period.text)
-            earlier = seen.get(key)
-            if earlier is not None:
-                cell = column.cell(index)
-                first = ref(earlier[2], earlier[3])
-                first = f"{earlier[1]}!{first}" if earlier[1] else first
-                if earlier[0] != converted:
-                    report.error(
-                        "conflicting_duplicate",
-                        f"与 {first} 为同一指标、地区、统计期，但数值不同（{earlier[0]:g} 与 {converted:g}）",
-                        f"same indicator, region and period as {first} with a different value "
-                        f"({earlier[0]:g} vs {converted:g})",
-                        sheet,
-                        cell,
-                    )
-                else:
-                    report.warning(
-                        "duplicate_row", f"与 {first} 重复，已忽略", f"repeats {first}; ignored", sheet, cell
-                    )
-                continue
-            seen[key] = (converted, sheet, rows[index], column.column)
-            flags = flag_sets[index] if flag_sets is not None else NO_FLAGS
-            if flags is None:  # words not understood: warn once per cell, keep the value
-                flags = self._flags(column.flags, index, sheet, rows[index])
-            if as_written is None:
-                as_written = str(int(number)) if float(number).is_integer() else repr(float(number))
-            out.append(
-                Observation(
-                    indicator.id,
-                    region,
-                    period,
-                    converted,
-                    as_written,
-                    unit_text or (unit_in_cell or ""),
-                    flags,
-                    sources[index] if sources is not None else None,
-                )
+                number, as_written, cell_unit = reading.value, reading.as_written, reading.unit_in_cell
+            indices.append(index)
+            found.numbers.append(number)
+            found.written.append(as_written)
+            found.cell_units.append(cell_unit)
+        return found
+
+    def _reading(
+        self, column: ValueColumn, index: int, value: object, indicator: Indicator | None
+    ) -> NumberReading | None:
+        """A cell holding no plain number, read as written; None, with the problem reported, when it holds no
+        number to store. A row left blank is counted (summed up in one line if many), not reported here."""
+        report, sheet = self.report, column.sheet
+        if index in column.uncached and _blank(value):
+            report.error(
+                "formula_without_value",
+                "公式单元格没有计算结果（请在 Excel 中重新计算并保存）",
+                "a formula with no cached value (recalculate and save the workbook in Excel)",
+                sheet,
+                column.cell(index),
             )
-            places.append((sheet, rows[index], column.column))
-        if known_seen:
+            return None
+        reading = read_number(value, column.percent.get(index))
+        if reading.missing:
+            if indicator is not None and _blank(value):
+                self._blank_cells.append((sheet, column.cell(index), column.rows[index]))
+            elif indicator is not None:
+                report.warning(
+                    "missing_value",
+                    f"无数据（“{reading.as_written or '空白'}”），该值未导入",
+                    f"no value ({reading.as_written or 'blank'!r}); not imported",
+                    sheet,
+                    column.cell(index),
+                )
+            return None
+        if reading.error_value:
+            report.error(
+                "cell_error",
+                f"单元格为错误值 {reading.as_written}（公式出错或结果不是有限数值），不是数值",
+                f"the cell holds the error value {reading.as_written} (a formula that failed or whose "
+                "result is not a finite number), not a number",
+                sheet,
+                column.cell(index),
+            )
+        elif reading.not_finite:
+            report.error(
+                "value_not_finite",
+                f"“{reading.as_written}”不是有限数值",
+                f"{reading.as_written!r} is not a finite number",
+                sheet,
+                column.cell(index),
+            )
+        elif reading.not_a_number or reading.value is None:
+            report.error(
+                "not_a_number",
+                f"“{reading.as_written}”不是数值",
+                f"{reading.as_written!r} is not a number",
+                sheet,
+                column.cell(index),
+            )
+        else:
+            report_note(report, reading, sheet, column.cell(index))  # '97.8①': read as 97.8, noted
+            return reading
+        return None
+
+    def _located(self, column: ValueColumn, coordinates: _Coordinates, numbers: _Numbers) -> _Located:
+        """The numbers whose indicator, region and period are known, with their coordinates; why the others' are
+        not is reported at the cell to blame."""
+        indicators, regions, periods = coordinates.indicators, coordinates.regions, coordinates.periods
+        indices = numbers.indices
+        known = [
+            indicators[i] is not None and regions[i] is not None and periods[i] is not None for i in indices
+        ]
+        if not all(known):
+            for index, is_known in zip(indices, known, strict=True):
+                if not is_known:
+                    self._coordinate_problems(
+                        column, index, indicators[index], regions[index], periods[index]
+                    )
+        kept = list(compress(indices, known))
+        if kept:
             self._known_seen = True
+        return _Located(
+            kept,
+            list(compress(numbers.numbers, known)),
+            list(compress(numbers.written, known)),
+            list(compress(numbers.cell_units, known)),
+            *(_taken(values, kept) for values in _fields(coordinates)),
+        )
+
+    def _converted(self, column: ValueColumn, located: _Located) -> tuple[_Located, list[float]]:
+        """The located numbers in their indicator's unit: those kept, and their values. A value whose unit does not
+        fit, or that its indicator cannot have, is reported and left out. One plan per indicator and unit; a value
+        inside its plan's plain range needs no further look."""
+
+        def keys() -> Iterator[tuple[str, str, str | None]]:  # made as needed: no list of 100 000 tuples
+            return zip(map(_ID, located.indicators), located.units, located.cell_units, strict=True)
+
+        plan_of = {
+            key: self._plans.get(key) or self._plan(indicator, key[1], key[2])
+            for key, indicator in dict(zip(keys(), located.indicators, strict=True)).items()
+        }
+        plans = list(map(plan_of.__getitem__, keys()))
+        values = [
+            number * plan.factor if plan.factor is not None else _INF
+            for number, plan in zip(located.numbers, plans, strict=True)
+        ]
+        plain = [
+            plan.low <= value <= plan.high and (not plan.whole or value.is_integer())
+            for value, plan in zip(values, plans, strict=True)
+        ]
+        if all(plain):
+            return located, values
+        for position, is_plain in enumerate(plain):
+            if not is_plain:
+                plain[position] = self._judged(column, located, position, values[position], plans[position])
+        return located.kept(plain), list(compress(values, plain))
+
+    def _plan(self, indicator: Indicator, unit_text: str, cell_unit: str | None) -> _Plan:
+        """How values of ``indicator`` written in ``unit_text`` (or showing ``cell_unit``) are converted, and the
+        range inside which a converted value is plain: nothing to report, nothing to look at further."""
+        unit = cell_unit or unit_text or indicator.unit  # no unit written: the indicator's own
+        conflict = bool(
+            cell_unit and unit_text and unit_text != cell_unit and not converts(unit_text, cell_unit)
+        )
+        factor = None if conflict else self.factor(unit, indicator)
+        low, high, whole = 0.0, sys.float_info.max, False
+        if indicator.kind == "rate":  # 0–100 %, and above 1 % (0.978 under a % unit warns)
+            ceiling = self._ceilings[indicator.id]
+            low, high = math.nextafter(ceiling / 100, _INF), ceiling
+        else:
+            limits = self._limits.get(indicator.id, _MISSING)
+            if limits is _MISSING:
+                limits = self._limits[indicator.id] = _limits(indicator)
+            if limits is not None:  # the unusual and the impossible are judged one by one
+                high, whole = limits[0], indicator.kind == "count"  # type: ignore[index]
+        plan = self._plans[(indicator.id, unit_text, cell_unit)] = _Plan(factor, unit, low, high, whole)
+        return plan
+
+    def _unit_problem(
+        self, column: ValueColumn, index: int, indicator: Indicator, unit_text: str, cell_unit: str | None
+    ) -> None:
+        """A value whose unit conflicts with the cell's, or does not convert to its indicator's."""
+        sheet = column.sheet
+        if cell_unit and unit_text and unit_text != cell_unit and not converts(unit_text, cell_unit):
+            self.report.error(
+                "unit_conflict",
+                f"单元格显示“{cell_unit}”，但计量单位为“{unit_text}”",
+                f"the cell shows {cell_unit!r} but the unit is given as {unit_text!r}",
+                sheet,
+                column.cell(index),
+            )
+            return
+        unit = cell_unit or unit_text or indicator.unit
+        blamed = column.unit.where(index, column.rows[index]) if unit_text and not cell_unit else None
+        self.report.error(
+            "unit_mismatch",
+            f"单位“{unit}”无法换算为指标“{indicator.name.zh}”的单位“{indicator.unit}”",
+            f"unit {unit!r} does not convert to {indicator.unit!r}, the unit of {indicator.name.en}",
+            sheet,
+            blamed or column.cell(index),
+        )
+
+    def _judged(
+        self, column: ValueColumn, located: _Located, position: int, value: float, plan: _Plan
+    ) -> bool:
+        """Whether a value outside its plan's plain range is kept: not when its unit does not fit, or when it is
+        no finite number in its indicator's unit, or one its indicator cannot have (each reported); an unusual one
+        is kept, with a warning."""
+        index, indicator = located.indices[position], located.indicators[position]
+        sheet, cell = column.sheet, column.cell(index)
+        if plan.factor is None:
+            self._unit_problem(
+                column, index, indicator, located.units[position], located.cell_units[position]
+            )
+            return False
+        if not math.isfinite(value):  # 1e308 天 in hours
+            written = located.written[position]
+            shown = written if written is not None else f"{located.numbers[position]:g}"
+            self.report.error(
+                "value_not_finite",
+                f"{indicator.name.zh}“{shown}”（{plan.unit}）换算为{unit_symbol(indicator, 'zh') or indicator.unit}"
+                "后超出可表示的范围",
+                f"{indicator.name.en} {shown!r} ({plan.unit}) is too large to represent in "
+                f"{unit_symbol(indicator) or indicator.unit}",
+                sheet,
+                cell,
+            )
+            return False
+        if indicator.kind == "rate":
+            return self._rate_judged(indicator, value, located.cell_units[position], sheet, cell)
+        if value < 0:
+            self.report.error(
+                "negative_value",
+                f"{indicator.name.zh}不能为负数（{_shown(value, indicator)}）",
+                f"{indicator.name.en} cannot be negative ({_shown(value, indicator)})",
+                sheet,
+                cell,
+            )
+            return False
+        return self._plausible(indicator, value, sheet, cell)
+
+    def _rate_judged(
+        self, indicator: Indicator, converted: float, cell_unit: str | None, sheet: str | None, cell: str
+    ) -> bool:
+        """A rate must lie within 0–100 %; one of at most 1 % under a % unit is questioned (a fraction typed where
+        a percentage belongs?)."""
+        ceiling = self._ceilings[indicator.id]
+        if not 0 <= converted <= ceiling:
+            self.report.error(
+                "rate_out_of_range",
+                f"{indicator.name.zh} {_shown(converted, indicator)} 超出 0–100% 范围",
+                f"{indicator.name.en} {_shown(converted, indicator)} is outside 0–100 %",
+                sheet,
+                cell,
+            )
+            return False
+        if 0 < converted <= ceiling / 100 and cell_unit != "%":
+            self.report.warning(
+                "rate_looks_like_fraction",
+                f"{indicator.name.zh}为 {value_text(converted, indicator)}，是否应为 "
+                f"{value_text(converted * 100, indicator)}？",
+                f"{indicator.name.en} is {value_text(converted, indicator)}; did you mean "
+                f"{value_text(converted * 100, indicator)}?",
+                sheet,
+                cell,
+            )
+        return True
+
+    def _observations(
+        self, column: ValueColumn, converted: tuple[_Located, list[float]]
+    ) -> list[Observation]:
+        """The observations of the converted values: the first of each indicator, region and period only (a
+        repeat is reported, an error when its value differs); flags not understood are warned about once per
+        cell. Where each was written goes to :attr:`places`."""
+        located, values = converted
+        earlier = self._keys.firsts(located.indicators, located.regions, located.periods)
+        if earlier is not None:  # repeats: left out, and reported once the new values are in place
+            new = [e is None for e in earlier]
+            repeats = [
+                (i, v, e) for i, v, e in zip(located.indices, values, earlier, strict=True) if e is not None
+            ]
+            located, values = located.kept(new), list(compress(values, new))
+        self._values.extend(values)
+        self.places.extend(column.sheet, column.column, map(column.rows.__getitem__, located.indices))
+        if earlier is not None:
+            for index, value, at in repeats:
+                self._repeated(column, index, value, self._values[at], self.places[at])
+        flags = located.flags
+        if None in flags:  # words not understood: warned about once per cell, the value kept
+            flags = [
+                f if f is not None else self._flags(column.flags, i, column.sheet, column.rows[i])
+                for f, i in zip(flags, located.indices, strict=True)
+            ]
+        fields = zip(
+            map(_ID, located.indicators),
+            located.regions,
+            located.periods,
+            values,
+            [
+                w if w is not None else _number_text(n)
+                for w, n in zip(located.written, located.numbers, strict=True)
+            ],
+            [u or c or "" for u, c in zip(located.units, located.cell_units, strict=True)],
+            flags,
+            located.sources,
+            strict=True,
+        )
+        return list(map(_observation, fields))
+
+    def _repeated(self, column: ValueColumn, index: int, value: float, before: float, place: Place) -> None:
+        """A value for an indicator, region and period already read: ``before``, at ``place``."""
+        first_sheet, first_row, first_column = place
+        first = ref(first_row, first_column)
+        first = f"{first_sheet}!{first}" if first_sheet else first
+        cell = column.cell(index)
+        if before != value:
+            self.report.error(
+                "conflicting_duplicate",
+                f"与 {first} 为同一指标、地区、统计期，但数值不同（{before:g} 与 {value:g}）",
+                f"same indicator, region and period as {first} with a different value ({before:g} vs {value:g})",
+                column.sheet,
+                cell,
+            )
+        else:
+            self.report.warning(
+                "duplicate_row", f"与 {first} 重复，已忽略", f"repeats {first}; ignored", column.sheet, cell
+            )
 
     def _plausible(self, indicator: Indicator, value: float, sheet: str | None, cell: str) -> bool:
         """False, with an error, for a value its kind cannot have: a count that is not a whole number or beyond a
@@ -373,14 +516,14 @@ class Checker:
             )
         return True
 
-    def _resolve(self, coordinate: Coordinate, lookup: Callable[[object], T | None]) -> list[T | None] | None:
-        """The coordinate resolved for every value, by one lookup per distinct spelling; None when unknown."""
+    @staticmethod
+    def _resolve(coordinate: Coordinate, lookup: Callable[[object], T], size: int, unknown: T) -> list[T]:
+        """The coordinate resolved for each of ``size`` values, by one lookup per distinct spelling (``unknown``
+        where the column has none)."""
         if coordinate.values is not None:
             resolved = {v: lookup(v) for v in set(coordinate.values)}
-            return [resolved[v] for v in coordinate.values]
-        if coordinate.constant is not None:
-            return _Repeat(lookup(coordinate.constant))  # type: ignore[return-value]
-        return None
+            return list(map(resolved.__getitem__, coordinate.values))
+        return [lookup(coordinate.constant) if coordinate.constant is not None else unknown] * size
 
     def _coordinate_problems(
         self,
@@ -390,62 +533,77 @@ class Checker:
         region: str | None,
         period: Period | None,
     ) -> None:
-        """Report why a value has no indicator, region or period, at the cell to blame."""
-        report, sheet, row = self.report, column.sheet, column.rows[index]
+        """Report why a value has no indicator, region or period, at the cell to blame. Region and period are not
+        judged for a value that belongs to no known indicator."""
         if indicator is None:
-            written = column.indicator.at(index)
-            if _blank(written):
-                report.error(
-                    "no_indicator",
-                    "无法确定该数值属于哪个指标（表中没有指标列、表头或标题说明）",
-                    "cannot tell which indicator this value is for (no indicator column, header or title)",
-                    sheet,
-                    column.indicator.where(index, row) or column.cell(index),
-                )
-            else:
-                text = _display(written)
-                self._unknown_indicators.setdefault(text, (sheet, column.indicator.where(index, row)))
-            return  # region and period are not judged for a value that belongs to no known indicator
+            self._no_indicator(column, index)
+            return
         if region is None:
-            written = column.region.at(index)
-            if _blank(written):
-                report.error(
-                    "no_region",
-                    "无法确定该数值属于哪个地区（表中没有地区列，也没有“地区：…”说明）",
-                    "cannot tell which region this value is for (no region column, header or 地区： line)",
-                    sheet,
-                    column.region.where(index, row) or column.cell(index),
-                )
+            self._no_region(column, index)
+        if period is None:
+            self._no_period(column, index)
+
+    def _no_indicator(self, column: ValueColumn, index: int) -> None:
+        report, sheet, row = self.report, column.sheet, column.rows[index]
+        written = column.indicator.at(index)
+        if _blank(written):
+            report.error(
+                "no_indicator",
+                "无法确定该数值属于哪个指标（表中没有指标列、表头或标题说明）",
+                "cannot tell which indicator this value is for (no indicator column, header or title)",
+                sheet,
+                column.indicator.where(index, row) or column.cell(index),
+            )
+        else:
+            text = _display(written)
+            self._unknown_indicators.setdefault(text, (sheet, column.indicator.where(index, row)))
+
+    def _no_region(self, column: ValueColumn, index: int) -> None:
+        report, sheet, row = self.report, column.sheet, column.rows[index]
+        written = column.region.at(index)
+        if _blank(written):
+            report.error(
+                "no_region",
+                "无法确定该数值属于哪个地区（表中没有地区列，也没有“地区：…”说明）",
+                "cannot tell which region this value is for (no region column, header or 地区： line)",
+                sheet,
+                column.region.where(index, row) or column.cell(index),
+            )
+        else:
+            if isinstance(written, UnclearTotal):  # 合计, 全市 … whose area the return leaves unclear
+                report.error("unknown_region", written.zh, written.en, sheet, column.region.where(index, row))
             else:
                 self._unknown_region(_display(written), sheet, column.region.where(index, row))
-        if period is None:
-            written = column.period.at(index)
-            where = column.period.where(index, row) or column.cell(index)
-            if _blank(written):
-                report.error(
-                    "no_period",
-                    "无法确定该数值的统计期（表中没有统计期列、表头或标题说明）",
-                    "cannot tell which period this value is for (no period column, header or title)",
-                    sheet,
-                    where,
-                )
-            elif (parsed := self.period(written)) is not None:
-                report.error(
-                    "future_period",
-                    f"统计期 {parsed} 尚未开始",
-                    f"period {parsed} has not started yet",
-                    sheet,
-                    where,
-                )
-            else:
-                text = _display(written)
-                report.error(
-                    "bad_period",
-                    f"无法识别的统计期“{text}”（应如 2024、2024年第一季度、2024年5月）",
-                    f"cannot read the period {text!r} (expected e.g. 2024, 2024Q1, 2024-05)",
-                    sheet,
-                    where,
-                )
+
+    def _no_period(self, column: ValueColumn, index: int) -> None:
+        report, sheet, row = self.report, column.sheet, column.rows[index]
+        written = column.period.at(index)
+        where = column.period.where(index, row) or column.cell(index)
+        if _blank(written):
+            report.error(
+                "no_period",
+                "无法确定该数值的统计期（表中没有统计期列、表头或标题说明）",
+                "cannot tell which period this value is for (no period column, header or title)",
+                sheet,
+                where,
+            )
+        elif (parsed := self.period(written)) is not None:
+            report.error(
+                "future_period",
+                f"统计期 {parsed} 尚未开始",
+                f"period {parsed} has not started yet",
+                sheet,
+                where,
+            )
+        else:
+            text = _display(written)
+            report.error(
+                "bad_period",
+                f"无法识别的统计期“{text}”（应如 2024、2024年第一季度、2024年5月）",
+                f"cannot read the period {text!r} (expected e.g. 2024, 2024Q1, 2024-05)",
+                sheet,
+                where,
+            )
 
     def _unknown_region(self, text: str, sheet: str | None, cell: str | None) -> None:
         names = self.registry.regions.all_names()
@@ -556,16 +714,239 @@ class _Ceilings(dict[str, float]):
         return ceiling
 
 
-class _Repeat:
-    """The same resolved value for every index (a coordinate stated once)."""
+Place = tuple[str | None, int, int]  # sheet, 0-based row and column
 
-    __slots__ = ("value",)
 
-    def __init__(self, value: object) -> None:
-        self.value = value
+class Places(Sequence[Place]):
+    """Where each observation's value was written (sheet, 0-based row and column), kept compactly: a row number per
+    value, and a sheet and column per run of values from one column — a return of 100 000 rows has as many."""
 
-    def __getitem__(self, _index: int) -> object:
-        return self.value
+    def __init__(self) -> None:
+        self._rows = array("q")
+        self._starts: list[int] = []  # where each run begins
+        self._runs: list[tuple[str | None, int]] = []  # each run's sheet and column
+
+    def extend(self, sheet: str | None, column: int, rows: Iterable[int]) -> None:
+        """Values of ``column`` of ``sheet``, written in ``rows``."""
+        start = len(self._rows)
+        self._rows.extend(rows)
+        if len(self._rows) > start and (not self._runs or self._runs[-1] != (sheet, column)):
+            self._starts.append(start)
+            self._runs.append((sheet, column))
+
+    def append(self, place: Place) -> None:
+        sheet, row, column = place
+        self.extend(sheet, column, (row,))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Place: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Place]: ...
+
+    def __getitem__(self, index: int | slice) -> Place | list[Place]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        row = self._rows[index]  # IndexError beyond the end
+        if index < 0:
+            index += len(self._rows)
+        sheet, column = self._runs[bisect_right(self._starts, index) - 1]
+        return sheet, row, column
+
+    def __iter__(self) -> Iterator[Place]:
+        ends = [*self._starts[1:], len(self._rows)] if self._starts else []
+        for (sheet, column), start, end in zip(self._runs, self._starts, ends, strict=True):
+            for row in self._rows[start:end]:
+                yield sheet, row, column
+
+
+@dataclass(frozen=True)
+class _Coordinates:
+    """A column's coordinates, resolved for each of its values by one lookup per distinct spelling."""
+
+    indicators: list[Indicator | None]
+    regions: list[str | None]
+    periods: list[Period | None]
+    units: list[str]
+    flags: list[frozenset[str] | None]  # None: words not understood, warned about at the cell
+    sources: list[str | None]
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """The values of a column read as numbers, as parallel lists: the value's index in the column, the number as
+    the official sees it, how it was written (None: as the number shows it), and a unit shown in the cell (97.8% or
+    a percent format: "%")."""
+
+    indices: Sequence[int]
+    numbers: list[float]
+    written: list[str | None]
+    cell_units: list[str | None]
+
+
+@dataclass(frozen=True)
+class _Located:
+    """The numbers of a column whose indicator, region and period are known, as parallel lists, one item per
+    value: its index in the column, the number as the official sees it, its text (None: as the number shows it),
+    the unit shown in its cell, and its coordinates."""
+
+    indices: list[int]
+    numbers: list[float]
+    written: list[str | None]
+    cell_units: list[str | None]
+    indicators: list[Indicator]
+    regions: list[str]
+    periods: list[Period]
+    units: list[str]  # written in a unit column, header or context; "" where none is
+    flags: list[frozenset[str] | None]
+    sources: list[str | None]
+
+    def kept(self, mask: list[bool]) -> _Located:
+        """The values where ``mask`` is true."""
+        return _Located(*(list(compress(values, mask)) for values in _fields(self)))
+
+
+class _Plan(NamedTuple):
+    """How values of one indicator written in one unit are converted (``factor``; None: they cannot be), and the
+    range inside which a converted value is plain: ``low``–``high``, and a whole number where ``whole``."""
+
+    factor: float | None
+    unit: str
+    low: float
+    high: float
+    whole: bool
+
+
+class _Keys:
+    """Which indicator, region and period have a value already, and at which observation. Each key is kept as one
+    integer — numbering the distinct indicator ids, region codes and period texts, a few thousand at most (only
+    those of the registry reach here) — in a set, rather than as a tuple of three texts in a dict: where a key was
+    first seen is looked for only when a key comes again, which in most returns it never does."""
+
+    _BITS = 21  # per part of a key: room for two million distinct ids, codes and periods
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self._seen: set[int] = set()
+        self._codes = array("q")  # of every observation so far, in order
+
+    def firsts(
+        self, indicators: list[Indicator], regions: list[str], periods: list[Period]
+    ) -> list[int | None] | None:
+        """For each value, the observation that first had its indicator, region and period; None for a value that
+        is the first (and becomes the next observation). None altogether when every value is the first, as in any
+        return without repeats."""
+        codes = self._codes_of(indicators, regions, periods)
+        before = len(self._seen)
+        self._seen.update(codes)
+        if len(self._seen) - before == len(codes):  # all new, none twice
+            self._codes.extend(codes)
+            return None
+        where: dict[int, int] = {}  # as it was before this column: each key's first observation
+        for index, code in enumerate(self._codes):
+            where.setdefault(code, index)
+        earlier: list[int | None] = []
+        for code in codes:
+            found = where.get(code)
+            if found is None:
+                where[code] = len(self._codes)
+                self._codes.append(code)
+            earlier.append(found)
+        self._seen = set(where)
+        return earlier
+
+    def _codes_of(self, indicators: list[Indicator], regions: list[str], periods: list[Period]) -> list[int]:
+        numbers = self._numbers
+        ids, texts = list(map(_ID, indicators)), list(map(_TEXT, periods))
+        for text in {*ids, *regions, *texts}:
+            numbers.setdefault(text, len(numbers))
+        if len(numbers) >= 1 << self._BITS:
+            raise ValueError("more distinct indicators, regions and periods than a key can number")
+        number, bits = numbers.__getitem__, self._BITS
+        high = map(operator.lshift, map(number, ids), repeat(2 * bits))
+        middle = map(operator.lshift, map(number, regions), repeat(bits))
+        return list(map(operator.or_, map(operator.or_, high, middle), map(number, texts)))
+
+
+class _Percentages:
+    """The percentage a percent-formatted cell shows, and its text (0.978 under "0.0%": 97.8 and "97.8%"), worked
+    out once per distinct value and format — for the first few thousand: returns repeat their rates."""
+
+    _KEPT = 4096
+
+    def __init__(self) -> None:
+        self._shown: dict[tuple[float, str], tuple[float, str]] = {}
+
+    @staticmethod
+    def one(value: float, number_format: str) -> tuple[float, str]:
+        number = round(value * 100, 12)
+        return number, format_percent(number, number_format)
+
+    def shown(
+        self, values: list[float], percent: dict[int, str]
+    ) -> tuple[list[float], list[str | None], list[str | None]]:
+        """``values`` as the official sees them — the ``percent`` cells (index → format) as the percentages they
+        show —, their texts (None: as the number shows it) and the units shown in their cells."""
+        numbers = list(values)
+        written: list[str | None] = [None] * len(values)
+        cell_units: list[str | None] = [None] * len(values)
+        shown, one, kept = self._shown, self.one, self._KEPT
+        for index, number_format in percent.items():
+            value = numbers[index]
+            found = shown.get((value, number_format)) if value else None  # 0.0 and -0.0 show apart: "-0.0%"
+            if found is None:
+                found = one(value, number_format)
+                if value and len(shown) < kept:
+                    shown[(value, number_format)] = found
+            numbers[index], written[index] = found
+            cell_units[index] = "%"
+        return numbers, written, cell_units
+
+
+_NUMBER_TYPES = frozenset({float, int})
+
+
+def _finite_numbers(values: list[object]) -> bool:
+    """Whether every value is a finite float or int (no bool, text or blank), told in two passes made in C: an
+    infinity or NaN anywhere makes the sum infinite or NaN (an overflowing sum only sends the column the slow way)."""
+    if not values or not set(map(type, values)) <= _NUMBER_TYPES:
+        return False
+    try:
+        return math.isfinite(sum(values))  # type: ignore[arg-type]
+    except OverflowError:
+        return False
+
+
+def _finite(number: float) -> bool:
+    return number - number == 0  # False for an infinity and NaN
+
+
+_ID = attrgetter("id")
+_PERIOD = itemgetter(2)  # of an observation
+_FIRST_FOUR = itemgetter(0, 1, 2, 3)  # of an observation: indicator, region, period, value
+_TEXT = attrgetter("text")
+#: An observation made from the tuple of its fields, in C (a NamedTuple's own constructor is Python code).
+_observation: Callable[[tuple[object, ...]], Observation] = functools.partial(tuple.__new__, Observation)
+
+
+def _fields(instance: object) -> list[Any]:
+    """The fields of a dataclass instance, as they are (``dataclasses.astuple`` would copy them)."""
+    return [getattr(instance, f.name) for f in dataclasses.fields(instance)]  # type: ignore[arg-type]
+
+
+def _taken(values: list[T], indices: list[int]) -> list[T]:
+    """``values`` at ``indices`` (increasing): all of them, as they are, when ``indices`` is every index."""
+    if len(indices) == len(values):
+        return values
+    return list(map(values.__getitem__, indices))
+
+
+def _number_text(number: float) -> str:
+    """A number read from a cell as a person sees it: 12, not 12.0."""
+    return str(int(number)) if float(number).is_integer() else repr(float(number))
 
 
 def _unit_text(value: object) -> str:
@@ -586,19 +967,20 @@ def check_columns(
     report: Report,
     today: dt.date,
     previous: set[int] | None = None,
-) -> tuple[list[Observation], list[tuple[str | None, int, int]]]:
+) -> tuple[list[Observation], Places]:
     """Observations in their indicators' units, and where each came from; problems go into ``report``.
-    ``previous`` receives the indices of the observations read from a 上年实际 column."""
+    ``previous`` receives the indices of the observations read from a 上年实际 column. Each column is let go of
+    once checked: ``columns`` may hand them out one by one (see :func:`loaders.ingest.read_return`)."""
     checker = Checker(registry, report, today)
     observations: list[Observation] = []
-    places: list[tuple[str | None, int, int]] = []
     for column in columns:
-        before = len(observations)
-        checker.check_column(column, observations, places)
+        found = checker.check_column(column)
         if column.previous and previous is not None:
-            previous.update(range(before, len(observations)))
+            previous.update(range(len(observations), len(observations) + len(found)))
+        observations.extend(found)
+        del column, found
     checker.finish()
-    return observations, places
+    return observations, checker.places
 
 
 def jump_points() -> float:
@@ -607,7 +989,7 @@ def jump_points() -> float:
 
 def plausibility_warnings(
     observations: list[Observation],
-    places: list[tuple[str | None, int, int]],
+    places: Sequence[Place],
     stored: Iterable[Observation],
     registry: Registry,
     report: Report,
@@ -620,15 +1002,55 @@ def plausibility_warnings(
         for i in registry.indicators.values()
         if i.kind in ("rate", "index") or i.cumulative
     }
-    series: dict[tuple[str, str, str], list[tuple[tuple[dt.date, dt.date], Period, float, int | None]]] = (
-        defaultdict(list)
-    )
-    for index, o in enumerate(observations):
-        if o.indicator in watched:
-            period = o.period
-            series[(o.indicator, o.region, period.frequency)].append(
-                (period.sort_key(), period, o.value, index)
-            )
+    for (indicator_id, _region, _frequency), points in _series(observations, stored, watched).items():
+        if len(points) < 2:
+            continue
+        jumps, cumulative = watched[indicator_id]
+        indicator = registry.indicators[indicator_id]
+        points.sort(key=itemgetter(0))
+        for (_k0, p0, v0, i0), (_k1, p1, v1, i1) in itertools.pairwise(points):
+            jumped, fell = jumps and abs(v1 - v0) > limit, cumulative and v1 < v0
+            blamed = i1 if i1 is not None else i0
+            if not (jumped or fell) or blamed is None:
+                continue
+            sheet, row, column = places[blamed]
+            if jumped:
+                report.warning(
+                    "implausible_jump",
+                    f"{indicator.name.zh}从 {p0} 的 {v0:g} 变为 {p1} 的 {v1:g}，变动超过 {limit:g} 个点，请核实",
+                    f"{indicator.name.en} moves from {v0:g} ({p0}) to {v1:g} ({p1}), more than {limit:g} points; "
+                    "please check",
+                    sheet,
+                    ref(row, column),
+                )
+            if fell:
+                report.warning(
+                    "cumulative_fell",
+                    f"累计数{indicator.name.zh}从 {p0} 的 {v0:g} 降为 {p1} 的 {v1:g}，请核实",
+                    f"the running total {indicator.name.en} falls from {v0:g} ({p0}) to {v1:g} ({p1}); please check",
+                    sheet,
+                    ref(row, column),
+                )
+
+
+_Point = tuple[
+    tuple[dt.date, dt.date], Period, float, int | None
+]  # when, period, value, observation (or stored)
+
+
+def _series(
+    observations: list[Observation], stored: Iterable[Observation], watched: dict[str, tuple[bool, bool]]
+) -> dict[tuple[str, str, str], list[_Point]]:
+    """The watched observations by indicator, region and frequency, with the stored values of the same series
+    for the periods the file does not hold. Each period's place in time is worked out once (by identity: the
+    observations share their periods, which hash slowly)."""
+    series: dict[tuple[str, str, str], list[_Point]] = defaultdict(list)
+    periods = dict(zip(map(id, map(_PERIOD, observations)), map(_PERIOD, observations), strict=True))
+    when = {key: (period.sort_key(), period.frequency) for key, period in periods.items()}
+    for index, (indicator, region, period, value) in enumerate(map(_FIRST_FOUR, observations)):
+        if indicator in watched:
+            key, frequency = when[id(period)]
+            series[(indicator, region, frequency)].append((key, period, value, index))
     stored = [o for o in stored if o.indicator in watched]
     incoming = (
         {(o.indicator, o.region, o.period.text) for o in observations if o.indicator in watched}
@@ -640,32 +1062,4 @@ def plausibility_warnings(
             key = (o.indicator, o.region, o.period.frequency)
             if key in series:
                 series[key].append((o.period.sort_key(), o.period, o.value, None))
-    for (indicator_id, _region, _frequency), points in series.items():
-        if len(points) < 2:
-            continue
-        jumps, cumulative = watched[indicator_id]
-        indicator = registry.indicators[indicator_id]
-        points.sort(key=lambda p: p[0])
-        for (_k0, p0, v0, i0), (_k1, p1, v1, i1) in itertools.pairwise(points):
-            blamed = i1 if i1 is not None else i0
-            if blamed is None:
-                continue
-            if jumps and abs(v1 - v0) > limit:
-                sheet, row, column = places[blamed]
-                report.warning(
-                    "implausible_jump",
-                    f"{indicator.name.zh}从 {p0} 的 {v0:g} 变为 {p1} 的 {v1:g}，变动超过 {limit:g} 个点，请核实",
-                    f"{indicator.name.en} moves from {v0:g} ({p0}) to {v1:g} ({p1}), more than {limit:g} points; "
-                    "please check",
-                    sheet,
-                    ref(row, column),
-                )
-            if cumulative and v1 < v0:
-                sheet, row, column = places[blamed]
-                report.warning(
-                    "cumulative_fell",
-                    f"累计数{indicator.name.zh}从 {p0} 的 {v0:g} 降为 {p1} 的 {v1:g}，请核实",
-                    f"the running total {indicator.name.en} falls from {v0:g} ({p0}) to {v1:g} ({p1}); please check",
-                    sheet,
-                    ref(row, column),
-                )
+    return series

@@ -8,11 +8,13 @@ The work is columnar: a return of 100 000 rows costs a few list comprehensions p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from loaders.grid import is_blank, ref
-from loaders.labels import NOTE_FIRST, TOTAL_WORDS, is_note_row, split_unit, stub_text, text_key
-from loaders.tables import Filled, Table
+from loaders.labels import NOTE_FIRST, is_note_row, split_unit, stub_text, text_key, without_office
+from loaders.tables import Column, Filled, Table
+from loaders.totals import Area
 
 
 @dataclass
@@ -65,80 +67,34 @@ class ValueColumn:
         return ref(self.rows[index], self.column)
 
 
-def table_columns(table: Table, jurisdiction: str | None) -> list[ValueColumn]:
+def table_columns(table: Table, jurisdiction: Area | None) -> list[ValueColumn]:
     """The table's values, column by column, each with its coordinates (columnar: a return of 100 000 rows is
     handled with a few list comprehensions per column rather than work per cell)."""
-    sheet = table.sheet
-    rows = sheet.rows
-    columns = table.columns
-    measures = [c for c in columns if c.is_measure]
+    measures = [c for c in table.columns if c.is_measure]
     if not measures:
         return []
-    field_column = {c.field: c.index for c in columns if c.field and c.field not in ("value", "ignored")}
+    field_column = {
+        c.field: c.index for c in table.columns if c.field and c.field not in ("value", "ignored")
+    }
     coordinate_columns = [field_column[f] for f in ("indicator", "region", "period") if f in field_column]
     data_rows = _data_rows(table, [c.index for c in measures], coordinate_columns)
     if not data_rows:
         return []
-    filled = Filled(sheet) if sheet.merged else None
-    fill = {k: v for k, v in filled.fill.items() if k[0] >= table.first_data_row} if filled else {}
-
-    def extract(column: int) -> list[object]:
-        values = [rows[r][column] if column < len(rows[r]) else None for r in data_rows]
-        if fill:
-            for index, r in enumerate(data_rows):
-                if (r, column) in fill and is_blank(values[index]):
-                    values[index] = fill[(r, column)]
-        return values
-
+    extract = _extractor(table, data_rows)
     row_values = {name: extract(column) for name, column in field_column.items()}
-    unit_from_label: list[object] | None = None
-    if "indicator" in row_values:  # '（一）制造业产品质量合格率（%）' → the indicator, and a unit
-        labels = {
-            v: split_unit(stub_text(v)) if isinstance(v, str) else (v, None)
-            for v in set(row_values["indicator"])
-        }
-        row_values["indicator"] = [labels[v][0] or v for v in row_values["indicator"]]
-        if any(unit is not None for _label, unit in labels.values()):
-            unit_from_label = [labels[v][1] for v in extract(field_column["indicator"])]
-    if "region" in row_values and jurisdiction is not None:  # 合计, 全省 … stand for the return's own area
-        row_values["region"] = [
-            jurisdiction if stub_text(v) in TOTAL_WORDS else v for v in row_values["region"]
-        ]
-    ctx = table.context
-    header_row = {m.index: m.header_cell for m in measures}
+    unit_from_label = _indicator_labels(row_values)
+    if "region" in row_values:  # 兰州市市场监督管理局: the area the office reports for
+        row_values["region"] = _areas_of_offices(row_values["region"], jurisdiction)
+    # 全国, 合计, 全省 …: the country, the return's area
+    if "region" in row_values and jurisdiction is not None:
+        row_values["region"] = jurisdiction.totals(row_values["region"])
+    sheet = table.sheet
     result: list[ValueColumn] = []
     for measure in measures:
         c = measure.index
         values = extract(c)
-        percent = {
-            i: sheet.percent_formats[(r, c)]
-            for i, r in enumerate(data_rows)
-            if (r, c) in sheet.percent_formats
-        }
-        uncached = {i for i, r in enumerate(data_rows) if (r, c) in sheet.uncached_formulas}
-        header_cell = header_row[c] or ref(table.header_rows[0], c)
-
-        def coordinate(
-            name: str,
-            header_value: object,
-            context: tuple[object, str] | None,
-            header_cell: str = header_cell,
-        ) -> Coordinate:
-            constant, cell = (
-                (header_value, header_cell) if header_value is not None else (context or (None, None))
-            )
-            column = field_column.get(name)
-            values = row_values.get(name)
-            if values is None:
-                return Coordinate(None, None, constant, cell)
-            if constant is None:
-                return Coordinate(column, values, None, None)
-            blanks = frozenset(i for i, v in enumerate(values) if is_blank(v))
-            if blanks:
-                values = [constant if i in blanks else v for i, v in enumerate(values)]
-            return Coordinate(column, values, constant, cell, blanks)
-
-        unit = coordinate("unit", measure.unit, ctx.unit)
+        coordinates = _Coordinates(table, measure, field_column, row_values)
+        unit = coordinates.of("unit", measure.unit)
         if unit_from_label is not None:
             merged_units = [
                 u if not is_blank(u) else unit_from_label[i] for i, u in enumerate(_expand(unit, len(values)))
@@ -150,18 +106,99 @@ def table_columns(table: Table, jurisdiction: str | None) -> list[ValueColumn]:
                 c,
                 data_rows,
                 values,
-                percent,
-                uncached,
-                coordinate("indicator", measure.indicator.id if measure.indicator else None, ctx.indicator),
-                coordinate("region", measure.region.code if measure.region else None, ctx.region),
-                coordinate("period", measure.period.text if measure.period else None, ctx.period),
+                {
+                    i: sheet.percent_formats[(r, c)]
+                    for i, r in enumerate(data_rows)
+                    if (r, c) in sheet.percent_formats
+                },
+                {i for i, r in enumerate(data_rows) if (r, c) in sheet.uncached_formulas},
+                coordinates.of("indicator", measure.indicator.id if measure.indicator else measure.named),
+                coordinates.of("region", measure.region.code if measure.region else None),
+                coordinates.of("period", measure.period.text if measure.period else None),
                 unit,
-                coordinate("flags", None, None),
-                coordinate("source", None, None),
+                coordinates.of("flags", None),
+                coordinates.of("source", None),
                 measure.previous,
             )
         )
     return result
+
+
+def _indicator_labels(row_values: dict[str, list[object]]) -> list[object] | None:
+    """Indicator cells without hierarchy prefixes and units ('（一）制造业产品质量合格率（%）' → the indicator), set
+    in ``row_values``; the units they carried, row by row, or None when none did."""
+    if "indicator" not in row_values:
+        return None
+    written = row_values["indicator"]
+    labels = {v: split_unit(stub_text(v)) if isinstance(v, str) else (v, None) for v in set(written)}
+    row_values["indicator"] = [labels[v][0] or v for v in written]
+    if not any(unit is not None for _label, unit in labels.values()):
+        return None
+    return [labels[v][1] for v in written]
+
+
+def _extractor(table: Table, data_rows: list[int]) -> Callable[[int], list[object]]:
+    """A function giving a column's values in the data rows, merged cells filled from their first cell."""
+    rows = table.sheet.rows
+    filled = Filled(table.sheet) if table.sheet.merged else None
+    fill = {k: v for k, v in filled.fill.items() if k[0] >= table.first_data_row} if filled else {}
+
+    def extract(column: int) -> list[object]:
+        values = [rows[r][column] if column < len(rows[r]) else None for r in data_rows]
+        if fill:
+            for index, r in enumerate(data_rows):
+                if (r, column) in fill and is_blank(values[index]):
+                    values[index] = fill[(r, column)]
+        return values
+
+    return extract
+
+
+#: The coordinates a table's context may state (its title, 地区：… and 计量单位：… lines).
+_STATED = ("indicator", "region", "period", "unit")
+
+
+class _Coordinates:
+    """The coordinates of one column of values: from its row (a column of labels), else its header, else the
+    table's context; a coordinate written nowhere points at the whole table (its cell range), which is what a
+    message about it names."""
+
+    def __init__(
+        self, table: Table, measure: Column, field_column: dict[str, int], row_values: dict[str, list[object]]
+    ) -> None:
+        self.table, self.field_column, self.row_values = table, field_column, row_values
+        self.header_cell = measure.header_cell or ref(table.header_rows[0], measure.index)
+
+    def of(self, name: str, header_value: object) -> Coordinate:
+        context = getattr(self.table.context, name) if name in _STATED else None
+        constant, cell = (
+            (header_value, self.header_cell) if header_value is not None else (context or (None, None))
+        )
+        column = self.field_column.get(name)
+        values = self.row_values.get(name)
+        if values is None:
+            if constant is None and name in ("indicator", "region", "period"):
+                return Coordinate(None, None, None, self.table.span)
+            return Coordinate(None, None, constant, cell)
+        if constant is None:
+            return Coordinate(column, values, None, None)
+        blanks = frozenset(i for i, v in enumerate(values) if is_blank(v))
+        if blanks:
+            values = [constant if i in blanks else v for i, v in enumerate(values)]
+        return Coordinate(column, values, constant, cell, blanks)
+
+
+def _areas_of_offices(written: list[object], jurisdiction: Area | None) -> list[object]:
+    """Region cells with each reporting office (兰州市市场监督管理局, 天水市市场监管局) replaced by the area it
+    reports for, when that is a known region; other cells unchanged. One look-up per distinct spelling."""
+    areas: dict[object, object] = {}
+    for value in set(written):
+        if isinstance(value, str):
+            key = stub_text(value)
+            area = without_office(key)
+            if area != key and (jurisdiction is None or jurisdiction.regions.resolve(area) is not None):
+                areas[value] = area
+    return [areas.get(v, v) for v in written] if areas else written
 
 
 def _expand(coordinate: Coordinate, length: int) -> list[object]:
@@ -169,20 +206,28 @@ def _expand(coordinate: Coordinate, length: int) -> list[object]:
 
 
 def _data_rows(table: Table, measures: list[int], coordinates: list[int]) -> list[int]:
-    """The rows that hold values: not blank, not a note, a section heading, a repeated header or 续表."""
+    """The rows that hold values: not blank, not a note, a section heading, a repeated header or 续表; up to the
+    table's end and in its columns (another table may stand below or beside it)."""
     sheet = table.sheet
     rows = sheet.rows
-    stub = table.stub
-    header_stub = text_key(sheet.value(table.header_rows[0], stub))
+    stub, left, right = table.stub, table.left, table.right
+    header_stub = next(
+        (text_key(v) for r in table.header_rows if not is_blank(v := sheet.value(r, stub))), ""
+    )
     uncached_rows = {r for r, _c in sheet.uncached_formulas}
     seen_stub: dict[str, str] = {}  # a stub's verdict, by its text: returns repeat their labels
     kept: list[int] = []
-    for r in range(table.first_data_row, len(rows)):
+    only = measures[0] if len(measures) == 1 else None  # the usual long table: one column of values
+    for r in range(table.first_data_row, len(rows) if table.end is None else table.end):
         row = rows[r]
         width = len(row)
-        has_value = (
-            any(c < width and row[c] is not None and row[c] != "" for c in measures) or r in uncached_rows
-        )
+        if only is not None:
+            value = row[only] if only < width else None
+            has_value = value is not None and value != ""
+        else:
+            has_value = any(c < width and row[c] is not None and row[c] != "" for c in measures)
+        if uncached_rows and not has_value:
+            has_value = r in uncached_rows
         first = row[stub] if stub < width else None
         if isinstance(first, str) and first:
             verdict = seen_stub.get(first)
@@ -202,9 +247,9 @@ def _data_rows(table: Table, measures: list[int], coordinates: list[int]) -> lis
         if has_value:
             kept.append(r)
             continue
-        if all(is_blank(v) for v in row):
+        if all(is_blank(v) for v in row[left : right + 1]):
             continue  # a blank spacer row
-        if is_note_row(row):
+        if is_note_row(row[left:]):
             break
         if any(c < width and not is_blank(row[c]) for c in coordinates):
             kept.append(r)  # named, but no value: reported as missing

@@ -156,70 +156,17 @@ def _read_csv(data: bytes, limits: Limits) -> Sheet:
 def _read_xlsx(path: Path, limits: Limits, content: bytes | None) -> list[Sheet]:
     from concurrent.futures import ThreadPoolExecutor
 
-    from python_calamine import CalamineError, CalamineWorkbook
-
     from loaders.xlsx_parts import read_parts
 
-    try:
-        # The extent of every sheet, bounded by the cell budget: the scan stops at the first sheet beyond it.
-        extents = read_parts(path, formats=False, content=content, max_cells=limits.max_total_cells)
-    except (OSError, KeyError, ValueError, SyntaxError, zipfile.BadZipFile) as exc:  # SyntaxError: ParseError
-        raise UnreadableFile(
-            "corrupt_workbook",
-            f"工作簿结构无法读取（{exc}）",
-            f"the workbook's structure cannot be read ({exc})",
-        ) from exc
-    total = 0
-    for extent in extents.values():
-        # Calamine holds a sheet as a dense rectangle: two cells at A1 and XFD1048576 would need gigabytes, and so
-        # would 32 sheets each with a cell at A1 and one at Z384000.
-        cells = extent.max_row * extent.max_column
-        if cells > limits.max_cells:
-            raise _too_large(extent.name, cells, limits)
-        total += cells
-        if total > limits.max_total_cells:
-            raise _too_many_cells(total, limits)
-    sheets: list[Sheet] = []
-    strings: dict[str, str] = {}  # one copy of each text: a long return repeats its names, periods and units
-    total = 0
+    _check_extents(path, limits, content)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Number formats and formulas are read while calamine parses the values (it releases the GIL).
         formats = pool.submit(read_parts, path, extent=False, content=content)
-        try:
-            workbook = (
-                CalamineWorkbook.from_path(str(path))
-                if content is None
-                else CalamineWorkbook.from_filelike(io.BytesIO(content))
-            )
-            try:
-                for name in workbook.sheet_names:
-                    sheet = workbook.get_sheet_by_name(name)
-                    cells = sheet.height * sheet.width
-                    if cells > limits.max_cells:
-                        raise _too_large(name, cells, limits)
-                    total += cells
-                    if total > limits.max_total_cells:
-                        raise _too_many_cells(total, limits)
-                    sheets.append(
-                        Sheet(name, _rows(sheet, strings), merged=_merged(sheet.merged_cell_ranges))
-                    )
-                    del sheet  # calamine's copy of the cells, as large as the rows
-            finally:
-                workbook.close()
-        except CalamineError as exc:
-            raise UnreadableFile(
-                "corrupt_workbook",
-                f"工作簿已损坏或无法读取（{exc}）",
-                f"the workbook is corrupt or cannot be read ({exc})",
-            ) from exc
+        sheets = _calamine_sheets(path, limits, content)
         try:
             parts = formats.result()
         except (OSError, KeyError, ValueError, SyntaxError, zipfile.BadZipFile) as exc:
-            raise UnreadableFile(
-                "corrupt_workbook",
-                f"工作簿结构无法读取（{exc}）",
-                f"the workbook's structure cannot be read ({exc})",
-            ) from exc
+            raise _structure_unreadable(exc) from exc
     for grid in sheets:
         found = parts.get(str(grid.name))
         if found is not None:
@@ -229,6 +176,69 @@ def _read_xlsx(path: Path, limits: Limits, content: bytes | None) -> list[Sheet]
                 if r < len(grid.rows) and c < len(grid.rows[r]):
                     grid.rows[r][c] = CellError(text)
     return sheets
+
+
+def _check_extents(path: Path, limits: Limits, content: bytes | None) -> None:
+    """Refuse a workbook whose sheets span too many cells, before calamine allocates any of them: calamine holds a
+    sheet as a dense rectangle, and two cells at A1 and XFD1048576 would need gigabytes — as would 32 sheets each
+    with a cell at A1 and one at Z384000. The scan stops at the first sheet beyond the budget."""
+    from loaders.xlsx_parts import read_parts
+
+    try:
+        extents = read_parts(path, formats=False, content=content, max_cells=limits.max_total_cells)
+    except (OSError, KeyError, ValueError, SyntaxError, zipfile.BadZipFile) as exc:  # SyntaxError: ParseError
+        raise _structure_unreadable(exc) from exc
+    total = 0
+    for extent in extents.values():
+        cells = extent.max_row * extent.max_column
+        if cells > limits.max_cells:
+            raise _too_large(extent.name, cells, limits)
+        total += cells
+        if total > limits.max_total_cells:
+            raise _too_many_cells(total, limits)
+
+
+def _calamine_sheets(path: Path, limits: Limits, content: bytes | None) -> list[Sheet]:
+    """Every sheet's values, read by calamine, each text kept once (see :func:`_rows`)."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    sheets: list[Sheet] = []
+    strings: dict[str, str] = {}  # one copy of each text: a long return repeats its names, periods and units
+    total = 0
+    try:
+        workbook = (
+            CalamineWorkbook.from_path(str(path))
+            if content is None
+            else CalamineWorkbook.from_filelike(io.BytesIO(content))
+        )
+        try:
+            for name in workbook.sheet_names:
+                sheet = workbook.get_sheet_by_name(name)
+                cells = sheet.height * sheet.width
+                if cells > limits.max_cells:
+                    raise _too_large(name, cells, limits)
+                total += cells
+                if total > limits.max_total_cells:
+                    raise _too_many_cells(total, limits)
+                sheets.append(Sheet(name, _rows(sheet, strings), merged=_merged(sheet.merged_cell_ranges)))
+                del sheet  # calamine's copy of the cells, as large as the rows
+        finally:
+            workbook.close()
+    except CalamineError as exc:
+        raise UnreadableFile(
+            "corrupt_workbook",
+            f"工作簿已损坏或无法读取（{exc}）",
+            f"the workbook is corrupt or cannot be read ({exc})",
+        ) from exc
+    return sheets
+
+
+def _structure_unreadable(exc: Exception) -> UnreadableFile:
+    return UnreadableFile(
+        "corrupt_workbook",
+        f"工作簿结构无法读取（{exc}）",
+        f"the workbook's structure cannot be read ({exc})",
+    )
 
 
 def _rows(sheet: CalamineSheet, strings: dict[str, str]) -> list[list[object]]:

@@ -5,31 +5,34 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import gc
 import hashlib
 import math
-import os
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
-from loaders.checks import check_columns, plausibility_warnings
+from loaders import originals
+from loaders.checks import Places, check_columns, plausibility_warnings
 from loaders.columns import ValueColumn, table_columns
 from loaders.grid import Sheet, UnreadableFile, read_grid, ref
-from loaders.labels import NEAR, Classifier, split_unit, stub_text, text_key
+from loaders.labels import NEAR, Classifier, split_unit, text_key
+from loaders.originals import DEFAULT_ORIGINALS_DIR as DEFAULT_ORIGINALS_DIR  # where they were defined before
+from loaders.originals import OriginalNotKept as OriginalNotKept
+from loaders.originals import originals_dir
 from loaders.safety import Limits, Refused, check_file, read_upload
 from loaders.tables import Table, find_tables
-from qtm import PROJECT_ROOT
-from qtm.errors import QtmError
+from loaders.totals import Area
 from qtm.observations import Observation
 from qtm.problems import Report
 from qtm.registry import Registry
 from qtm.store import NothingChanged, Store
 
-#: Where the originals of stored uploads are kept (``QTM_ORIGINALS_DIR``), each under a name the server chooses.
-DEFAULT_ORIGINALS_DIR = PROJECT_ROOT / "data" / "originals"
 _SUFFIXES = {"xlsx": ".xlsx", "xls": ".xls", "csv": ".csv"}
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 Status = Literal["committed", "would-commit", "rejected", "duplicate", "unreadable"]
 
@@ -78,21 +81,36 @@ class FileResult:
         }
 
 
-class OriginalNotKept(QtmError):
-    """The original of an upload cannot be kept (``QTM_ORIGINALS_DIR`` is not writable): nothing is stored."""
-
-
 @dataclass
 class Reading:
     observations: list[Observation]
     #: Where each observation's value was written: sheet, 0-based row and column.
-    places: list[tuple[str | None, int, int]]
+    places: Places
     report: Report
     kind: str = ""  # "xlsx", "xls" or "csv", as sniffed
     #: Indices of the observations read from a 上年实际 column (stored only where the store has none).
     previous: set[int] = field(default_factory=set)
 
 
+def _cycle_collection_paused(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``function``, run with Python's cycle collector paused (and resumed after, if it ran before). Reading a
+    return makes hundreds of thousands of objects — rows, values, observations — that form no cycles; as they are
+    made, the collector would walk every live object again and again for nothing (a tenth of an ingest's time)."""
+
+    @functools.wraps(function)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if collecting:
+                gc.enable()
+
+    return paused
+
+
+@_cycle_collection_paused
 def read_return(
     path: Path,
     registry: Registry,
@@ -112,6 +130,25 @@ def read_return(
     Raises :class:`UnreadableFile` when the file is refused or cannot be read at all.
     """
     limits = limits or Limits.from_env()
+    kind, sheets = _sheets(path, limits, content)
+    report = Report()
+    columns = _value_columns(sheets, registry, classifier or Classifier(registry), report)
+    del sheets  # the cell grids are no longer needed: free them before the observations are made
+    found_tables = columns is not None
+    previous: set[int] = set()
+    observations, places = check_columns(
+        _one_by_one(columns or []), registry, report, today or dt.date.today(), previous
+    )
+    if scope is not None:
+        _check_scope(observations, places, registry, scope, report)
+    if found_tables and not observations and report.ok:
+        _nothing_to_store(report)
+    return Reading(observations, places, report, kind, previous)
+
+
+def _sheets(path: Path, limits: Limits, content: bytes | None) -> tuple[str, list[Sheet]]:
+    """The file's kind and its sheets, read from ``content`` (or from the file, read the same way); raises
+    :class:`UnreadableFile` when it is refused or cannot be read at all."""
     try:
         if content is None:
             try:
@@ -121,16 +158,18 @@ def read_return(
                     "unreadable", f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}"
                 ) from exc
         kind = check_file(path, limits, content)
-        sheets = read_grid(path, kind, limits, content)
+        return kind, read_grid(path, kind, limits, content)
     except Refused as refused:
         raise UnreadableFile(refused.code, refused.zh, refused.en, refused.cell) from refused
-    classifier = classifier or Classifier(registry)
-    report = Report()
+
+
+def _value_columns(
+    sheets: list[Sheet], registry: Registry, classifier: Classifier, report: Report
+) -> list[ValueColumn] | None:
+    """The columns of values of every table of the sheets (instruction sheets skipped), their context columns
+    reported; None, with an error, when no sheet holds a table."""
     tables = [
-        (sheet, table)
-        for sheet in sheets
-        if not _is_instructions(sheet)
-        for table in find_tables(sheet, classifier)
+        table for sheet in sheets if not _is_instructions(sheet) for table in find_tables(sheet, classifier)
     ]
     if not tables:
         report.error(
@@ -139,35 +178,27 @@ def read_return(
             "no table found: expected headers such as indicator, region, period and value, "
             "or a wide table with periods, indicators or regions across",
         )
-    found_tables = bool(tables)
-    for _sheet, table in tables:
+        return None
+    for table in tables:
         _skipped_columns(table, registry, report)
-    columns: list[ValueColumn] = [
-        column
-        for _sheet, table in tables
-        for column in table_columns(table, _jurisdiction(table, classifier))
-    ]
-    del tables, sheets  # the cell grids are no longer needed: free them before the observations are made
-    previous: set[int] = set()
-    observations, places = check_columns(columns, registry, report, today or dt.date.today(), previous)
-    if scope is not None:
-        _check_scope(observations, places, registry, scope, report)
-    if found_tables and not observations and report.ok:
-        # A file with nothing to store is not accepted, even when every value was only skipped with a warning
-        # (blank, an error value, an untracked indicator): an empty batch would say a return was received.
-        if report.warnings:
-            report.error(
-                "no_values",
-                "表中没有可导入的数值：所有数值均为空白或已跳过（见各条提示）",
-                "no values to import: every value is blank or was skipped (see the warnings)",
-            )
-        else:
-            report.error(
-                "no_values",
-                "表中没有可导入的数值：未识别出监测目录中的指标、地区和统计期",
-                "no values to import: no indicator, region and period of the registry were recognised",
-            )
-    return Reading(observations, places, report, kind, previous)
+    return [column for table in tables for column in table_columns(table, _jurisdiction(table, classifier))]
+
+
+def _nothing_to_store(report: Report) -> None:
+    """A file with nothing to store is not accepted, even when every value was only skipped with a warning
+    (blank, an error value, an untracked indicator): an empty batch would say a return was received."""
+    if report.warnings:
+        report.error(
+            "no_values",
+            "表中没有可导入的数值：所有数值均为空白或已跳过（见各条提示）",
+            "no values to import: every value is blank or was skipped (see the warnings)",
+        )
+    else:
+        report.error(
+            "no_values",
+            "表中没有可导入的数值：未识别出监测目录中的指标、地区和统计期",
+            "no values to import: no indicator, region and period of the registry were recognised",
+        )
 
 
 _TYPO_CHECKED = 200  # headings checked for a mistyped indicator name, per table
@@ -210,9 +241,17 @@ def _skipped_columns(table: Table, registry: Registry, report: Report) -> None:
         )
 
 
+def _one_by_one(columns: list[ValueColumn]) -> Iterator[ValueColumn]:
+    """The columns in order, each let go of by the list as it is handed out: once checked, a column's values are
+    freed before the next one's observations are made."""
+    columns.reverse()
+    while columns:
+        yield columns.pop()
+
+
 def _check_scope(
     observations: list[Observation],
-    places: list[tuple[str | None, int, int]],
+    places: Places,
     registry: Registry,
     scope: Callable[[str], bool],
     report: Report,
@@ -238,26 +277,15 @@ def _is_instructions(sheet: Sheet) -> bool:
     return sheet.name is not None and text_key(sheet.name) in INSTRUCTION_SHEETS
 
 
-def _jurisdiction(table: Table, classifier: Classifier) -> str | None:
-    """The area a return covers, which 全省, 全市, 合计 … stand for: its 地区 line or title, else the common parent
-    of the regions it lists."""
+def _jurisdiction(table: Table, classifier: Classifier) -> Area:
+    """The area a table states (its 地区 or 填报单位 line, its title), which its 全省, 全市, 合计 … rows stand for;
+    without one, :class:`loaders.totals.Area` tells from the regions the rows name (全国 is always the country)."""
     regions = classifier.registry.regions
-    if table.context.region is not None:
-        region = regions.resolve(str(table.context.region[0]))
-        if region is not None:
-            return region.code
-    region_columns = [c.index for c in table.columns if c.field == "region"]
-    if not region_columns:
-        return None
-    parents = set()
-    for row in table.sheet.rows[table.first_data_row :][:500]:
-        if region_columns[0] < len(row):
-            region = regions.resolve(stub_text(row[region_columns[0]]))
-            if region is not None and region.parent is not None and region.level != "province":
-                parents.add(region.parent)
-    return parents.pop() if len(parents) == 1 else None
+    stated = regions.resolve(str(table.context.region[0])) if table.context.region is not None else None
+    return Area(regions, stated)
 
 
+@_cycle_collection_paused
 def ingest_file(
     path: Path,
     registry: Registry,
@@ -302,14 +330,7 @@ def ingest_file(
         result.report.error(exc.code, exc.zh, exc.en, cell=exc.cell)
         return result
     observations, report = reading.observations, reading.report
-    current: dict[tuple[str, str, str], Observation] = {}
-    if report.ok and observations:
-        indicators = {o.indicator for o in observations}
-        stored = [o for i in sorted(indicators) for o in store.current(indicator=i)]
-        current = {o.key: o for o in stored}
-        if reading.previous:
-            observations = _previous_year(reading, current, registry, report)
-        plausibility_warnings(observations, reading.places, stored, registry, report)
+    current = _against_store(reading, store, registry) if report.ok and observations else {}
     if not report.ok:
         report.close()
         return FileResult(name, sha256, "rejected", observations, report)
@@ -320,6 +341,20 @@ def ingest_file(
         return FileResult(name, sha256, "would-commit", observations, report)
     result = FileResult(name, sha256, "committed", observations, report)
     return _commit(result, store, content, _SUFFIXES.get(reading.kind, ".bin"), uploaded_by, address)
+
+
+def _against_store(
+    reading: Reading, store: Store, registry: Registry
+) -> dict[tuple[str, str, str], Observation]:
+    """The current stored values of the indicators read, by key; ``reading`` checked against them: a 上年实际
+    value that differs from the stored one is left out, and jumps and falls are warned about."""
+    indicators = {o.indicator for o in reading.observations}
+    stored = [o for i in sorted(indicators) for o in store.current(indicator=i)]
+    current = {o.key: o for o in stored}
+    if reading.previous:
+        _previous_year(reading, current, registry, reading.report)
+    plausibility_warnings(reading.observations, reading.places, stored, registry, reading.report)
+    return current
 
 
 def _duplicate(result: FileResult, store: Store) -> FileResult:
@@ -349,30 +384,34 @@ def _duplicate(result: FileResult, store: Store) -> FileResult:
 def _commit(
     result: FileResult, store: Store, content: bytes, suffix: str, uploaded_by: str, address: str | None
 ) -> FileResult:
-    """Store the file's values as one batch and keep its original under a name the server chooses. Whether it
-    changes anything is decided again under the write lock: of two identical files at once, one is a duplicate."""
-    folder = Path(os.environ.get("QTM_ORIGINALS_DIR") or DEFAULT_ORIGINALS_DIR)
-    pending = _hold_original(folder, content, suffix)  # before the commit: no batch without its original
+    """Store the file's values as one batch and keep its original under a name the server chooses
+    (:mod:`loaders.originals`): held and synced before the commit, named in the batch's row by the commit, renamed
+    for the batch after it — a kill at any moment leaves a batch with its original, or no batch and an orphan.
+    Whether the file changes anything is decided again under the write lock: of two identical files at once, one
+    is a duplicate."""
+    held = _hold_original(originals_dir(), content, result.sha256, suffix)
     result.report.close()
     try:
-        committed = store.commit_batch_if_changed(
-            file_name=result.file,
-            sha256=result.sha256,
-            uploaded_by=uploaded_by,
-            records=result.observations,
-            report=result.report.as_json(),
-            n_warnings=len(result.report.warnings),
-            address=address,
-        )
-    except NothingChanged:
-        pending.unlink(missing_ok=True)
-        return _duplicate(result, store)
-    except BaseException:
-        pending.unlink(missing_ok=True)
-        raise
-    original = folder / f"{committed.batch_id:06d}-{result.sha256[:16]}{suffix}"
-    os.replace(pending, original)
-    result.batch_id, result.original = committed.batch_id, original
+        try:
+            committed = store.commit_batch_if_changed(
+                file_name=result.file,
+                sha256=result.sha256,
+                uploaded_by=uploaded_by,
+                records=result.observations,
+                report=result.report.as_json(),
+                n_warnings=len(result.report.warnings),
+                address=address,
+                original=held.path.name,
+            )
+        except NothingChanged:
+            held.discard()
+            return _duplicate(result, store)
+        except BaseException:
+            held.discard_unless_recorded(store)
+            raise
+        result.batch_id, result.original = committed.batch_id, held.mark(committed.batch_id, result.sha256)
+    finally:
+        held.release()  # the lock that kept a sweep off the file while the commit ran
     return result
 
 
@@ -382,7 +421,7 @@ def _previous_year(
     """Observations without the 上年实际 values that differ from the stored ones (each warned about, naming the
     cell and both values): a form's previous-year column fills a gap, it never revises a stored value."""
     kept: list[Observation] = []
-    places: list[tuple[str | None, int, int]] = []
+    places = Places()
     for index, (observation, place) in enumerate(zip(reading.observations, reading.places, strict=True)):
         stored = current.get(observation.key) if index in reading.previous else None
         if stored is not None and not math.isclose(
@@ -403,7 +442,7 @@ def _previous_year(
         kept.append(observation)
         places.append(place)
     reading.observations[:] = kept
-    reading.places[:] = places
+    reading.places = places
     return reading.observations
 
 
@@ -412,22 +451,6 @@ def _unchanged(observation: Observation, current: Observation | None) -> bool:
     return current is not None and current.value == observation.value and current.flags == observation.flags
 
 
-def _hold_original(folder: Path, content: bytes, suffix: str) -> Path:
-    """Write the upload's bytes to a temporary file in ``folder`` (renamed once the batch has its id)."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(prefix=".pending-", suffix=suffix, dir=folder)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OriginalNotKept(
-            f"cannot keep the original of the upload in {folder} (QTM_ORIGINALS_DIR): {exc.strerror or exc}; "
-            "nothing was stored"
-        ) from exc
-    return Path(name)
+def _hold_original(folder: Path, content: bytes, sha256: str, suffix: str) -> originals.Held:
+    """The upload's bytes, written, synced and locked under a held name in ``folder`` before the commit."""
+    return originals.hold(folder, content, sha256, suffix)

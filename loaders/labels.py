@@ -7,7 +7,7 @@ import difflib
 import re
 
 from loaders.grid import is_blank
-from loaders.values import MISSING_MARKERS, read_period
+from loaders.values import MISSING_MARKERS, read_number, read_period
 from qtm.regions import Region, Regions
 from qtm.registry import Indicator, Registry
 from qtm.units import is_known_unit, normalise_text
@@ -40,6 +40,9 @@ FIELD_WORDS: dict[str, frozenset[str]] = {
             "地市",
             "省份",
             "填报地区",
+            "填报单位",
+            "报送单位",
+            "上报单位",
             "region",
             "regioncode",
             "area",
@@ -143,6 +146,7 @@ COMPARISON_WORDS = (
 )
 
 
+#: Words of a row that stand for the return's own area (loaders.totals): never 全国, which is always the country.
 TOTAL_WORDS = frozenset(
     {
         "合计",
@@ -151,7 +155,7 @@ TOTAL_WORDS = frozenset(
         "全市",
         "全区",
         "全州",
-        "全国",
+        "全县",
         "全省合计",
         "全市合计",
         "全省平均",
@@ -171,6 +175,14 @@ _HIERARCHY = re.compile(
 )
 
 
+#: The office that reports for an area, written after the area's name: 兰州市市场监督管理局, 天水市市场监管局,
+#: 甘肃省市场监管局, 平凉市统计局 … (the area is the name before it).
+_OFFICE = re.compile(
+    r"(?:市场监督管理|市场监管|质量技术监督|质监|统计|工业和信息化|工信|经济和信息化|经信|农业农村|交通运输|"
+    r"商务|发展和改革|发改)(?:局|厅|委|委员会)(?:分局)?$|(?:人民)?政府$"
+)
+
+
 _FOOTNOTE = re.compile(r"[*①②③④⑤⑥⑦⑧⑨⑩]+$")
 
 
@@ -187,6 +199,12 @@ def stub_text(value: object) -> str:
     """A row label without hierarchy prefixes (一、 （二） 1、 其中： #) and footnote marks."""
     text = text_key(value)
     return _FOOTNOTE.sub("", _HIERARCHY.sub("", text))
+
+
+def without_office(text: str) -> str:
+    """'兰州市市场监督管理局' → '兰州市': a reporting office's name without the office; other text unchanged."""
+    stripped = _OFFICE.sub("", text)
+    return stripped if len(stripped) >= 2 else text
 
 
 def split_unit(label: str) -> tuple[str, str | None]:
@@ -247,6 +265,11 @@ class Classifier:
             key=lambda item: -len(item[0]),
         )
         self._names = [name for name, _indicator in self._indicator_names]
+        #: The measures of the registry's names: every ending of a name that is no name itself (合格率, 总体合格率,
+        #: 满意度, 指数, 数量, 平均故障间隔时间 …); a sub-heading that is none (抽检批次, 不合格率) is context.
+        self._measures = frozenset(
+            name[start:] for name in self._names for start in range(1, len(name) - 1)
+        ) - frozenset(self._names)
         self._region_names = sorted(
             {
                 text_key(n): r
@@ -275,14 +298,26 @@ class Classifier:
             return "period"
         if self.indicator(base) is not None:
             return "indicator"
-        if self.registry.regions.resolve(stub_text(value)) is not None:
+        if self.region(value) is not None:
             return "region"
-        if _looks_numeric(key):
+        if _looks_numeric(key) or read_number(value).value is not None:  # '0.9万家', '97.8①', '1,234'
             return "number"
         return "text"
 
     def indicator(self, label: str) -> Indicator | None:
         return self.registry.resolve_indicator(label)
+
+    def region(self, value: object) -> Region | None:
+        """The region a label names: its name, short name or code, or the office that reports for it
+        (兰州市市场监督管理局, 天水市市场监管局)."""
+        key = stub_text(value)
+        regions = self.registry.regions
+        return regions.resolve(key) or regions.resolve(without_office(key))
+
+    def is_measure(self, label: str) -> bool:
+        """Whether a sub-heading is a measure the registry's names end with (合格率, 满意度, 数量), so that the
+        heading above it names the measured thing ('主要农产品例行监测' over 合格率)."""
+        return len(label) >= 2 and label in self._measures
 
     def composed(self, label: str, around: str) -> Indicator | None:
         """The one indicator a column heading names together with the title or group heading around it: the title

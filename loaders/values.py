@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from loaders.grid import CellError
 from qtm.periods import Period
+from qtm.problems import Report
 from qtm.units import normalise_text
 
 #: Markers that mean "no data" (a warning, not an error).
@@ -16,9 +19,30 @@ MISSING_MARKERS = frozenset(
     {"", "—", "——", "-", "--", "－", "/", "一", "…", "...", "无", "n/a", "na", "x", "×"}
 )
 
-_FOOTNOTE_MARKS = re.compile(r"(?<=\d)[*①②③④⑤⑥⑦⑧⑨⑩]+$|(?<=%)[*①②③④⑤⑥⑦⑧⑨⑩]+$")
-_UNIT_SUFFIX = re.compile(r"^([+-]?[\d,.]+)\s*(家|个|项|户|座|台|处|件|小时|天|分钟|h)$")
+#: A number as written, on the raw text (before any NFKC): ASCII or full-width digits, a sign, a decimal point,
+#: thousands commas, an exponent; then a unit written in the cell; then whatever follows, which must be a note.
+_DIGIT = "0-9０-９"
+_WRITTEN_NUMBER = re.compile(
+    rf"(?P<number>[+\-＋－﹢﹣]?\s*(?:[{_DIGIT}][{_DIGIT},，\s]*(?:[.．][{_DIGIT}]*)?|[.．][{_DIGIT}]+)"
+    rf"(?:[eEｅＥ][+\-＋－﹢﹣]?[{_DIGIT}]+)?)"
+    r"\s*(?P<unit>[%％﹪]|(?:十万|百万|千万|千|万|亿)?(?:家|个|项|户|座|台|处|件|人|元)|小时|天|分钟|h"
+    r"|十万|百万|千万|千|万|亿)?"  # a scale word before a count (0.9万家) or alone (3.2万): multiplied out
+    r"(?P<rest>.*)$",
+    re.DOTALL,
+)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: Footnote marks written beside a number: symbols, enclosed or superscript numbers and letters (by their Unicode
+#: names, below), a bracketed note ((注), （注1）, [1]), and at most one lower-case letter of the usual footnote
+#: and status letters.
+_MARK_SYMBOLS = frozenset("*＊※△▲▽▼☆★#＃†‡§◆◇●◎")
+_ENCLOSED_PREFIXES = ("CIRCLED ", "NEGATIVE CIRCLED ", "DOUBLE CIRCLED ", "DINGBAT ", "PARENTHESIZED ")
+_ENCLOSED_WHAT = (" DIGIT ", " NUMBER ", " LETTER ", " IDEOGRAPH ")
+_NUMBER_FULL_STOP = re.compile(r"^(?:DIGIT|NUMBER) [A-Z ]+ FULL STOP$")  # ⒈ … ⒛
+_BRACKETED_NOTE = re.compile(
+    r"[(（\[［【〔]\s*(?:注\s*(?:[0-9０-９]{1,2}|[①-⑳])?|[0-9０-９]{1,2}|[①-⑳])\s*[)）\]］】〕]"
+)
+_NOTE_WORD = re.compile(r"注\s*(?:[0-9０-９]{1,2}|[①-⑳])?")
+_NOTE_LETTERS = frozenset("abcepr")
 _CN_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 
@@ -33,13 +57,16 @@ class NumberReading:
     not_a_number: bool = False
     not_finite: bool = False  # a number too large for a float (1e999), infinity or NaN
     error_value: bool = False  # an Excel error value (#DIV/0!, #NUM! …)
+    #: A footnote mark beside the number ('①' of '97.8①'): the number is read without it.
+    note: str | None = None
 
 
 def read_number(raw: object, number_format: str | None = None) -> NumberReading:
     """Read a cell as a number.
 
     A percent-formatted cell holding 0.978 shows 97.8%: it reads as 97.8 with unit "%" (store what the official
-    sees). Text such as "97.8%", "97.8％", "1,234" and full-width digits are read too.
+    sees). Text such as "97.8%", "97.8％", "1,234" and full-width digits are read too; a footnote mark beside the
+    number ('97.8①', '1,234※', '95⑴') is kept as the reading's ``note`` and never changes the digits.
     """
     if raw is None:
         return NumberReading(None, "", missing=True)
@@ -57,23 +84,82 @@ def read_number(raw: object, number_format: str | None = None) -> NumberReading:
         return NumberReading(value, _plain(value))
     if isinstance(raw, dt.date | dt.datetime | dt.time):
         return NumberReading(None, str(raw), not_a_number=True)
-    text = _FOOTNOTE_MARKS.sub("", normalise_text(str(raw)))  # '97.8*', '97.8①': a footnote applies
-    if text.lower() in MISSING_MARKERS:
-        return NumberReading(None, text, missing=True)
-    body, unit = text, None
-    if body.endswith("%"):
-        body, unit = body[:-1].strip(), "%"
-    else:
-        match = _UNIT_SUFFIX.match(body)  # '1,234家', '250小时'
-        if match:
-            body, unit = match.group(1), match.group(2)
-    body = body.replace(",", "").replace(" ", "")
+    return _read_text(str(raw))
+
+
+def _read_text(raw: str) -> NumberReading:
+    """A number written as text. Marks are found on the raw text, before NFKC, and only the number and its unit
+    are normalised: NFKC would turn '97.8①' into '97.81' (and '95⑴' into '95(1)'), changing the digits."""
+    text = raw.strip()
+    normal = normalise_text(text)
+    if normal.lower() in MISSING_MARKERS:
+        return NumberReading(None, normal, missing=True)
+    match = _WRITTEN_NUMBER.match(text)
+    if match is None:
+        return NumberReading(None, text, not_a_number=True)
+    note = match["rest"].strip()
+    if note and not is_note(note):
+        return NumberReading(None, text, not_a_number=True)  # '97.8x', '约93': not a number with a note
+    written = normalise_text(text[: match.start("rest")])
+    body = normalise_text(match["number"]).replace(",", "").replace(" ", "")
+    unit = normalise_text(match["unit"]) if match["unit"] else None
     if not _NUMBER.match(body):
         return NumberReading(None, text, not_a_number=True)
     value = float(body)
     if not math.isfinite(value):  # '1e999'
-        return NumberReading(None, text, not_a_number=True, not_finite=True)
-    return NumberReading(value, text, unit)
+        return NumberReading(None, written + note, not_a_number=True, not_finite=True)
+    return NumberReading(value, written + note, unit, note=note or None)
+
+
+def is_note(text: str) -> bool:
+    """Whether ``text``, written after a number, is a note on it: marks (①, ⑴, ⒈, ¹, ᵃ, *, ※, △, ▲, #),
+    bracketed notes ((注), （注1）, [1]) and at most one footnote letter (a, b, c, e, p, r), spaces between."""
+    position, letters = 0, 0
+    while position < len(text):
+        char = text[position]
+        found = _BRACKETED_NOTE.match(text, position) or _NOTE_WORD.match(text, position)
+        if found is not None:
+            position = found.end()
+        elif char.isspace() or is_mark(char):
+            position += 1
+        elif char in _NOTE_LETTERS and letters == 0:
+            letters, position = 1, position + 1
+        else:
+            return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def is_mark(char: str) -> bool:
+    """A footnote mark: a symbol such as * ※ △, or an enclosed or superscript number or letter (①, ❶, ⑴, ⒈, ¹,
+    ᵃ, ⓐ) — told by its Unicode name, so that every such character is a mark, never a digit."""
+    if char in _MARK_SYMBOLS:
+        return True
+    if unicodedata.decomposition(char).startswith("<super>"):
+        return True
+    name = unicodedata.name(char, "")
+    if name.startswith(_ENCLOSED_PREFIXES):
+        return any(what in name for what in _ENCLOSED_WHAT)
+    return _NUMBER_FULL_STOP.match(name) is not None
+
+
+def note_of(as_written: str) -> str | None:
+    """The note on a value as it was written and stored ('97.8①' → '①'), or None."""
+    return _read_text(as_written).note if as_written else None
+
+
+def report_note(report: Report, reading: NumberReading, sheet: str | None, cell: str) -> None:
+    """A warning that a value carries a note, naming the cell, the mark and the number read."""
+    if reading.note is None:
+        return
+    number = reading.as_written[: -len(reading.note)]
+    report.warning(
+        "value_note",
+        f"单元格 {cell} 的“{reading.as_written}”带有注记“{reading.note}”，按 {number} 读取",
+        f"cell {cell}: {reading.as_written!r} carries the note {reading.note!r}; read as {number}",
+        sheet,
+        cell,
+    )
 
 
 def _plain(value: float) -> str:

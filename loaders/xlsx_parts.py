@@ -11,11 +11,13 @@ tag, so that no way of writing a cell escapes the measure.
 from __future__ import annotations
 
 import io
+import operator
 import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from defusedxml import ElementTree
@@ -177,7 +179,7 @@ def _scan_sheet(
         ids = b"|".join(str(s).encode() for s in sorted(percent_styles))
         # Excel, WPS and openpyxl write r before s; other writers may not, or may prefix the namespace.
         style_patterns = [
-            re.compile(rb'<c r="([A-Z]+\d+)" s="(' + ids + rb')"'),
+            re.compile(rb'<c r="([A-Z]+)(\d+)" s="(' + ids + rb')"'),
             re.compile(rb'<(?:\w+:)?c\b[^>]*?\bs="(' + ids + rb')"[^>]*?\br="([A-Z]+\d+)"'),
             re.compile(rb'<\w+:c\b[^>]*?\br="([A-Z]+\d+)"[^>]*?\bs="(' + ids + rb')"'),
         ]
@@ -209,21 +211,45 @@ def _scan_window(
 ) -> None:
     if extent:
         _measure(window, out)
+    if not (style_patterns or formulas):
+        return
+    prefixed = b":" in window  # a namespace prefix (x:c, x:f) needs a colon: most windows have none
     if style_patterns:
-        common, reversed_order, prefixed = style_patterns
-        formats = out.percent_formats
-        for cell, style in common.findall(window):
-            formats[_position(cell)] = percent_styles[int(style)]
-        if b' s="' in window and window.count(b"<c s=") + window.count(b":c ") > 0:
-            for style, cell in reversed_order.findall(window):
-                formats.setdefault(_position(cell), percent_styles[int(style)])
-            for cell, style in prefixed.findall(window):
-                formats.setdefault(_position(cell), percent_styles[int(style)])
-    if formulas and (b"<f" in window or b":f>" in window):
+        other_orders = b"<c s=" in window or (prefixed and b":c " in window)
+        _percent_cells(window, style_patterns, percent_styles, out, other_orders)
+    if formulas and (b"<f" in window or (prefixed and b":f>" in window)):
         for match in _UNCACHED.finditer(window):
             out.uncached_formulas.add(_position(match.group(2)))
     if formulas and b't="e"' in window:
         _error_cells(window, out)
+
+
+def _percent_cells(
+    window: bytes,
+    style_patterns: list[re.Pattern[bytes]],
+    percent_styles: dict[int, str],
+    out: SheetParts,
+    other_orders: bool,
+) -> None:
+    """The cells of ``window`` whose style shows a percent; those written r-first (as Excel, WPS and openpyxl write
+    them) placed in one go, the others (``other_orders``: s before r, a namespace prefix) one by one."""
+    common, reversed_order, prefixed = style_patterns
+    formats = out.percent_formats
+    found = common.findall(window)
+    if found:
+        letters, digits, styles = zip(*found, strict=True)
+        for distinct in set(letters):
+            if distinct not in _COLUMNS:
+                _COLUMNS[distinct] = _column_number(distinct) - 1
+        rows = map(operator.sub, map(int, digits), repeat(1))
+        shown = {str(style).encode(): number_format for style, number_format in percent_styles.items()}
+        places = zip(rows, map(_COLUMNS.__getitem__, letters), strict=True)
+        formats.update(zip(places, map(shown.__getitem__, styles), strict=True))
+    if other_orders:
+        for style, cell in reversed_order.findall(window):
+            formats.setdefault(_position(cell), percent_styles[int(style)])
+        for cell, style in prefixed.findall(window):
+            formats.setdefault(_position(cell), percent_styles[int(style)])
 
 
 def _error_cells(window: bytes, out: SheetParts) -> None:
@@ -249,20 +275,21 @@ def _measure(window: bytes, out: SheetParts) -> None:
     if (
         _ODD_CELL.search(window) is None
         and _ODD_ROW.search(window) is None
-        and b":c" not in window
-        and b":row" not in window
+        and (b":" not in window or (b":c" not in window and b":row" not in window))
     ):
         # Every cell and row names its place first, unprefixed, as Excel, WPS, LibreOffice and openpyxl write them.
-        rows = _ROW.findall(window)
-        if rows:
-            out.max_row = max(out.max_row, max(map(int, rows)))
-        if b'<c r="' in window:
-            # A cell's own row can differ from its row's: look for any beyond the furthest row so far.
-            while beyond := _cells_beyond(out.max_row).findall(window):
-                highest = max(map(int, beyond))
-                if highest <= out.max_row:  # only numbers written with leading zeros
-                    break
-                out.max_row = highest
+        last = _ROW.match(window, max(window.rfind(b'<row r="'), 0))
+        if (
+            last is not None
+        ):  # rows usually come in order: the last is the furthest, unless one lies beyond it
+            out.max_row = max(out.max_row, int(last.group(1)))
+        # A row or a cell (whose own row can differ from its row's) beyond the furthest row so far.
+        while beyond := _beyond(out.max_row).findall(window):
+            highest = max(map(int, beyond))
+            if highest <= out.max_row:  # only numbers written with leading zeros
+                break
+            out.max_row = highest
+        if b'<c r="' in window and (out.max_column >= 26 or _columns_after(out.max_column).search(window)):
             wide = _WIDE_CELL.findall(window)
             if wide:
                 out.max_column = max(out.max_column, *map(_column_number, set(wide)))
@@ -278,8 +305,8 @@ def _measure(window: bytes, out: SheetParts) -> None:
 
 
 @lru_cache(maxsize=64)
-def _cells_beyond(row: int) -> re.Pattern[bytes]:
-    """Cells in a row after ``row``: a longer number, or as long and larger (digit by digit)."""
+def _beyond(row: int) -> re.Pattern[bytes]:
+    """Rows and cells after ``row``: a longer number, or as long and larger (digit by digit)."""
     digits = str(row)
     longer = rb"\d{" + str(len(digits) + 1).encode() + rb",}"
     larger = [
@@ -287,7 +314,13 @@ def _cells_beyond(row: int) -> re.Pattern[bytes]:
         for i, d in enumerate(digits)
         if d != "9"
     ]
-    return re.compile(rb'<c r="[A-Z]+(' + b"|".join([longer, *larger]) + rb')"')
+    return re.compile(rb'<(?:row r="|c r="[A-Z]+)(' + b"|".join([longer, *larger]) + rb')"')
+
+
+@lru_cache(maxsize=32)
+def _columns_after(column: int) -> re.Pattern[bytes]:
+    """Cells in a column after the ``column``-th (1-based, at most 25: Y), or in a column of two letters or more."""
+    return re.compile(rb'<c r="(?:[A-Z]{2}|[' + bytes(range(65 + column, 91)) + rb"])")
 
 
 def _walk(window: bytes, out: SheetParts) -> None:

@@ -23,6 +23,12 @@ ureg.define("@alias day = 天 = 日")
 ureg.define("@alias year = 年")
 # Index points (质量竞争力指数) are dimensionless numbers.
 ureg.define("index_point = [] = 点 = 分")
+ureg.define("@alias count = 人")
+ureg.define("yuan = [currency] = 元")
+# Scale words before a unit (0.9 万家 is 9 000 家, 3.2 亿元, 12 千人): prefixes; alone (单位：万) a scaled count.
+SCALE_WORDS = {"十万": 1e5, "百万": 1e6, "千万": 1e7, "千": 1e3, "万": 1e4, "亿": 1e8}
+for _word, _factor in SCALE_WORDS.items():
+    ureg.define(f"{_word}- = {_factor:g}")
 
 Quantity = ureg.Quantity
 
@@ -47,6 +53,8 @@ def parse_unit(text: str) -> pint.Unit:
     if cleaned in {"", "无", "—", "-"}:
         return ureg.dimensionless
     cleaned = cleaned.strip("()（）")
+    if cleaned in SCALE_WORDS:
+        cleaned += "count"
     unit = ureg.parse_units(cleaned)
     return unit
 

@@ -127,3 +127,28 @@ def test_flags_in_chinese_and_english():
     assert read_flags("初步, revised") == (frozenset({"provisional", "revised"}), [])
     assert read_flags("合成") == (frozenset({"synthetic"}), [])
     assert read_flags("whatever") == (frozenset(), ["whatever"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "unit", "note"),
+    [
+        ("97.8①", 97.8, None, "①"),  # NFKC alone reads 97.81
+        ("97.8¹", 97.8, None, "¹"),
+        ("95⑴", 95, None, "⑴"),  # NFKC alone reads 95(1)
+        ("1,234※", 1234, None, "※"),
+        ("97.8%*", 97.8, "%", "*"),
+        ("１２３４家①", 1234, "家", "①"),
+        ("93.5 (注1)", 93.5, None, "(注1)"),
+        ("９７.８", 97.8, None, None),
+    ],
+)
+def test_a_footnote_mark_is_a_note_and_never_a_digit(raw, value, unit, note):
+    reading = read_number(raw)
+    assert (reading.value, reading.unit_in_cell, reading.note) == (value, unit, note)
+    assert reading.as_written.endswith(note or "")  # the mark is kept with the value as written
+
+
+@pytest.mark.parametrize("raw", ["97.8₁", "97.8𝟗", "97.8ⅰ", "97.8x", "97.8ab", "①97.8", "97.8①%"])
+def test_a_number_beside_something_that_is_no_mark_is_not_a_number(raw):
+    reading = read_number(raw)
+    assert reading.not_a_number and reading.value is None

@@ -9,10 +9,13 @@ from dash.development.base_component import Component
 from dashboard.i18n import Lang, t
 from dashboard.views.common import data
 from loaders.ingest import FileResult
+from loaders.values import note_of
 from qtm.accounts import User
 from qtm.formatting import value_text
-from qtm.registry import Registry
+from qtm.observations import Observation
+from qtm.registry import Indicator, Registry
 from qtm.store.database import StoredBatch
+from qtm.units import SCALE_WORDS
 
 #: Rows of a file's preview shown in full; the rest are counted.
 PREVIEW_ROWS = 200
@@ -254,7 +257,7 @@ def _observations_table(registry: Registry, result: FileResult, lang: Lang) -> h
                     html.Td(t(lang, indicator.name.zh, indicator.name.en)),
                     html.Td(t(lang, region.name_zh, region.name_en)),
                     html.Td(o.period.text),
-                    html.Td(value_text(o.value, indicator, lang), className="num"),
+                    _value_cell(o, indicator, lang),
                     html.Td(" ".join(sorted(o.flags))),
                 ],
                 **data(observation=f"{o.indicator}|{o.region}|{o.period.text}|{o.value:g}"),
@@ -281,21 +284,71 @@ def _observations_table(registry: Registry, result: FileResult, lang: Lang) -> h
     )
 
 
-def commit_view(results: list[FileResult], lang: Lang) -> html.Div:
-    """What a commit stored: each file's batch, or why it stored nothing."""
-    lines = []
-    for r in results:
-        if r.status == "committed":
-            text = t(
-                lang,
-                f"{r.file}：已存储为批次 {r.batch_id}，{len(r.observations)} 个数值",
-                f"{r.file}: stored as batch {r.batch_id}, {len(r.observations)} "
-                + ("value" if len(r.observations) == 1 else "values"),
+def _scale_written(o: Observation, lang: Lang) -> list[html.Span]:
+    """What the cell said, beside a value whose unit carries a scale word (0.9万家 is stored as 9,000 家)."""
+    if not o.unit_as_written.startswith(tuple(SCALE_WORDS)):
+        return []
+    written = o.value_as_written
+    written = written if written.endswith(o.unit_as_written) else f"{written} {o.unit_as_written}"
+    shown = t(lang, f"（原文 {written}）", f" (written {written})")
+    return [html.Span(shown, className="value-scale explain")]
+
+
+def _value_cell(o: Observation, indicator: Indicator, lang: Lang) -> html.Td:
+    """The value read, and the note written beside it in the cell ('97.8①' is 97.8, with the note ①)."""
+    note = note_of(o.value_as_written)
+    if note is None:
+        return html.Td([value_text(o.value, indicator, lang), *_scale_written(o, lang)], className="num")
+    return html.Td(
+        [
+            value_text(o.value, indicator, lang),
+            html.Span(t(lang, f"（注记“{note}”）", f" (note {note!r})"), className="value-note explain"),
+        ],
+        className="num",
+        title=t(lang, f"原文：{o.value_as_written}", f"as written: {o.value_as_written}"),
+        **data(note=note),
+    )
+
+
+def commit_view(results: list[FileResult], lang: Lang, *, gone: int = 0) -> html.Div:
+    """What a commit stored: each file's batch, or why it stored nothing — a file whose values were all stored
+    already (by another official's commit of the same file, say) names the batch that holds them. ``gone``: staged
+    files no longer there to commit (committed or swept meanwhile, or not staged by this user on this page)."""
+    lines = [
+        html.Li(_committed_text(r, lang), className=r.status, **data(status=r.status, batch=r.batch_id or ""))
+        for r in results
+    ]
+    if gone:
+        lines.append(
+            html.Li(
+                t(
+                    lang,
+                    f"{gone} 个文件已不在暂存区（已提交、已过期，或不是本页面上传的），未存储；请重新上传",
+                    f"{_count(gone, 'file')} no longer staged (committed, expired, or not uploaded on this page): "
+                    "nothing stored; upload again",
+                ),
+                className="gone",
+                **data(status="gone"),
             )
-        else:
-            text = f"{r.file}: " + t(lang, *_STATUS_WORDS.get(r.status, (r.status, r.status)))
-        lines.append(html.Li(text, className=r.status, **data(status=r.status)))
+        )
     return html.Div(html.Ul(lines), className="commit-result")
+
+
+def _committed_text(r: FileResult, lang: Lang) -> str:
+    if r.status == "committed":
+        return t(
+            lang,
+            f"{r.file}：已存储为批次 {r.batch_id}，{len(r.observations)} 个数值",
+            f"{r.file}: stored as batch {r.batch_id}, {_count(len(r.observations), 'value')}",
+        )
+    if r.status == "duplicate" and r.batch_id is not None:
+        return t(
+            lang,
+            f"{r.file}：已存储为批次 {r.batch_id}（同一文件此前已提交，各数值未变），本次未重复存储",
+            f"{r.file}: already stored as batch {r.batch_id} (the same file was committed before and every value "
+            "is unchanged); not stored again",
+        )
+    return f"{r.file}: " + t(lang, *_STATUS_WORDS.get(r.status, (r.status, r.status)))
 
 
 def batch_table(batches: list[StoredBatch], lang: Lang, *, user: User | None) -> html.Table | html.P:

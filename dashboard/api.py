@@ -8,20 +8,23 @@ managing users need an admin. The routes take the session cookie and the CSRF he
     POST /api/batches/<id>/withdraw                     → {"withdrawal_batch", "withdrawn", "restored"}
     POST /api/users                JSON {"name", "role", "regions", "password"}
     GET  /api/audit                                      → [{"at", "user", "action", "batch", "address", "detail"}]
+    GET  /template.xlsx?plan=ID&region=CODE              → the fill-in return (a reporter: their regions' rows)
 """
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from flask import Flask, Response, abort, current_app, g, jsonify, request
+from flask import Flask, Response, abort, current_app, g, jsonify, request, send_file
 
 from dashboard import auth, context, jobs
 from loaders.ingest import FileResult, ingest_file
 from loaders.staging import disk_name, label
+from loaders.template import region_codes, template_rows, template_title, write_template
 from qtm.accounts import User, Users
 from qtm.errors import ConfigError, QtmError, StoreError
 
@@ -107,6 +110,48 @@ def install(server: Flask) -> None:
     server.add_url_rule("/api/batches/<int:batch_id>/withdraw", "api_withdraw", _withdraw, methods=["POST"])
     server.add_url_rule("/api/users", "api_users", _users, methods=["POST"])
     server.add_url_rule("/api/audit", "api_audit", _audit, methods=["GET"])
+    server.add_url_rule("/template.xlsx", "template", _template, methods=["GET"])
+
+
+def template_regions(user: User | None, written: list[str]) -> list[str]:
+    """The regions of the template ``user`` asks for: those written (``?region=``, each checked against the user's
+    regions), else a reporter's own regions, else each target's jurisdiction (an empty list)."""
+    registry = context.registry()
+    try:
+        codes = region_codes(registry, written)
+    except ValueError:
+        raise Forbidden(
+            f"未知地区：{'、'.join(written)}（请填写地区代码或名称）",
+            f"unknown region: {', '.join(written)} (give a region code or name)",
+            400,
+        ) from None
+    if user is not None and user.role == "reporter":
+        outside = [c for c in codes if not user.may_report(c, registry.regions)]
+        if outside:
+            names = "、".join(registry.regions.get(c).name_zh for c in outside)
+            raise Forbidden(f"无权上报该地区：{names}", f"you may not report for: {', '.join(outside)}")
+        return codes or sorted(user.regions)
+    return codes
+
+
+def _template() -> Response:
+    """The fill-in return for one plan (``?plan=ID``) or every plan, made fresh: the registry decides its rows, in
+    the regions asked for or the reporter's own."""
+    registry = context.registry()
+    plan = request.args.get("plan") or None
+    if plan is not None and plan not in registry.plans:
+        abort(404)
+    codes = template_regions(auth.current(), [r for r in request.args.getlist("region") if r])
+    rows = template_rows(registry, plan=plan, regions=codes)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "template.xlsx"
+        write_template(registry, rows, path, template_title(registry, plan))
+        content = path.read_bytes()
+    name = f"qtm-template-{plan or 'all'}" + "".join(f"-{c}" for c in codes) + ".xlsx"
+    return send_file(io.BytesIO(content), download_name=name, as_attachment=True, mimetype=_XLSX)
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _forbidden(error: Forbidden) -> tuple[Response, int]:

@@ -96,7 +96,6 @@ def create_app(registry: Registry, store: Store, *, host: str = "127.0.0.1") -> 
     downloads.install(app.server)
     app.server.before_request(lambda: callback_requests.refuse_malformed(app))
     app.server.after_request(_honest_status)
-    app.server.add_url_rule("/template.xlsx", "template", _template)
     app.server.add_url_rule("/audit.csv", "audit_csv", _audit_csv)
     app.clientside_callback(
         ClientsideFunction(namespace="qtm", function_name="toggleLanguage"),
@@ -245,33 +244,6 @@ def _publish(response: Response) -> Response:
     if g.pop("qtm_committed", False):
         _live().publish()
     return response
-
-
-def _template() -> Response:
-    """The fill-in return for one plan (``?plan=ID``) or every plan, made fresh: the registry decides its rows."""
-    import tempfile
-
-    from flask import abort, send_file
-
-    from loaders.template import template_rows, write_template
-
-    registry = context.registry()
-    plan = request.args.get("plan") or None
-    if plan is not None and plan not in registry.plans:
-        abort(404)
-    rows = template_rows(registry, plan=plan)
-    title = "质量目标监测数据填报表" + (f"（{registry.plans[plan].title.zh}）" if plan else "")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "template.xlsx"
-        write_template(registry, rows, path, title)
-        content = path.read_bytes()
-    import io
-
-    name = f"qtm-template-{plan or 'all'}.xlsx"
-    return send_file(io.BytesIO(content), download_name=name, as_attachment=True, mimetype=_XLSX)
-
-
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _honest_status(response: Response) -> Response:

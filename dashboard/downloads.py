@@ -12,8 +12,9 @@ Whoever may view the pages may download them (dashboard.auth guards every route 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from dash import Input, Output, State, callback, dcc, html, no_update
@@ -61,7 +62,21 @@ def pack_of(
             "filters, or use qtm export",
         )
     pack = report_pack.finish(registry, store, images, options, progress)
-    return f"qtm-report-pack-{options.as_of.isoformat()}.zip", report_pack.zip_bytes(pack)
+    return pack_name(args, options.as_of), report_pack.zip_bytes(pack)
+
+
+def pack_name(args: Mapping[str, str], as_of: dt.date) -> str:
+    """A pack's file name says which page it came from, in ASCII (any browser, any unzip):
+    qtm-report-pack-620100-Lanzhou-2026-12-03.zip for a region, qtm-report-pack-overview-….zip for the overview."""
+    region = args.get("region")
+    if region and region in context.registry().regions:
+        english = context.registry().regions.get(region).name_en
+        slug = "-".join(re.findall(r"[A-Za-z0-9]+", english))
+        page = f"{region}-{slug}" if slug else region
+    else:
+        chosen = [args[k] for k in ("plan", "jurisdiction", "category", "status") if args.get(k)]
+        page = "-".join(["overview", *(re.sub(r"[^A-Za-z0-9_]+", "_", c) for c in chosen)])
+    return f"qtm-report-pack-{page}-{as_of.isoformat()}.zip"
 
 
 @callback(
@@ -120,16 +135,24 @@ def _chart() -> Response:
     registry, store, args = context.registry(), context.store(), request.args
     kind = args.get("kind", "trend")
     if kind not in report_pack.KINDS or args.get("target") not in registry.targets:
-        abort(404)
+        _refuse(404, "没有这张图：图的种类或目标有误", "no such chart: wrong kind or target")
     options = _answer(lambda: _options(args, i18n.current(), (kind,)))
     target = registry.targets[args["target"]]
     region = args.get("region") or target.jurisdiction
     if region not in registry.regions or target.id not in {t.id for t in region_targets(registry, region)}:
-        abort(404)  # no such region, or the target does not apply there
+        _refuse(
+            404,
+            "没有这张图：该地区不存在，或该目标不适用于该地区",
+            "no such chart: no such region, or the target does not apply there",
+        )
     chosen = [standing_of(registry, store, target, region, options.as_of)]
     images = report_pack.plan_images(registry, store, chosen, options)
     if not images:
-        abort(404)  # no regions under it to compare
+        _refuse(
+            404,
+            "没有这张图：下辖地区均无数据，无可比较",
+            "no such chart: no region under it has data to compare",
+        )
     png = report_pack.render(images, options)[0]
     return Response(png, mimetype="image/png", headers=_attachment(images[0].file))
 
@@ -144,7 +167,17 @@ def _answer(make: Callable[[], T]) -> T:
     try:
         return make()
     except Refused as refused:
-        abort(refused.status, refused.en)
+        _refuse(refused.status, refused.zh, refused.en)
+
+
+def _refuse(status: int, zh: str, en: str) -> NoReturn:
+    """An error a person reads in the browser tab the link opened: Chinese first, then English (never a bare
+    "Not Found")."""
+    abort(
+        Response(
+            f"{zh}\n{en}\n", status=status, mimetype="text/plain", content_type="text/plain; charset=utf-8"
+        )
+    )
 
 
 def _standings_in_view(args: Mapping[str, str], as_of: dt.date) -> list[Standing]:

@@ -104,7 +104,7 @@ def ranked_regions_json(
 ) -> dict[str, Any]:
     """:func:`ranked_regions_figure`, made once for each ranking."""
     key = ("ranked", indicator.id, goal, tuple(rows), str(lang))
-    return _MADE.get(key, lambda: ranked_regions_figure(indicator, goal, rows, lang))
+    return _MADE.get(key, lambda: ranked_regions_figure(indicator, goal, rows, lang, labels_outside=True))
 
 
 def gauge_figure(
@@ -129,6 +129,8 @@ def gauge_figure(
         "bgcolor": "#eef2f6",
         "borderwidth": 0,
     }
+    if latest is None and not known:  # nothing to place on a scale: no invented 0–1 axis
+        gauge["axis"] = {"range": [low, high], "visible": False}
     if threshold is not None:
         gauge["threshold"] = {
             "line": {"color": TARGET_COLOUR, "width": 3},
@@ -304,7 +306,26 @@ def trend_figure(
         height=420,
         separators=".,",
     )
+    if not observations:
+        _frame_empty(figure, indicator, goal, lang)
     return figure
+
+
+def _frame_empty(figure: go.Figure, indicator: Indicator, goal: float | None, lang: FigureLang) -> None:
+    """No values yet: a scale that shows the target line (not plotly's empty −1…4), as the exported PNG draws it;
+    no made-up scale where there is no number to scale to."""
+    figure.update_yaxes(range=list(_empty_range(indicator, goal)), autorange=False)
+    if goal is None:
+        figure.update_yaxes(showticklabels=False, showgrid=False)
+    figure.add_annotation(
+        text=t(lang, "暂无数据", "no data yet"),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"color": MUTED, "size": 16},
+    )
 
 
 def _time_range(target: Target, observations: list[Observation]) -> list[str]:
@@ -525,14 +546,22 @@ def target_chart(
 # ---- regions compared -----------------------------------------------------------------------------------------
 
 
+#: Room right of the longest bar, as a share of the axis, for its label "97.5 % (2025) · 对照参考" printed outside.
+_LABEL_ROOM = 0.7
+
+
 def ranked_regions_figure(
     indicator: Indicator,
     goal: float | None,
     rows: Sequence[tuple[str, float, str, str]],
     lang: FigureLang,
+    *,
+    labels_outside: bool = False,
 ) -> go.Figure:
     """Regions side by side, best at the top: (name, latest value, period, status) as horizontal bars in the
-    status colour, the status label printed on each bar, and the target as a line."""
+    status colour, the status label printed on each bar, and the target as a line. ``labels_outside`` (the page's
+    card, narrower than a report's page): each label right of its bar, with room left for it, and the target's
+    label above the bars."""
     symbol = unit_symbol(indicator, "zh" if lang == "zh" else "en")
     ordered = list(reversed(rows))  # plotly draws the first bar at the bottom
     figure = go.Figure(
@@ -576,4 +605,17 @@ def ranked_regions_figure(
         plot_bgcolor="white",
         separators=".,",
     )
+    if labels_outside:
+        _labels_outside(figure, low, high)
     return figure
+
+
+def _labels_outside(figure: go.Figure, low: float, high: float) -> None:
+    """Value labels right of the bars, never cut at the plot's edge, with no tick in their room (a "102 %" on a
+    rate's axis); the target's label above the top bar, not over it."""
+    figure.update_traces(textposition="outside", cliponaxis=False)
+    figure.update_xaxes(
+        range=[low, high + (high - low) * _LABEL_ROOM],
+        tickvals=[low + (high - low) * step / 4 for step in range(5)],
+    )
+    figure.update_annotations(xanchor="center", yanchor="bottom")

@@ -6,7 +6,8 @@ process's PNG renderer, and written as a folder or a zip:
 
     manifest.csv      one row per image: file, target, region, kind, as_of, status, latest value and period,
                       target value, unit, source, and the statement in Chinese and English
-    report.docx       per target and region: a heading, its images, its statement
+    report.docx       A4 with the margins and fonts of an official document (GB/T 9704): a title page, then per
+                      target and region a heading naming the plan, its images, its statement
     <target>__<region>__<kind>.png
 """
 
@@ -20,16 +21,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import plotly.graph_objects as go
 
 from dashboard import paper
 from qtm.formatting import STATUS_LABELS
-from qtm.registry import Registry
+from qtm.registry import Plan, Registry
 from qtm.standings import Filters, Standing, in_region, overview, sub_regions
 from qtm.statements import statement
 from qtm.store import Store
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.oxml.xmlchemy import BaseOxmlElement
 
 Kind = Literal["trend", "gauge", "regions"]
 KINDS: tuple[Kind, ...] = ("trend", "gauge", "regions")
@@ -163,8 +168,8 @@ def _figure(
     lang, preset, as_of = options.lang, options.preset, options.as_of
     if kind == "regions":
         below = sub_regions(registry, store, target, region, as_of)
-        if len(below) < 2:
-            return None  # nothing to compare
+        if not below:
+            return None  # nothing under it (one region is drawn, as the region page draws it)
         revised_pairs = frozenset((s.region, p) for s in below for p in revised_periods(store, s))
         return paper.regions_for_paper(
             registry,
@@ -242,6 +247,7 @@ def manifest_row(
     """One row of manifest.csv; every figure is the one ``qtm status --json`` gives for the standing."""
     standing, result = image.standing, image.standing.result
     latest = result.latest
+    synthetic, provisional = standing.synthetic, "provisional" in standing.latest_flags
     return {
         "file": image.file,
         "target": standing.target.id,
@@ -255,8 +261,8 @@ def manifest_row(
         "target_value": "" if result.target_value is None else repr(result.target_value),
         "unit": registry.indicators[standing.target.indicator].unit,
         "source": data_source(store, standing, batches),
-        "statement_zh": statement(registry, result, "zh", synthetic=standing.synthetic),
-        "statement_en": statement(registry, result, "en", synthetic=standing.synthetic),
+        "statement_zh": statement(registry, result, "zh", synthetic=synthetic, provisional=provisional),
+        "statement_en": statement(registry, result, "en", synthetic=synthetic, provisional=provisional),
     }
 
 
@@ -301,25 +307,138 @@ def read_manifest(data: bytes) -> list[dict[str, str]]:
 # ---- writing -------------------------------------------------------------------------------------------------
 
 
+#: A4, with the margins of a Chinese official document (GB/T 9704-2012: 天头 37 mm, 订口 28 mm; bottom and right
+#: as the standard's 156 × 225 mm text block leaves them).
+PAGE_MM = {"width": 210, "height": 297, "top": 37, "bottom": 35, "left": 28, "right": 26}
+#: The East-Asian fonts of an official document (仿宋 body, 黑体 headings), each with the font that stands in for it
+#: where it is not installed (the Noto CJK fonts of most Linux machines), written to the document's font table.
+BODY_FONT, HEADING_FONT = "仿宋", "黑体"
+FONT_FALLBACKS = {BODY_FONT: "Noto Serif CJK SC", HEADING_FONT: "Noto Sans CJK SC"}
+#: The Latin names of the same fonts, for the letters and digits of a run.
+LATIN_FONTS = {BODY_FONT: "FangSong", HEADING_FONT: "SimHei"}
+
+
 def report_docx(pack: Pack) -> bytes:
-    """A Word document to paste from: per target and region a heading, its images and its statement."""
+    """A Word document to paste from, laid out as an official document: a title page naming the plans, regions,
+    as-of date and source; then per target and region a heading that names the plan, its images and statement."""
     from docx import Document
-    from docx.shared import Cm
+    from docx.enum.text import WD_BREAK
+    from docx.shared import Mm
 
     lang = pack.options.lang
     document = Document()
-    title = "质量目标进展情况图包" if lang == "zh" else "Quality targets: progress charts"
-    document.add_heading(title, level=0)
-    as_of = pack.options.as_of.isoformat()
-    document.add_paragraph(f"数据截至 {as_of}" if lang == "zh" else f"Data as of {as_of}")
+    _official_layout(document)
+    _title_page(document, pack)
+    document.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+    text_width = Mm(PAGE_MM["width"] - PAGE_MM["left"] - PAGE_MM["right"])
     for standing, images in _by_standing(pack):
         document.add_heading(_heading(pack.registry, standing, lang), level=1)
         for png in images:
-            document.add_picture(io.BytesIO(png), width=Cm(16))
-        document.add_paragraph(statement(pack.registry, standing.result, lang, synthetic=standing.synthetic))
+            document.add_picture(io.BytesIO(png), width=text_width)
+        provisional = "provisional" in standing.latest_flags
+        words = statement(
+            pack.registry, standing.result, lang, synthetic=standing.synthetic, provisional=provisional
+        )
+        document.add_paragraph(words)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _official_layout(document: DocxDocument) -> None:
+    """A4 and GB/T 9704 margins on every section; 仿宋 for the body, 黑体 for the title and headings."""
+    from docx.shared import Mm, Pt, RGBColor
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(PAGE_MM["width"]), Mm(PAGE_MM["height"])
+        section.top_margin, section.bottom_margin = Mm(PAGE_MM["top"]), Mm(PAGE_MM["bottom"])
+        section.left_margin, section.right_margin = Mm(PAGE_MM["left"]), Mm(PAGE_MM["right"])
+    styles = document.styles
+    _set_font(styles["Normal"].element, BODY_FONT)
+    styles["Normal"].font.size = Pt(16)  # 三号
+    for name, size in (("Title", 22), ("Heading 1", 16), ("Heading 2", 16)):
+        style = styles[name]
+        _set_font(style.element, HEADING_FONT)
+        style.font.size, style.font.bold = Pt(size), False
+        style.font.color.rgb = RGBColor(0, 0, 0)
+    _add_fallback_fonts(document)
+
+
+def _set_font(style: BaseOxmlElement, font: str) -> None:
+    """The style's fonts: ``font`` for East-Asian text (w:eastAsia), its Latin name for the rest; the theme fonts
+    the default template sets (which would win over named ones) removed."""
+    from docx.oxml.ns import qn
+
+    rpr = style.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attribute in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        fonts.attrib.pop(qn(f"w:{attribute}"), None)
+    fonts.set(qn("w:eastAsia"), font)
+    for attribute in ("ascii", "hAnsi", "cs"):
+        fonts.set(qn(f"w:{attribute}"), LATIN_FONTS[font])
+
+
+def _add_fallback_fonts(document: DocxDocument) -> None:
+    """Name 仿宋 and 黑体 in the font table with their Latin names and the font to use where they are missing
+    (w:altName), so that a machine without them shows a CJK serif or sans, not a box."""
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    part = next(p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    table = etree.fromstring(part.blob)
+    for font, fallback in FONT_FALLBACKS.items():
+        entry = etree.SubElement(table, qn("w:font"), {qn("w:name"): font})
+        etree.SubElement(entry, qn("w:altName"), {qn("w:val"): f"{LATIN_FONTS[font]},{fallback}"})
+        etree.SubElement(entry, qn("w:charset"), {qn("w:val"): "86"})  # GB2312
+        family = "roman" if font == BODY_FONT else "modern"
+        etree.SubElement(entry, qn("w:family"), {qn("w:val"): family})
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _title_page(document: DocxDocument, pack: Pack) -> None:
+    """The title, then one line each for the plans, the regions, the as-of date and the source of the data."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    zh = pack.options.lang == "zh"
+    title = document.add_heading(
+        "质量目标进展情况报告" if zh else "Progress towards quality targets", level=0
+    )
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for label, value in title_lines(pack):
+        document.add_paragraph(f"{label}：{value}" if zh else f"{label}: {value}")
+
+
+def title_lines(pack: Pack) -> list[tuple[str, str]]:
+    """What the title page says, label and text: the plans (title, issuer, number), the regions, the date the data
+    are judged on and where the data come from."""
+    zh = pack.options.lang == "zh"
+    standings = [standing for standing, _ in _by_standing(pack)]
+    plans = [pack.registry.plans[p] for p in dict.fromkeys(s.target.plan for s in standings)]
+    regions = [pack.registry.regions.get(r) for r in dict.fromkeys(s.region for s in standings)]
+    sources = sorted({row["source"] for row in pack.manifest} - {""})
+    as_of = pack.options.as_of
+    if zh:
+        return [
+            ("规划", "；".join(_plan_citation(plan, "zh") for plan in plans)),
+            ("地区", "、".join(region.name_zh for region in regions)),
+            ("数据截至", f"{as_of.year}年{as_of.month}月{as_of.day}日"),
+            ("数据来源", "；".join(sources) if sources else "暂无报送数据"),
+        ]
+    return [
+        ("Plans", "; ".join(_plan_citation(plan, "en") for plan in plans)),
+        ("Regions", ", ".join(region.name_en for region in regions)),
+        ("Data as of", as_of.isoformat()),
+        ("Source of the data", "; ".join(sources) if sources else "no data reported yet"),
+    ]
+
+
+def _plan_citation(plan: Plan, lang: Lang) -> str:
+    """《title》（issuer，number） · title (issuer, number), leaving out what the registry does not know."""
+    if lang == "zh":
+        by = "，".join(part for part in (plan.issuer, plan.number) if part)
+        return f"《{plan.title.zh}》" + (f"（{by}）" if by else "")
+    by = ", ".join(part for part in (plan.issuer, plan.number) if part)
+    return plan.title.en + (f" ({by})" if by else "")
 
 
 def _by_standing(pack: Pack) -> list[tuple[Standing, list[bytes]]]:
@@ -331,11 +450,15 @@ def _by_standing(pack: Pack) -> list[tuple[Standing, list[bytes]]]:
 
 
 def _heading(registry: Registry, standing: Standing, lang: Lang) -> str:
+    """Region, indicator and the plan that sets the target, so that two plans' targets for the same indicator
+    never read the same: 甘肃省 · 制造业产品质量合格率（《…实施方案》2025年目标）."""
     region = registry.regions.get(standing.region)
     name = registry.indicators[standing.target.indicator].name
+    plan = registry.plans[standing.target.plan].title
+    year = standing.target.deadline.year
     if lang == "zh":
-        return f"{region.name_zh} · {name.zh}（{standing.target.deadline.year}年目标）"
-    return f"{region.name_en} · {name.en} (target for {standing.target.deadline.year})"
+        return f"{region.name_zh} · {name.zh}（《{plan.zh}》{year}年目标）"
+    return f"{region.name_en} · {name.en} ({plan.en}: target for {year})"
 
 
 def write(pack: Pack, destination: Path) -> list[Path]:

@@ -154,8 +154,8 @@ def _extractor(table: Table, data_rows: list[int]) -> Callable[[int], list[objec
     return extract
 
 
-#: The coordinates a table's context may state (its title, 地区：… and 计量单位：… lines).
-_STATED = ("indicator", "region", "period", "unit")
+#: The coordinates a table's context may state (its title, 地区：… and 计量单位：… lines, notes saying 初步统计数).
+_STATED = ("indicator", "region", "period", "unit", "flags")
 
 
 class _Coordinates:

@@ -118,6 +118,7 @@ class Context:
     period: tuple[object, str] | None = None
     unit: tuple[object, str] | None = None
     reporter: tuple[object, str] | None = None  # the area of a 填报单位 line: it speaks for the whole sheet
+    flags: tuple[object, str] | None = None  # 'provisional' when a title or note says 初步统计数, 快报数 …
 
 
 @dataclass
@@ -390,6 +391,7 @@ def _build_table(
     _complete_partial_periods(columns, context)
     table = Table(sheet, header_rows, columns, context, header_rows[-1] + 1, stub, left=left, right=right)
     table.end, after = _end_of_data(filled, classifier, table)
+    _notes_below(table, filled, table.end)
     _find_stub_fields(table, filled, classifier)
     table.skipped = [
         (column.labels[-1], ref(header_rows[0], column.index))
@@ -610,12 +612,15 @@ def _context(
     titles: list[tuple[str, str]] = []
     for row in range(first, header):
         if is_note_row(filled.sheet.rows[row][block[0] :]):
+            _provisional_in(context, filled, row, block)
             continue
         for column, value in _cells_of(filled, row, *block):
             if not isinstance(value, str):
                 continue
             cell = ref(row, column)
             text = normalise_text(value)
+            if context.flags is None and PROVISIONAL_WORDS.search(text):
+                context.flags = ("provisional", cell)
             if not _state(context, classifier, text, cell):  # a title (it may hold a colon: '…（单位：%）')
                 titles.append((text, cell))
     for text, cell in titles:
@@ -630,6 +635,30 @@ def _context(
             if unit is not None:
                 context.unit = (unit, cell)
     return context
+
+
+#: Words of a title or note that make a table's values provisional (本表数据为初步统计数, 2024年快报数).
+PROVISIONAL_WORDS = re.compile(r"初步(?:统计|核算)?数|快报数")
+#: How many rows under a table are read for notes that say its values are provisional.
+_NOTE_ROWS = 6
+
+
+def _provisional_in(context: Context, filled: Filled, row: int, block: tuple[int, int]) -> None:
+    """Mark the table's values provisional when a note on ``row`` says so (the flags column, if any, wins)."""
+    if context.flags is not None:
+        return
+    for column, value in _cells_of(filled, row, *block):
+        if isinstance(value, str) and PROVISIONAL_WORDS.search(normalise_text(value)):
+            context.flags = ("provisional", ref(row, column))
+            return
+
+
+def _notes_below(table: Table, filled: Filled, end: int) -> None:
+    """Read the note rows just under the table (from ``end``: 注：本表数据为初步统计数) into its context."""
+    rows = filled.sheet.rows
+    for row in range(end, min(end + _NOTE_ROWS, len(rows))):
+        if is_note_row(rows[row][table.left :]):
+            _provisional_in(table.context, filled, row, (table.left, table.right))
 
 
 def _state(context: Context, classifier: Classifier, text: str, cell: str) -> bool:

@@ -115,6 +115,23 @@ def template_rows(
     return sorted(rows.values(), key=lambda r: (r.indicator.id, r.region, r.period.sort_key()))
 
 
+def region_codes(registry: Registry, written: Sequence[str]) -> list[str]:
+    """The GB/T 2260 codes of regions written as a code or a name (as ``qtm template --region`` takes them);
+    ``ValueError`` naming the first unknown one."""
+    codes = []
+    for text in written:
+        region = registry.regions.resolve(text)
+        if region is None:
+            raise ValueError(f"unknown region {text!r}")
+        codes.append(region.code)
+    return codes
+
+
+def template_title(registry: Registry, plan: str | None) -> str:
+    """The title row of a template: for one plan, or for every plan."""
+    return "质量目标监测数据填报表" + (f"（{registry.plans[plan].title.zh}）" if plan else "")
+
+
 def write_template(registry: Registry, rows: Sequence[TemplateRow], path: Path, title: str) -> None:
     """Write the fill-in return for ``rows`` to ``path`` (.xlsx)."""
     workbook = Workbook()

@@ -886,15 +886,46 @@ def export(
         lang=lang,  # type: ignore[arg-type]
     )
     store = Store.open(settings.database_url)
+    _matching(registry, targets, regions)
     chosen = report_pack.select(
         registry, store, as_of=options.as_of, targets=targets, regions=regions, plan=plan
     )
+    if not chosen:
+        raise QtmError(
+            "所选目标、地区与规划没有交集，未导出 / "
+            "the targets, regions and plan chosen have nothing in common: nothing exported"
+        )
     if single:
         _export_one(registry, store, chosen, options, output)
         return
     pack = report_pack.build(registry, store, chosen, options)
     for path in report_pack.write(pack, output):
         click.echo(str(path))
+
+
+def _matching(registry: Registry, targets: Iterable[str], regions: Iterable[str]) -> None:
+    """Each --target applies to some --region (set for it or for an area above it) and each --region has some
+    --target, else one line saying which does not, rather than an empty pack."""
+    from qtm.standings import region_targets
+
+    targets, regions = list(targets), list(regions)
+    applies = {code: {t.id for t in region_targets(registry, code)} for code in regions}
+    for target_id in targets if regions else ():
+        if not any(target_id in ids for ids in applies.values()):
+            raise QtmError(_not_applying(registry, target_id, regions[0]))
+    for code in regions if targets else ():
+        if not applies[code] & set(targets):
+            raise QtmError(_not_applying(registry, targets[0], code))
+
+
+def _not_applying(registry: Registry, target_id: str, code: str) -> str:
+    set_for = registry.regions.get(registry.targets[target_id].jurisdiction)
+    region = registry.regions.get(code)
+    return (
+        f"目标 {target_id} 是{set_for.name_zh}的目标，不适用于{region.name_zh}（{code}），未导出 / "
+        f"target {target_id} is set for {set_for.name_en}, not for {region.name_en} ({code}) or an area above it: "
+        "nothing exported"
+    )
 
 
 def _known(given: Iterable[str], known: Iterable[str], hint: str, listing: str) -> None:

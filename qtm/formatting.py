@@ -96,9 +96,34 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: What the data so far say of the deadline, as an official writes it after "按2024年数据，" (deteriorating is worded by
+#: :func:`outlook_words`, which knows the good direction).
+OUTLOOK_WORDS: dict[str, tuple[str, str]] = {
+    "achieved": ("已达到目标要求", "already meeting the target"),
+    "on_track": ("进展顺利，有望完成目标", "on track to meet the target"),
+    "needs_acceleration": ("需加快进度方能完成目标", "progress needs to accelerate to meet the target"),
+    "limited_progress": (
+        "进展有限，完成目标有一定难度",
+        "progress is limited: the target will be hard to meet",
+    ),
+    "insufficient_data": ("数据不足，暂无法预判", "too few values to judge"),
+}
+
+
+def outlook_words(status: str, direction: object = "higher") -> tuple[str, str]:
+    """The outlook of ``status`` in an official's words: 进展顺利，有望完成目标 · 呈下降态势，完成目标难度较大 (for a
+    lower-is-better indicator 呈上升态势); a status without words of its own is its label."""
+    if status == "deteriorating":
+        way_zh, way_en = ("下降", "falling") if direction != "lower" else ("上升", "rising")
+        return f"呈{way_zh}态势，完成目标难度较大", f"{way_en}, away from the target: it will be hard to meet"
+    zh, en = OUTLOOK_WORDS.get(status) or STATUS_LABELS[status]
+    return zh, en if status in OUTLOOK_WORDS else en.lower()
+
+
 def outlook_text(result: Result | None) -> tuple[str, str] | None:
     """After the deadline, while its value is awaited: where the data so far were heading, in Chinese and English
-    ("待2025年数据；按2024年数据：需加快" / "awaiting 2025 data; on 2024 data: needs acceleration")."""
+    ("待2025年数据；按2024年数据，需加快进度方能完成目标" / "awaiting 2025 data; on 2024 data, progress needs to
+    accelerate to meet the target")."""
     if result is None or result.status != "awaiting_data":
         return None
     outlook = result.components.get("outlook")
@@ -106,15 +131,15 @@ def outlook_text(result: Result | None) -> tuple[str, str] | None:
         return None
     year = result.deadline.year
     latest = outlook.get("latest")
-    zh, en = STATUS_LABELS[str(outlook["status"])]
+    zh, en = outlook_words(str(outlook["status"]), result.components.get("direction"))
     if not isinstance(latest, dict):
         return f"待{year}年数据；尚无数据可作预判", f"awaiting {year} data; no data yet to judge the outlook"
     basis = outlook.get("basis")
     if isinstance(basis, dict) and basis.get("compared"):
         return (
-            f"待{year}年数据；按{basis['zh']}数据：{zh}",
-            f"awaiting {year} data; on the data of {basis['en']}: {en.lower()}",
+            f"待{year}年数据；按{basis['zh']}数据，{zh}",
+            f"awaiting {year} data; on the data of {basis['en']}, {en}",
         )
     period = latest["period"]
     period_zh = f"{period}年" if str(period).isdigit() else str(period)
-    return f"待{year}年数据；按{period_zh}数据：{zh}", f"awaiting {year} data; on {period} data: {en.lower()}"
+    return f"待{year}年数据；按{period_zh}数据，{zh}", f"awaiting {year} data; on {period} data, {en}"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from qtm.formatting import STATUS_LABELS, number_text, unit_symbol
+from qtm.formatting import STATUS_LABELS, number_text, outlook_words, unit_symbol
 from qtm.periods import Period
 from qtm.progress import Result, meets
 from qtm.registry import Indicator, Registry, Target
@@ -54,6 +54,7 @@ class _Ctx:
     indicator: Indicator
     target: Target
     lang: Lang
+    provisional: bool = False
 
     def say(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
@@ -75,11 +76,19 @@ class _Ctx:
 
 
 def statement(
-    registry: Registry, result: Result, lang: Literal["zh", "en"], *, synthetic: bool = False
+    registry: Registry,
+    result: Result,
+    lang: Literal["zh", "en"],
+    *,
+    synthetic: bool = False,
+    provisional: bool = False,
 ) -> str:
     """The 进展情况 paragraph for ``result`` in Chinese (``"zh"``) or English (``"en"``); ``synthetic`` when the
-    series it rests on holds invented demonstration values (``Standing.synthetic``), which the paragraph then says."""
-    ctx = _Ctx(registry, result, registry.indicators[result.indicator], registry.targets[result.target], lang)
+    series it rests on holds invented demonstration values (``Standing.synthetic``), which the paragraph then says;
+    ``provisional`` when the latest value is a provisional one (``"provisional" in Standing.latest_flags``), which
+    the paragraph calls 初步数 (2024年初步数为…)."""
+    indicator, target = registry.indicators[result.indicator], registry.targets[result.target]
+    ctx = _Ctx(registry, result, indicator, target, lang, provisional)
     if result.status == "reference":
         sentences = _compared_region(ctx)
     elif result.latest is None:
@@ -240,11 +249,14 @@ def _compared_region(ctx: _Ctx) -> list[str | None]:
         ]
     period, amount = _period(ctx, str(compared["period"])), _amount(ctx, value)
     at_deadline = str(compared["period"]) == ctx.year
+    is_zh, note_en = _is(ctx), _provisional_en(ctx)
     head = ctx.say(
-        f"{period}，{_subject(ctx)}为{amount}" if at_deadline else f"截至{period}，{_subject(ctx)}为{amount}",
-        f"in {period}, {_subject(ctx)} {_was(ctx)} {amount}"
+        f"{period}，{_subject(ctx)}{is_zh}{amount}"
         if at_deadline
-        else f"as of {period}, {_subject(ctx)} {_was(ctx)} {amount}",
+        else f"截至{period}，{_subject(ctx)}{is_zh}{amount}",
+        f"in {period}, {_subject(ctx)} {_was(ctx)} {amount}{note_en}"
+        if at_deadline
+        else f"as of {period}, {_subject(ctx)} {_was(ctx)} {amount}{note_en}",
     )
     if ctx.comparator == "improve":
         if ctx.part("base") is None and ctx.result.components.get("base_missing"):
@@ -295,7 +307,8 @@ def _head(ctx: _Ctx) -> str:
     assert latest is not None
     period, amount = _period(ctx, latest.period), _amount(ctx, latest.value)
     return ctx.say(
-        f"截至{period}，{_subject(ctx)}为{amount}", f"as of {period}, {_subject(ctx)} {_was(ctx)} {amount}"
+        f"截至{period}，{_subject(ctx)}{_is(ctx)}{amount}",
+        f"as of {period}, {_subject(ctx)} {_was(ctx)} {amount}{_provisional_en(ctx)}",
     )
 
 
@@ -311,9 +324,24 @@ def _final_head(ctx: _Ctx) -> str:
             f"截至{period}，{_subject(ctx)}已达{amount}",
             f"as of {period}, {_subject(ctx)} had reached {amount}",
         )
+    latest = ctx.result.latest
+    if ctx.provisional and latest is not None and str(final["period"]) == latest.period:
+        return ctx.say(
+            f"{period}，{_subject(ctx)}{_is(ctx)}{amount}",
+            f"in {period}, {_subject(ctx)} {_was(ctx)} {amount}{_provisional_en(ctx)}",
+        )
     return ctx.say(
         f"{period}，{_subject(ctx)}为{amount}", f"in {period}, {_subject(ctx)} {_was(ctx)} {amount}"
     )
+
+
+def _is(ctx: _Ctx) -> str:
+    """为, or for a provisional latest value 初步数为 (甘肃省制造业产品质量合格率初步数为93.6%)."""
+    return "初步数为" if ctx.provisional else "为"
+
+
+def _provisional_en(ctx: _Ctx) -> str:
+    return " (provisional)" if ctx.provisional else ""
 
 
 def _standing(ctx: _Ctx, value: float) -> str | None:
@@ -497,14 +525,14 @@ def _why_not_judged(ctx: _Ctx) -> str:
 
 
 def _outlook(ctx: _Ctx) -> str | None:
-    """待2025年数据；按2024年数据：进展顺利 · awaiting 2025 data; on 2024 data: on track (the words of
-    qtm.formatting.outlook_text, with the period written as in the rest of the statement). Resting on part of the
-    deadline year: 按2025年前三季度数据（平均96.1%）：…; a partial sum is shown, not compared."""
+    """待2025年数据；按2024年数据，进展顺利，有望完成目标 · awaiting 2025 data; on 2024 data, on track to meet the
+    target (the words of qtm.formatting.outlook_words, with the period written as in the rest of the statement).
+    Resting on part of the deadline year: 按2025年前三季度数据（平均96.1%），…; a partial sum is shown, not compared."""
     outlook = ctx.part("outlook")
     latest = _mapping(outlook.get("latest")) if outlook else None
     if outlook is None or latest is None:
         return None
-    zh, en = STATUS_LABELS[str(outlook["status"])]
+    zh, en = outlook_words(str(outlook["status"]), "higher" if ctx.higher else "lower")
     period = _period(ctx, str(latest["period"]))
     on_zh, on_en = f"按{period}数据", f"on {period} data"
     basis = _mapping(outlook.get("basis")) or {}
@@ -517,8 +545,8 @@ def _outlook(ctx: _Ctx) -> str | None:
         partial_zh = f"；{basis['zh']}合计{_amount(ctx, value)}，尚非全年数据，未与全年目标比较"
         partial_en = f"; {basis['en']} add up to {_amount(ctx, value)}, not a year's total: not compared"
     return ctx.say(
-        f"待{ctx.year}年数据{partial_zh}；{on_zh}：{zh}",
-        f"awaiting {ctx.year} data{partial_en}; {on_en}: {en.lower()}",
+        f"待{ctx.year}年数据{partial_zh}；{on_zh}，{zh}",
+        f"awaiting {ctx.year} data{partial_en}; {on_en}, {en}",
     )
 
 

@@ -168,7 +168,7 @@ def test_status_reads_as_plain_words_for_an_official(sqlite_url, registry):
     # After the deadline, while the deadline's value is awaited, where the data so far were heading.
     national = next(i for i, line in enumerate(lines) if "[national_manufacturing_pass_rate_2025]" in line)
     assert lines[national + 1].split()[:3] == ["全国", "待数据", "Awaiting"]
-    assert "待2025年数据；按2024年数据：" in lines[national + 1]
+    assert "待2025年数据；按2024年数据，" in lines[national + 1]
     # Readable in a terminal: no ids in every row, no line wider than a wide window.
     assert max(width(line) for line in lines) <= 140
     targets = {r["target"] for r in rows}

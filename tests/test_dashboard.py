@@ -179,8 +179,8 @@ def test_outlook_reads_in_both_languages(registry):
     ]
     result = judge(target, indicator, "100000", data, TODAY)
     assert outlook_text(result) == (
-        "待2025年数据；按2024年数据：进展顺利",
-        "awaiting 2025 data; on 2024 data: on track",
+        "待2025年数据；按2024年数据，进展顺利，有望完成目标",
+        "awaiting 2025 data; on 2024 data, on track to meet the target",
     )
     assert outlook_text(judge(target, indicator, "100000", data, dt.date(2025, 6, 30))) is None
 
@@ -228,7 +228,7 @@ def test_overview_shows_a_gauge_card_per_target(page, demo_server, registry):
         "93.93 %" in national and "2024" in national and "≥ 94.0 %" in national and "2025-12-31" in national
     )
     # Past the deadline with no 2025 value: the verdict waits, and the outlook says where the data were heading.
-    assert "待数据" in national and "待2025年数据；按2024年数据：" in national
+    assert "待数据" in national and "待2025年数据；按2024年数据，" in national
     assert "◆" in page.locator("[data-target-id=gansu_manufacturing_pass_rate_2025]").inner_text()
     statuses = page.locator("[data-target-id] [data-status]").evaluate_all(
         "els => els.map(e => e.dataset.status)"
@@ -311,7 +311,7 @@ def test_the_language_toggle_switches_every_label_and_persists(page, demo_server
     assert page.locator("h1").inner_text() == "Overview of targets"
     assert page.locator("#nav-upload").inner_text() == "Upload"
     card = page.locator("[data-target-id=national_manufacturing_pass_rate_2025]").inner_text()
-    assert "Awaiting data" in card and "awaiting 2025 data; on 2024 data:" in card and "待" not in card
+    assert "Awaiting data" in card and "awaiting 2025 data; on 2024 data," in card and "待" not in card
     page.wait_for_function(
         f"() => document.querySelectorAll('[data-target-id] .gauge .main-svg').length >= {len(registry.targets)}"
     )
@@ -436,7 +436,7 @@ def test_a_region_page_says_which_targets_are_its_own_and_which_are_references(r
     shown = _text(references)
     assert "对照参考" in shown and "已实现" not in shown and "已达成" not in shown
     gansu = region_page(registry, "620000", in_region(registry, store, "620000", TODAY), [], "en")
-    own = next(c for c in gansu.children if getattr(c, "id", None) == "cards")
+    own = next(c for c in gansu.children if getattr(c, "id", None) == "own-cards")
     assert len(own.children) == sum(1 for t in registry.targets.values() if t.jurisdiction == "620000")
 
 

@@ -190,9 +190,9 @@ CASES = [
         AFTER,
         "awaiting_data",
         "截至2024年，全国制造业产品质量合格率为93.93%，距2025年目标（94%以上）差0.07个百分点；"
-        "待2025年数据；按2024年数据：进展顺利。",
+        "待2025年数据；按2024年数据，进展顺利，有望完成目标。",
         "As of 2024, the manufacturing product quality pass rate in China (national) was 93.93%, 0.07 percentage "
-        "points short of the 2025 target (at least 94%); awaiting 2025 data; on 2024 data: on track.",
+        "points short of the 2025 target (at least 94%); awaiting 2025 data; on 2024 data, on track to meet the target.",
         id="awaiting_data",
     ),
     pytest.param(
@@ -203,9 +203,10 @@ CASES = [
         AFTER,
         "awaiting_data",
         "截至2025年7月，上海市市级智能工厂数量为150家，距2025年目标（200家以上）差50家；"
-        "待2025年数据；按2025年7月数据：需加快。",
+        "待2025年数据；按2025年7月数据，需加快进度方能完成目标。",
         "As of July 2025, Shanghai's municipal smart factories numbered 150 factories, 50 factories short of the "
-        "2025 target (at least 200 factories); awaiting 2025 data; on July 2025 data: needs acceleration.",
+        "2025 target (at least 200 factories); awaiting 2025 data; on July 2025 data, progress needs to accelerate to meet "
+        "the target.",
         id="awaiting_data-running_total",
     ),
     pytest.param(
@@ -344,9 +345,9 @@ CASES = [
         {"farm_food_pass_rate": {"2021": 97.0, "2024": 97.2}},
         AFTER,
         "awaiting_data",
-        "截至2024年，全国农产品食品合格率为97.2%，较2021年（97%）提高0.2个百分点；待2025年数据；按2024年数据：已实现。",
+        "截至2024年，全国农产品食品合格率为97.2%，较2021年（97%）提高0.2个百分点；待2025年数据；按2024年数据，已达到目标要求。",
         "As of 2024, the pass rate of agricultural products and food in China (national) was 97.2%, up 0.2 "
-        "percentage points on 2021 (97%); awaiting 2025 data; on 2024 data: achieved.",
+        "percentage points on 2021 (97%); awaiting 2025 data; on 2024 data, already meeting the target.",
         id="awaiting_data-direction_only",
     ),
     pytest.param(
@@ -782,3 +783,57 @@ def test_the_outlook_says_it_rests_on_the_deadline_years_quarters(registry):
     assert "按2025年前三季度数据（平均96.1%）" in zh and "按2024年数据" not in zh
     assert "on the data of the first three quarters of 2025 (mean 96.1%)" in statement(registry, result, "en")
     check(registry, result)
+
+
+def test_a_provisional_latest_value_is_called_provisional(registry):
+    # Issue #19: a report writes a provisional figure as 初步数 (2024年初步数为…).
+    data = {"manufacturing_pass_rate": {"2022": 93.0, "2024": 93.56}}
+    result = result_for(registry, "gansu_manufacturing_pass_rate_2025", "620000", data, BEFORE)
+    zh = statement(registry, result, "zh", provisional=True)
+    assert zh.startswith("截至2024年，甘肃省制造业产品质量合格率初步数为93.56%，距2025年目标")
+    assert "初步" not in statement(registry, result, "zh")
+    assert "93.56% (provisional)" in statement(registry, result, "en", provisional=True)
+    final = result_for(
+        registry,
+        "gansu_manufacturing_pass_rate_2025",
+        "620000",
+        {"manufacturing_pass_rate": {"2025": 94.2}},
+        AFTER,
+    )
+    assert statement(registry, final, "zh", provisional=True).startswith(
+        "2025年，甘肃省制造业产品质量合格率初步数为94.2%"
+    )
+    below = result_for(registry, "gansu_manufacturing_pass_rate_2025", "620100", data, BEFORE)
+    assert "兰州市制造业产品质量合格率初步数为93.56%" in statement(registry, below, "zh", provisional=True)
+
+
+def test_the_outlook_reads_as_an_official_writes_it(registry):
+    # Issue #19: not "按2024年数据：倒退" but the words of a report, in the indicator's own direction.
+    falling = {"manufacturing_pass_rate": {"2022": 93.9, "2023": 93.7, "2024": 93.5}}
+    result = result_for(registry, "national_manufacturing_pass_rate_2025", "100000", falling, AFTER)
+    assert result.status == "awaiting_data" and result.components["outlook"]["status"] == "deteriorating"
+    zh = statement(registry, result, "zh")
+    assert zh.endswith("待2025年数据；按2024年数据，呈下降态势，完成目标难度较大。") and "：" not in zh
+    assert "on 2024 data, falling, away from the target: it will be hard to meet" in statement(
+        registry, result, "en"
+    )
+    changed = lower_is_better(registry)
+    rising = {"tractor_mtbf": {"2020": 8, "2023": 9, "2024": 10}}
+    result = result_for(changed, "national_tractor_mtbf_2025", "100000", rising, AFTER)
+    assert result.components["outlook"]["status"] == "deteriorating"
+    assert statement(changed, result, "zh").endswith("按2024年数据，呈上升态势，完成目标难度较大。")
+
+
+def test_the_outlook_beside_a_status_reads_as_a_report_does(registry):
+    from qtm.formatting import outlook_text
+
+    data = {"manufacturing_pass_rate": {"2022": 93.2, "2023": 93.4, "2024": 93.5}}
+    result = result_for(registry, "national_manufacturing_pass_rate_2025", "100000", data, AFTER)
+    text = outlook_text(result)
+    assert text is not None and text[0].startswith("待2025年数据；按2024年数据，")
+    assert "：" not in text[0] and text[0].split("，", 1)[1] in {
+        "进展顺利，有望完成目标",
+        "需加快进度方能完成目标",
+        "进展有限，完成目标有一定难度",
+        "呈下降态势，完成目标难度较大",
+    }

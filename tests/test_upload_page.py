@@ -46,8 +46,7 @@ def test_a_good_return_previews_commits_and_reaches_the_chart(page, server, tmp_
     _upload(page, server, good)
     rows = page.locator("[data-observation]").evaluate_all("els => els.map(e => e.dataset.observation)")
     assert rows == ["manufacturing_pass_rate|100000|2025|94.2"]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "upload-preview-zh.png"))
+    # docs/screenshots/upload-preview-zh.png (a preview with old → new) is taken by tests/test_upload_round3.py
     before = _batches(page)
     page.click("[data-action=commit]")
     page.wait_for_selector(".commit-result li[data-status=committed]")

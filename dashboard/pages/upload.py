@@ -22,9 +22,11 @@ from dashboard.views.upload import (
     preview_view,
     refused_view,
     upload_page,
+    withdraw_summary,
 )
 from loaders.staging import Staging, StagingRefused, label
 from qtm.errors import StoreError
+from qtm.observations import Observation
 
 dash.register_page(__name__, path="/upload", name="数据上报 Upload", title="数据上报 Upload · 质量目标监测")
 
@@ -83,7 +85,7 @@ def preview(
             views.append(refused_view(label(name), refused.zh, refused.en, lang))
             continue
         result = api.ingest_for(user, file.path, file.label, dry_run=True)
-        views.append(preview_view(registry, result, lang))
+        views.append(preview_view(registry, result, lang, _stored_now(result.observations)))
         if result.status == "would-commit":
             staged.append({"token": file.token})
         else:
@@ -149,18 +151,63 @@ def refresh_batches(_version: int) -> object:
     return batch_table(context.store().batches(), i18n.current(), user=auth.current())
 
 
+def _stored_now(observations: list[Observation]) -> dict[tuple[str, str, str], Observation]:
+    """The stored current value of each key of ``observations``, to show what the preview would change."""
+    pairs = {(o.indicator, o.region) for o in observations}
+    stored = context.store().current_of(pairs)
+    return {(o.indicator, o.region, o.period.text): o for o in stored}
+
+
 @callback(
-    Output("data-version", "data", allow_duplicate=True),
+    Output("withdraw-dialog", "hidden"),
+    Output("withdraw-summary", "children"),
+    Output("withdraw-batch", "data"),
+    Output("withdraw-reason", "value"),
+    Output("withdraw-message", "children"),
     Input({"type": "withdraw", "batch": ALL}, "n_clicks"),
     prevent_initial_call=True,
 )
-def withdraw(clicks: list[int | None]) -> object:
+def ask_to_withdraw(clicks: list[int | None]) -> tuple[Any, ...]:
+    """A batch's 撤回 opens the confirmation: what falls back, and a reason to give. Nothing is withdrawn yet."""
     user = auth.current()
-    batch = ctx.triggered_id.get("batch") if isinstance(ctx.triggered_id, dict) else None
-    if user is None or not isinstance(batch, int) or isinstance(batch, bool) or not any(clicks):
-        return no_update
+    batch_id = ctx.triggered_id.get("batch") if isinstance(ctx.triggered_id, dict) else None
+    if user is None or not user.may_withdraw() or not isinstance(batch_id, int) or not any(clicks):
+        raise PreventUpdate
+    if isinstance(batch_id, bool) or not 0 < batch_id < 2**63:
+        raise PreventUpdate
+    store = context.store()
+    batch = store.batch(batch_id)
+    if batch is None or batch.kind != "upload" or batch.withdrawn_by is not None:
+        raise PreventUpdate  # withdrawn meanwhile: the table shows the truth
+    summary = withdraw_summary(context.registry(), batch, store.withdrawal_fallback(batch_id), i18n.current())
+    return False, summary, batch_id, "", ""
+
+
+@callback(
+    Output("data-version", "data", allow_duplicate=True),
+    Output("withdraw-dialog", "hidden", allow_duplicate=True),
+    Output("withdraw-message", "children", allow_duplicate=True),
+    Input("withdraw-confirm", "n_clicks"),
+    Input("withdraw-cancel", "n_clicks"),
+    State("withdraw-batch", "data"),
+    State("withdraw-reason", "value"),
+    prevent_initial_call=True,
+)
+def withdraw(_confirm: int | None, _cancel: int | None, batch: object, reason: object) -> tuple[Any, ...]:
+    """Withdraw the batch asked about, with the reason given (required); 取消 closes the dialog."""
+    if ctx.triggered_id == "withdraw-cancel":
+        return no_update, True, ""
+    lang = i18n.current()
+    user = auth.current()
+    if user is None or not isinstance(batch, int) or isinstance(batch, bool):
+        raise PreventUpdate
+    written = reason.strip() if isinstance(reason, str) else ""
+    if not written:
+        return no_update, False, i18n.t(lang, "请填写撤回原因。", "Give a reason for the withdrawal.")
     try:
-        api.withdraw(user, batch)
-    except (api.Forbidden, StoreError):  # not an admin, or withdrawn meanwhile: the table shows the truth
-        return no_update
-    return context.store().data_version()
+        api.withdraw(user, batch, written)
+    except api.Forbidden as refused:
+        return no_update, False, i18n.t(lang, refused.zh, refused.en)
+    except StoreError as refused:  # withdrawn meanwhile
+        return context.store().data_version(), False, str(refused)
+    return context.store().data_version(), True, ""

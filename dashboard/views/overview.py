@@ -256,14 +256,15 @@ def card_class(standing: Standing) -> str:
     return f"target-card status-border-{standing.status}"
 
 
-def target_card(registry: Registry, standing: Standing, lang: Lang) -> html.Div:
+def target_card(registry: Registry, standing: Standing, lang: Lang, *, body: str = "card-body") -> html.Div:
     """A card: gauge, status (colour and label), outlook, latest value, target, deadline, sparkline. Its body is
-    addressed by ``{"type": "card-body", "card": key}``, so that a live refresh can redraw one card alone."""
+    addressed by ``{"type": body, "card": key}``, so that the overview's live refresh can redraw one card alone
+    (another page passes its own ``body``, out of that refresh's reach)."""
     return html.Div(
         html.Div(
             card_content(registry, standing, lang),
             className=card_class(standing),
-            id={"type": "card-body", "card": card_key(standing)},
+            id={"type": body, "card": card_key(standing)},
         ),
         className="card-slot",
         **data(target_id=standing.target.id, region=standing.region),

@@ -9,6 +9,7 @@ from dash.development.base_component import Component
 from dashboard.figures import graph_config, ranked_regions_json
 from dashboard.i18n import Lang, t
 from dashboard.views.common import (
+    SYNTHETIC_MARK,
     chart_href,
     data,
     legend,
@@ -19,8 +20,13 @@ from dashboard.views.common import (
     synthetic_banner,
 )
 from dashboard.views.overview import target_card
+from qtm.formatting import target_text
 from qtm.registry import Registry
 from qtm.standings import Standing
+
+#: The region page's cards are redrawn with the whole page; "card-body" would draw the overview's live refresh,
+#: which then finds no "cards" grid here and fails in the browser.
+_CARD_BODY = "region-card-body"
 
 
 def region_page(
@@ -95,7 +101,11 @@ def _own_and_references(registry: Registry, standings: list[Standing], lang: Lan
     references = [s for s in standings if not s.result.binds]
     sections: list[Component] = [
         html.H2(t(lang, "本地区目标", "This region's own targets"), className="section", id="own-targets"),
-        html.Div([target_card(registry, s, lang) for s in own], className="card-grid", id="cards")
+        html.Div(
+            _shared_cards(registry, own, lang),
+            className="card-grid",
+            id="own-cards",
+        )
         if own
         else html.P(
             t(lang, "本地区没有自己的目标。", "No plan sets a target for this region itself."),
@@ -119,12 +129,64 @@ def _own_and_references(registry: Registry, standings: list[Standing], lang: Lan
                 className="note",
             ),
             html.Div(
-                [target_card(registry, s, lang) for s in references],
+                _shared_cards(registry, [s for s in references if s.result.latest is not None], lang),
                 className="card-grid",
                 id="reference-cards",
             ),
         ]
+        without_data = [s for s in references if s.result.latest is None]
+        if without_data:
+            sections.append(_references_without_data(registry, without_data, lang))
     return sections
+
+
+def _shared_cards(registry: Registry, standings: list[Standing], lang: Lang) -> list[Component]:
+    """One card per indicator: where two plans set the same indicator for the region, the first plan's card also
+    names the others and what they promise."""
+    by_indicator: dict[str, list[Standing]] = {}
+    for standing in standings:
+        by_indicator.setdefault(standing.target.indicator, []).append(standing)
+    cards: list[Component] = []
+    for first, *others in by_indicator.values():
+        card = target_card(registry, first, lang, body=_CARD_BODY)
+        if others:
+            also = [
+                html.Div(
+                    t(lang, "同一指标亦由", "Also set by ")
+                    + t(lang, f"《{p.title.zh}》设定：", f"{p.title.en}: ")
+                    + target_text(registry, s.target, lang),
+                    className="also-set",
+                    **data(target_id=s.target.id),
+                )
+                for s in others
+                for p in [registry.plans[s.target.plan]]
+            ]
+            body = card.children  # the card's framed body: the lines go under its facts
+            body.children = [*body.children, *also]
+        cards.append(card)
+    return cards
+
+
+def _references_without_data(registry: Registry, standings: list[Standing], lang: Lang) -> html.Ul:
+    """A higher target the region has no value for: one line (name, plan, target), never an empty gauge."""
+    lines = []
+    for standing in standings:
+        target = standing.target
+        indicator, plan = registry.indicators[target.indicator], registry.plans[target.plan]
+        lines.append(
+            html.Li(
+                [
+                    dcc.Link(t(lang, indicator.name.zh, indicator.name.en), href=f"/target/{target.id}"),
+                    html.Span(f" · {t(lang, plan.title.zh, plan.title.en)} · "),
+                    html.Span(target_text(registry, target, lang)),
+                    html.Span(
+                        t(lang, " · 本地区暂无数据", " · no data for this region yet"), className="muted"
+                    ),
+                ],
+                **data(target_id=target.id),
+            )
+        )
+    return html.Ul(lines, className="reference-lines", id="reference-without-data")
 
 
 def _comparison(registry: Registry, own: Standing, rows: list[Standing], lang: Lang) -> html.Div:
@@ -133,7 +195,7 @@ def _comparison(registry: Registry, own: Standing, rows: list[Standing], lang: L
     bars = [
         (
             t(lang, registry.regions.get(s.region).name_zh, registry.regions.get(s.region).name_en)
-            + (" ◆" if s.synthetic else ""),
+            + (f" {SYNTHETIC_MARK}" if "synthetic" in s.latest_flags else ""),
             s.result.latest.value,
             s.result.latest.period,
             s.status,

@@ -106,6 +106,7 @@ def upload_page(
             dcc.Store(id="staged", data=[]),
             dcc.Store(id="committed"),
             html.H2(t(lang, "上报记录", "Batches stored"), className="section"),
+            withdraw_dialog(lang),
             html.Div(batch_table(batches, lang, user=user), id="batches"),
         ],
         className="upload-page",
@@ -171,8 +172,15 @@ def refused_view(name: str, zh: str, en: str, lang: Lang) -> html.Div:
     )
 
 
-def preview_view(registry: Registry, result: FileResult, lang: Lang) -> html.Div:
-    """One file: its status, every problem (sheet and cell), and the values it would store."""
+#: The current stored value of each indicator, region and period (period as text), to compare a preview with.
+CurrentValues = dict[tuple[str, str, str], Observation]
+
+
+def preview_view(
+    registry: Registry, result: FileResult, lang: Lang, current: CurrentValues | None = None
+) -> html.Div:
+    """One file: its status, every problem (sheet and cell), and the values it would store — each beside what is
+    stored now (new, replaces old → new, or unchanged)."""
     words = _STATUS_WORDS.get(result.status, (result.status, result.status))
     parts: list[Component] = [
         html.H3(result.file),
@@ -190,7 +198,7 @@ def preview_view(registry: Registry, result: FileResult, lang: Lang) -> html.Div
     if result.report.issues:
         parts.append(_issues_table(result, lang))
     if result.observations and result.status != "unreadable":
-        parts.append(_observations_table(registry, result, lang))
+        parts.append(_observations_table(registry, result, lang, current or {}))
     return html.Div(
         parts,
         className=f"file-preview {result.status}",
@@ -238,13 +246,47 @@ def _issues_table(result: FileResult, lang: Lang) -> html.Table:
     )
 
 
-def _observations_table(registry: Registry, result: FileResult, lang: Lang) -> html.Div:
+_FLAG_WORDS = {
+    "provisional": ("初步", "provisional"),
+    "estimated": ("估计", "estimated"),
+    "revised": ("修订", "revised"),
+    "synthetic": ("示例", "synthetic"),
+}
+
+
+def _flags_text(flags: frozenset[str], lang: Lang) -> str:
+    return "、".join(t(lang, *_FLAG_WORDS.get(f, (f, f))) for f in sorted(flags))
+
+
+def change_cell(o: Observation, indicator: Indicator, current: CurrentValues, lang: Lang) -> html.Td:
+    """Whether storing ``o`` adds a value (新增), replaces the stored one (替换：old → new) or changes nothing."""
+    stored = current.get((o.indicator, o.region, o.period.text))
+    if stored is None:
+        return html.Td(t(lang, "新增", "new"), className="change new", **data(change="new"))
+    if stored.value == o.value and stored.flags == o.flags:
+        return html.Td(t(lang, "不变", "unchanged"), className="change unchanged", **data(change="unchanged"))
+    old = value_text(stored.value, indicator, lang)
+    new = value_text(o.value, indicator, lang)
+    if stored.value == o.value:  # the flags alone change
+        old += f"（{_flags_text(stored.flags, lang) or t(lang, '无标记', 'no flags')}）"
+        new += f"（{_flags_text(o.flags, lang) or t(lang, '无标记', 'no flags')}）"
+    return html.Td(
+        t(lang, f"替换：{old} → {new}", f"replaces: {old} → {new}"),
+        className="change replaces",
+        **data(change="replaces"),
+    )
+
+
+def _observations_table(
+    registry: Registry, result: FileResult, lang: Lang, current: CurrentValues
+) -> html.Div:
     head = [
         ("指标", "Indicator"),
         ("地区", "Region"),
         ("统计期", "Period"),
         ("数值", "Value"),
         ("标记", "Flags"),
+        ("与已存数据相比", "Against what is stored"),
     ]
     shown = result.observations[:PREVIEW_ROWS]
     rows = []
@@ -258,7 +300,8 @@ def _observations_table(registry: Registry, result: FileResult, lang: Lang) -> h
                     html.Td(t(lang, region.name_zh, region.name_en)),
                     html.Td(o.period.text),
                     _value_cell(o, indicator, lang),
-                    html.Td(" ".join(sorted(o.flags))),
+                    html.Td(_flags_text(o.flags, lang)),
+                    change_cell(o, indicator, current, lang),
                 ],
                 **data(observation=f"{o.indicator}|{o.region}|{o.period.text}|{o.value:g}"),
             )
@@ -351,6 +394,18 @@ def _committed_text(r: FileResult, lang: Lang) -> str:
     return f"{r.file}: " + t(lang, *_STATUS_WORDS.get(r.status, (r.status, r.status)))
 
 
+def batch_state(b: StoredBatch, lang: Lang) -> str:
+    """A batch's status in words: stored, withdrawn (by which batch), or a withdrawal (of which batch, and why)."""
+    if b.kind == "withdrawal":
+        why = b.reason
+        return t(lang, f"撤回记录（撤回批次 {b.withdraws}）", f"withdrawal (of batch {b.withdraws})") + (
+            t(lang, f"：{why}", f": {why}") if why else ""
+        )
+    if b.withdrawn_by is not None:
+        return t(lang, f"已撤回（由批次 {b.withdrawn_by}）", f"withdrawn (by batch {b.withdrawn_by})")
+    return t(lang, "已存储", "stored")
+
+
 def batch_table(batches: list[StoredBatch], lang: Lang, *, user: User | None) -> html.Table | html.P:
     can_withdraw = user is not None and user.may_withdraw()
     if not batches:
@@ -364,33 +419,28 @@ def batch_table(batches: list[StoredBatch], lang: Lang, *, user: User | None) ->
         ("取代", "Superseded"),
         ("未变", "Unchanged"),
         ("状态", "State"),
+        *([("操作", "Action")] if can_withdraw else []),
     ]
     rows = []
     for b in sorted(batches, key=lambda b: b.id, reverse=True)[:100]:
-        if b.kind == "withdrawal":
-            state: str | Component = t(lang, f"撤回批次 {b.withdraws}", f"withdrew batch {b.withdraws}")
-        elif b.withdrawn_by is not None:
-            state = t(lang, f"已由批次 {b.withdrawn_by} 撤回", f"withdrawn by batch {b.withdrawn_by}")
-        elif can_withdraw:
-            state = html.Button(
-                t(lang, "撤回", "Withdraw"),
-                id={"type": "withdraw", "batch": b.id},
-                className="button small",
-                **data(action="withdraw"),
-            )
-        else:
-            state = t(lang, "有效", "in force")
+        action: list[Component] = []
+        if can_withdraw:
+            standing = b.kind == "upload" and b.withdrawn_by is None
+            action = [html.Td(_withdraw_button(b.id, lang) if standing else "")]
         rows.append(
             html.Tr(
                 [
                     html.Td(str(b.id)),
                     html.Td(f"{b.uploaded_at:%Y-%m-%d %H:%M}"),
                     html.Td(b.uploaded_by),
-                    html.Td(b.file_name),
+                    html.Td(
+                        b.file_name if b.kind == "upload" else t(lang, f"撤回批次 {b.withdraws}", b.file_name)
+                    ),
                     html.Td(str(b.n_observations), className="num"),
                     html.Td(str(b.n_superseded), className="num"),
                     html.Td(str(b.n_unchanged), className="num"),
-                    html.Td(state),
+                    html.Td(batch_state(b, lang), className="batch-state"),
+                    *action,
                 ],
                 **data(batch=str(b.id)),
             )
@@ -398,4 +448,107 @@ def batch_table(batches: list[StoredBatch], lang: Lang, *, user: User | None) ->
     return html.Table(
         [html.Thead(html.Tr([html.Th(t(lang, *h)) for h in head])), html.Tbody(rows)],
         className="targets batches",
+    )
+
+
+def _withdraw_button(batch_id: int, lang: Lang) -> html.Button:
+    return html.Button(
+        t(lang, "撤回…", "Withdraw…"),
+        id={"type": "withdraw", "batch": batch_id},
+        className="button small",
+        **data(action="withdraw"),
+    )
+
+
+def withdraw_dialog(lang: Lang) -> html.Div:
+    """The confirmation a withdrawal needs (hidden until a batch's 撤回 is pressed): what falls back, and a reason."""
+    return html.Div(
+        [
+            html.Div(id="withdraw-summary"),
+            html.Label(
+                [
+                    html.Span(t(lang, "撤回原因（必填）", "Reason for withdrawing (required)")),
+                    dcc.Textarea(id="withdraw-reason", value="", className="reason", maxLength=500),
+                ],
+                className="filter",
+            ),
+            html.P(id="withdraw-message", className="status-line rejected", role="alert"),
+            html.Button(
+                t(lang, "确认撤回", "Withdraw the batch"),
+                id="withdraw-confirm",
+                className="button primary",
+                **data(action="withdraw-confirm"),
+            ),
+            html.Button(
+                t(lang, "取消", "Cancel"),
+                id="withdraw-cancel",
+                className="button",
+                **data(action="withdraw-cancel"),
+            ),
+            dcc.Store(id="withdraw-batch"),
+        ],
+        id="withdraw-dialog",
+        className="withdraw-dialog banner",
+        role="dialog",
+        hidden=True,
+    )
+
+
+def _stored_text(o: Observation, indicator: Indicator | None, lang: Lang) -> str:
+    return value_text(o.value, indicator, lang) if indicator is not None else f"{o.value:g}"
+
+
+def withdraw_summary(
+    registry: Registry, batch: StoredBatch, fallback: list[tuple[Observation, Observation | None]], lang: Lang
+) -> html.Div:
+    """What withdrawing ``batch`` does: each of its current values and the value that becomes current (or 无)."""
+    head = [
+        ("指标", "Indicator"),
+        ("地区", "Region"),
+        ("统计期", "Period"),
+        ("现值", "Now"),
+        ("撤回后", "After"),
+    ]
+    rows = []
+    for now, after in fallback[:PREVIEW_ROWS]:
+        indicator = registry.indicators.get(now.indicator)
+        region = registry.regions.get(now.region)
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(t(lang, indicator.name.zh, indicator.name.en) if indicator else now.indicator),
+                    html.Td(t(lang, region.name_zh, region.name_en)),
+                    html.Td(now.period.text),
+                    html.Td(_stored_text(now, indicator, lang), className="num"),
+                    html.Td(
+                        _stored_text(after, indicator, lang) if after else t(lang, "无", "none"),
+                        className="num fallback",
+                    ),
+                ],
+                **data(fallback=f"{now.indicator}|{now.region}|{now.period.text}"),
+            )
+        )
+    table = html.Table(
+        [html.Thead(html.Tr([html.Th(t(lang, *h)) for h in head])), html.Tbody(rows)],
+        className="targets fallback",
+    )
+    return html.Div(
+        [
+            html.H3(
+                t(
+                    lang,
+                    f"撤回批次 {batch.id}（{batch.file_name}）？",
+                    f"Withdraw batch {batch.id} ({batch.file_name})?",
+                )
+            ),
+            html.P(
+                t(
+                    lang,
+                    f"该批次现有 {len(fallback)} 个数值有效；撤回后各数值恢复为下表“撤回后”一列（“无”表示不再有数值）。",
+                    f"{_count(len(fallback), 'value')} of this batch are current; after the withdrawal each is "
+                    "the value in the column After (none: no value).",
+                )
+            ),
+            table,
+        ]
     )

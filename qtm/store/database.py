@@ -479,6 +479,39 @@ class Store:
             )
         return WithdrawResult(withdrawal_id, withdrawn, restored)
 
+    def withdrawal_fallback(self, batch_id: int) -> list[tuple[Observation, Observation | None]]:
+        """What withdrawing ``batch_id`` would do, read only: each of its values that is current, beside the value
+        that would become current in its place (None when the key would have no value)."""
+        c = observations.c
+        with self.engine.connect() as connection:
+            live = [
+                _observation(r._mapping)
+                for r in connection.execute(
+                    select(observations)
+                    .where(c.batch_id == batch_id, c.superseded_by.is_(None))
+                    .order_by(c.id)
+                )
+            ]
+            keys = {(o.indicator, o.region, o.period.text) for o in live}
+            earlier: dict[tuple[str, str, str], Observation] = {}
+            if keys:
+                query = (
+                    select(observations)
+                    .select_from(observations.join(batches, batches.c.id == c.batch_id))
+                    .where(
+                        c.indicator_id.in_(sorted({k[0] for k in keys})),
+                        c.region_code.in_(sorted({k[1] for k in keys})),
+                        c.batch_id != batch_id,
+                        batches.c.withdrawn_by.is_(None),
+                    )
+                    .order_by(c.id)
+                )
+                for r in connection.execute(query):
+                    key = (r.indicator_id, r.region_code, r.period)
+                    if key in keys:
+                        earlier[key] = _observation(r._mapping)
+        return [(o, earlier.get((o.indicator, o.region, o.period.text))) for o in live]
+
     @staticmethod
     def _previous_revisions(
         connection: Connection, batch_id: int, keys: set[tuple[str, str, str]]

@@ -144,7 +144,7 @@ def test_the_upload_preview_shows_the_scale_as_written(registry, sqlite_store):
         dry_run=True,
         today=TODAY,
     )
-    shown = _text(_observations_table(registry, result, "zh"))
+    shown = _text(_observations_table(registry, result, "zh", {}))  # nothing stored yet
     assert "（原文 0.9万家）" in shown and "（原文 2.4 千个）" in shown and "（原文 0.12 万家）" in shown
     assert "原文 36个" not in shown  # no scale word: nothing to explain
 

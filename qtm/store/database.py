@@ -495,17 +495,7 @@ class Store:
             keys = {(o.indicator, o.region, o.period.text) for o in live}
             earlier: dict[tuple[str, str, str], Observation] = {}
             if keys:
-                query = (
-                    select(observations)
-                    .select_from(observations.join(batches, batches.c.id == c.batch_id))
-                    .where(
-                        c.indicator_id.in_(sorted({k[0] for k in keys})),
-                        c.region_code.in_(sorted({k[1] for k in keys})),
-                        c.batch_id != batch_id,
-                        batches.c.withdrawn_by.is_(None),
-                    )
-                    .order_by(c.id)
-                )
+                query = _standing_elsewhere(select(observations), batch_id, keys)
                 for r in connection.execute(query):
                     key = (r.indicator_id, r.region_code, r.period)
                     if key in keys:
@@ -524,15 +514,7 @@ class Store:
             return found
         c = observations.c
         query = (
-            select(c.id, c.indicator_id, c.region_code, c.period)
-            .select_from(observations.join(batches, batches.c.id == c.batch_id))
-            .where(
-                c.indicator_id.in_(sorted({k[0] for k in keys})),
-                c.region_code.in_(sorted({k[1] for k in keys})),
-                c.batch_id != batch_id,
-                batches.c.withdrawn_by.is_(None),
-            )
-            .order_by(c.id)
+            _standing_elsewhere(select(c.id, c.indicator_id, c.region_code, c.period), batch_id, keys)
             # On PostgreSQL, a batch being withdrawn at this moment by another process is waited for, then left out.
             .with_for_update(read=True, of=batches)
         )
@@ -890,3 +872,19 @@ def _batch(row: Any) -> StoredBatch:
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _standing_elsewhere(query: Select[Any], batch_id: int, keys: set[tuple[str, str, str]]) -> Select[Any]:
+    """``query`` narrowed to the rows of batches other than ``batch_id`` that stand (not withdrawn), for the
+    indicators and regions of ``keys`` (the caller keeps the exact keys), oldest first."""
+    c = observations.c
+    return (
+        query.select_from(observations.join(batches, batches.c.id == c.batch_id))
+        .where(
+            c.indicator_id.in_(sorted({k[0] for k in keys})),
+            c.region_code.in_(sorted({k[1] for k in keys})),
+            c.batch_id != batch_id,
+            batches.c.withdrawn_by.is_(None),
+        )
+        .order_by(c.id)
+    )

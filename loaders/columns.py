@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from loaders.grid import is_blank, ref
 from loaders.labels import NOTE_FIRST, is_note_row, split_unit, stub_text, text_key, without_office
 from loaders.tables import Column, Filled, Table
 from loaders.totals import Area
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -89,6 +92,8 @@ def table_columns(table: Table, jurisdiction: Area | None) -> list[ValueColumn]:
     if "region" in row_values and jurisdiction is not None:
         row_values["region"] = jurisdiction.totals(row_values["region"])
     sheet = table.sheet
+    percent_by_column = _by_column(sheet.percent_formats)
+    uncached_by_column = _by_column(dict.fromkeys(sheet.uncached_formulas, True))
     result: list[ValueColumn] = []
     for measure in measures:
         c = measure.index
@@ -106,12 +111,8 @@ def table_columns(table: Table, jurisdiction: Area | None) -> list[ValueColumn]:
                 c,
                 data_rows,
                 values,
-                {
-                    i: sheet.percent_formats[(r, c)]
-                    for i, r in enumerate(data_rows)
-                    if (r, c) in sheet.percent_formats
-                },
-                {i for i, r in enumerate(data_rows) if (r, c) in sheet.uncached_formulas},
+                _at_rows(percent_by_column.get(c), data_rows),
+                set(_at_rows(uncached_by_column.get(c), data_rows)),
                 coordinates.of("indicator", measure.indicator.id if measure.indicator else measure.named),
                 coordinates.of("region", measure.region.code if measure.region else None),
                 coordinates.of("period", measure.period.text if measure.period else None),
@@ -122,6 +123,22 @@ def table_columns(table: Table, jurisdiction: Area | None) -> list[ValueColumn]:
             )
         )
     return result
+
+
+def _by_column(cells: dict[tuple[int, int], _T]) -> dict[int, dict[int, _T]]:
+    """Per column, row → what ``cells`` hold there: grouped once per table, so that a column of values with no
+    percent format or formula (the usual case) costs nothing, and one with a few costs a look-up per row."""
+    found: dict[int, dict[int, _T]] = {}
+    for (row, column), held in cells.items():
+        found.setdefault(column, {})[row] = held
+    return found
+
+
+def _at_rows(column_cells: dict[int, _T] | None, data_rows: list[int]) -> dict[int, _T]:
+    """Index (in ``data_rows``) → what ``column_cells`` hold in that row, for the data rows that hold any."""
+    if not column_cells:
+        return {}
+    return {i: column_cells[r] for i, r in enumerate(data_rows) if r in column_cells}
 
 
 def _indicator_labels(row_values: dict[str, list[object]]) -> list[object] | None:
@@ -143,8 +160,14 @@ def _extractor(table: Table, data_rows: list[int]) -> Callable[[int], list[objec
     filled = Filled(table.sheet) if table.sheet.merged else None
     fill = {k: v for k, v in filled.fill.items() if k[0] >= table.first_data_row} if filled else {}
 
+    data = [rows[r] for r in data_rows]
+    narrowest = min(map(len, data), default=0)
+
     def extract(column: int) -> list[object]:
-        values = [rows[r][column] if column < len(rows[r]) else None for r in data_rows]
+        if column < narrowest:  # every row reaches the column (calamine's rows are all as wide as the sheet)
+            values = [row[column] for row in data]
+        else:
+            values = [row[column] if column < len(row) else None for row in data]
         if fill:
             for index, r in enumerate(data_rows):
                 if (r, column) in fill and is_blank(values[index]):

@@ -272,6 +272,8 @@ def _error_cells(window: bytes, out: SheetParts) -> None:
 
 def _measure(window: bytes, out: SheetParts) -> None:
     """Grow ``out``'s extent by the cells of ``window``."""
+    if _measure_at_once(window, out):
+        return
     if (
         _ODD_CELL.search(window) is None
         and _ODD_ROW.search(window) is None
@@ -304,9 +306,44 @@ def _measure(window: bytes, out: SheetParts) -> None:
     _walk(window, out)
 
 
+def _measure_at_once(window: bytes, out: SheetParts) -> bool:
+    """The usual window, measured in one pass: every cell and row names its place first, unprefixed, the rows come
+    in order and no cell lies beyond the last row or right of the columns seen so far — then the extent grows to
+    the last row, and True. False, with ``out`` unchanged, for anything else (the first cells of a sheet, a wider
+    or further cell, a cell without its place …): :func:`_measure` then measures the window step by step."""
+    if (
+        out.max_column == 0
+        or out.max_column >= 26
+        or (b":" in window and (b":c" in window or b":row" in window))
+    ):
+        return False
+    last = _ROW.match(window, max(window.rfind(b'<row r="'), 0))
+    furthest = out.max_row if last is None else max(out.max_row, int(last.group(1)))
+    if _unusual(furthest, out.max_column).search(window) is not None:
+        return False
+    out.max_row = furthest
+    out.next_row = max(out.next_row, furthest + 1)
+    out.next_column = 1 if window.endswith(b"</row>") else out.max_column + 1
+    return True
+
+
 @lru_cache(maxsize=64)
-def _beyond(row: int) -> re.Pattern[bytes]:
-    """Rows and cells after ``row``: a longer number, or as long and larger (digit by digit)."""
+def _unusual(row: int, column: int) -> re.Pattern[bytes]:
+    """In one pattern, what keeps a window from being measured at once: a cell or row that does not name its place
+    first (as :data:`_ODD_CELL`, :data:`_ODD_ROW`), a row or cell after ``row`` (as :func:`_beyond`), a cell in a
+    column after the ``column``-th, 1 to 25 (as :func:`_columns_after`). Written with the common start of each
+    alternative taken once, so that the regex engine tries each ``<`` of the XML once, cheaply."""
+    after = rb"[A-Z]{2}|[" + bytes(range(65 + column, 91)) + rb"]"
+    not_named = rb'(?=[\s/>])(?! r=")'
+    further = rb"(?:" + _beyond_digits(row) + rb')"'
+    return re.compile(
+        rb'<(?:c(?: r="(?:[A-Z]++' + further + rb"|" + after + rb")|" + not_named + rb")"
+        rb'|row(?: r="' + further + rb"|" + not_named + rb"))"
+    )
+
+
+def _beyond_digits(row: int) -> bytes:
+    """A number after ``row``: longer, or as long and larger (digit by digit)."""
     digits = str(row)
     longer = rb"\d{" + str(len(digits) + 1).encode() + rb",}"
     larger = [
@@ -314,7 +351,13 @@ def _beyond(row: int) -> re.Pattern[bytes]:
         for i, d in enumerate(digits)
         if d != "9"
     ]
-    return re.compile(rb'<(?:row r="|c r="[A-Z]+)(' + b"|".join([longer, *larger]) + rb')"')
+    return b"|".join([longer, *larger])
+
+
+@lru_cache(maxsize=64)
+def _beyond(row: int) -> re.Pattern[bytes]:
+    """Rows and cells after ``row``: a longer number, or as long and larger (digit by digit)."""
+    return re.compile(rb'<(?:row r="|c r="[A-Z]+)(' + _beyond_digits(row) + rb')"')
 
 
 @lru_cache(maxsize=32)

@@ -3,7 +3,6 @@ honest 404, compressed assets."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,24 +14,20 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 
-from dashboard import api, auth, callback_requests, context, downloads, i18n, jobs
+from dashboard import api, auth, callback_requests, context, downloads, i18n, jobs, plotly_bundle
 from dashboard.i18n import t
 from dashboard.views.common import data
+from qtm.config import current as settings
 from qtm.registry import Registry
 from qtm.signals import LiveVersion
 from qtm.store import Store
 
 _HERE = Path(__file__).parent
-#: Seconds between checks for new data (QTM_LIVE_SECONDS); a commit made anywhere shows within this.
-DEFAULT_LIVE_SECONDS = 10.0
 _NAV = (("/", "总览", "Overview"), ("/upload", "数据上报", "Upload"))
 
 
 def live_seconds() -> float:
-    try:
-        return max(1.0, float(os.environ.get("QTM_LIVE_SECONDS", DEFAULT_LIVE_SECONDS)))
-    except ValueError:
-        return DEFAULT_LIVE_SECONDS
+    return settings().live_seconds
 
 
 class _NoncedDash(Dash):
@@ -83,8 +78,10 @@ def create_app(registry: Registry, store: Store, *, host: str = "127.0.0.1") -> 
         update_title="",
         suppress_callback_exceptions=True,
         compress=True,
+        external_scripts=[{"src": plotly_bundle.url()}],  # before dcc's scripts: dcc.Graph uses this Plotly
         background_callback_manager=jobs.manager(),
     )
+    plotly_bundle.install(app.server)
     jobs.attach(app.server)
     app.server.config["QTM_REGISTRY"] = registry
     app.server.config["QTM_STORE"] = store
@@ -153,8 +150,7 @@ def _audit_csv() -> Response:
 def _request_limit() -> int:
     """The largest request the server reads (413 beyond it): three returns at the upload limit, base64-encoded
     (4/3), plus room — about 81 MB with the default 20 MB limit."""
-    megabytes = float(os.environ.get("QTM_MAX_UPLOAD_MB", "20") or 20)
-    return int(megabytes * 1024 * 1024 * 4 / 3 * 3) + 1024 * 1024
+    return int(settings().max_upload_bytes * 4 / 3 * 3) + 1024 * 1024
 
 
 def shell() -> html.Div:

@@ -12,7 +12,6 @@ import os
 import secrets
 import unicodedata
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -22,11 +21,19 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import BadRequest
 
 from qtm.accounts import User, Users
+from qtm.config import current as settings
 from qtm.errors import ConfigError
 from qtm.store import Store
 
-#: Paths anyone may reach: the login page and what it needs, Dash's static bundles (they hold no data).
-_OPEN_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
+#: Paths anyone may reach: the login page and what it needs, Dash's static bundles and plotly.js (no data).
+_OPEN_PREFIXES = (
+    "/login",
+    "/assets/",
+    "/vendor/",
+    "/_dash-component-suites/",
+    "/_favicon.ico",
+    "/favicon.ico",
+)
 CSRF_COOKIE = "_csrf_token"  # Dash sends this cookie back as the X-CSRFToken header on every callback
 
 
@@ -49,9 +56,9 @@ class Anonymous(AnonymousUserMixin):
 
 def anonymous_view_default(host: str) -> bool:
     """Anonymous viewing: on while the server listens on loopback only, off beyond it; QTM_ANONYMOUS_VIEW decides."""
-    setting = os.environ.get("QTM_ANONYMOUS_VIEW")
+    setting = settings().anonymous_view
     if setting is not None:
-        return setting.strip().lower() in ("1", "true", "yes", "on")
+        return setting
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -61,11 +68,9 @@ def anonymous_view_default(host: str) -> bool:
 def secret_key() -> bytes:
     """QTM_SECRET_KEY, else the file QTM_SECRET_KEY_FILE (default ~/.local/share/qtm/secret_key, outside the
     repository), made on first use with a random key readable by its owner only; every worker shares it."""
-    if os.environ.get("QTM_SECRET_KEY"):
-        return os.environ["QTM_SECRET_KEY"].encode()
-    path = Path(
-        os.environ.get("QTM_SECRET_KEY_FILE") or Path.home() / ".local" / "share" / "qtm" / "secret_key"
-    )
+    if settings().secret_key:
+        return str(settings().secret_key).encode()
+    path = settings().secret_key_file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -87,7 +92,7 @@ def current() -> User | None:
 
 def install(server: Flask, store: Store, *, anonymous_view: bool) -> None:
     """Sessions, logins, guards and headers on the Flask server under the Dash app."""
-    secure = os.environ.get("QTM_SECURE_COOKIES") == "1"
+    secure = settings().secure_cookies
     server.config.update(
         SECRET_KEY=secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
@@ -132,12 +137,12 @@ def _throttled(server: Flask, view: Callable[[], Any], users: Users) -> Callable
     writes, so the limit holds across workers. A login refused by the limit (429) is in the audit trail too."""
     from limits import parse
 
-    limit = os.environ.get("QTM_LOGIN_LIMIT") or "10 per minute"
+    limit = settings().login_limit
     try:
         allowed = parse(limit)
     except ValueError:
         raise ConfigError(f"QTM_LOGIN_LIMIT must read like '10 per minute', not {limit!r}") from None
-    if os.environ.get("QTM_REDIS_URL"):
+    if settings().redis_url:
         return _throttled_in_redis(server, view, users, limit)
 
     def counted() -> Any:
@@ -164,7 +169,7 @@ def _throttled_in_redis(
     server.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     server.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
     limiter = Limiter(
-        get_remote_address, app=server, storage_uri=os.environ["QTM_REDIS_URL"], default_limits=[]
+        get_remote_address, app=server, storage_uri=str(settings().redis_url), default_limits=[]
     )
     only_failures = limiter.limit(
         limit, methods=["POST"], deduct_when=lambda response: response.status_code == 401

@@ -39,21 +39,14 @@ from dash.background_callback.managers import BaseBackgroundCallbackManager
 from flask import Flask
 
 from dashboard.export import exporter
-from loaders.safety import Limits
-from qtm import PROJECT_ROOT
+from qtm.config import current as settings
 from qtm.errors import ConfigError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DEFAULT_FOLDER = PROJECT_ROOT / "data" / "jobs"
 #: Seconds a finished job's result waits for the page to collect it.
 RESULT_SECONDS = 3600
-#: Seconds a request waits for a job slot when QTM_SLOT_WAIT does not say.
-DEFAULT_SLOT_WAIT = 30.0
-#: A check's memory when QTM_CHECK_MB does not say: this many MB per million cells of QTM_MAX_CELLS (800 MB at the
-#: default 5 million; bench/upload_load.py: the largest return the default limits let through needs about 530 MB).
-CHECK_MB_PER_MILLION_CELLS = 160
 #: What a job keeps of its request's headers: the session and language cookies, and the browser (Flask-Login's
 #: session protection compares it), and the host the page was served under.
 _KEPT_HEADERS = ("cookie", "user-agent", "accept-language", "host")
@@ -72,13 +65,8 @@ def page_id() -> dcc.Store:
 
 
 def kind() -> str:
-    """``diskcache`` or ``celery`` (QTM_JOBS); anything else is a one-line configuration error."""
-    chosen = (os.environ.get("QTM_JOBS") or "diskcache").strip().lower()
-    if chosen not in ("diskcache", "celery"):
-        raise ConfigError(
-            f"QTM_JOBS must be diskcache (one machine) or celery (with QTM_REDIS_URL), not {chosen!r}"
-        )
-    return chosen
+    """``diskcache`` or ``celery`` (QTM_JOBS, checked by the settings)."""
+    return settings().jobs
 
 
 @functools.cache
@@ -100,13 +88,13 @@ def manager() -> BaseBackgroundCallbackManager:
 
 
 def jobs_folder() -> Path:
-    return Path(os.environ.get("QTM_JOBS_DIR") or DEFAULT_FOLDER)
+    return settings().jobs_dir
 
 
 @functools.cache
 def celery_app() -> Any:
     """The Celery application of this process: Redis at QTM_REDIS_URL as broker and result store, JSON only."""
-    url = os.environ.get("QTM_REDIS_URL")
+    url = settings().redis_url
     if not url:
         raise ConfigError("QTM_JOBS=celery needs QTM_REDIS_URL: Redis is Celery's broker and result store")
     from celery import Celery
@@ -127,11 +115,7 @@ def celery_app() -> Any:
 def check_settings() -> None:
     """QTM_JOBS, QTM_JOB_SLOTS, QTM_SLOT_WAIT, QTM_CHECK_MB and, for Celery, QTM_REDIS_URL: a one-line
     :class:`ConfigError` when one is wrong (checked before any worker starts, without opening anything)."""
-    if kind() == "celery" and not os.environ.get("QTM_REDIS_URL"):
-        raise ConfigError("QTM_JOBS=celery needs QTM_REDIS_URL: Redis is Celery's broker and result store")
-    slots()
-    slot_wait()
-    check_memory()
+    settings()
 
 
 def broker_text() -> str:
@@ -174,39 +158,19 @@ def slots() -> int:
     turn, so that a burst of packs or uploads cannot start a Chromium and a process each beyond what it can hold.
     Celery workers are bounded by their ``--concurrency`` instead. The checks of ``/api/upload`` take these slots
     too, whatever QTM_JOBS says (they run on the web server)."""
-    text = os.environ.get("QTM_JOB_SLOTS") or str(os.cpu_count() or 1)
-    try:
-        return max(1, int(text))
-    except ValueError:
-        raise ConfigError(f"QTM_JOB_SLOTS must be a whole number of jobs, not {text!r}") from None
+    return settings().job_slots
 
 
 def slot_wait() -> float:
     """Seconds a request waits for a slot before it is answered 503 (QTM_SLOT_WAIT, default 30)."""
-    text = os.environ.get("QTM_SLOT_WAIT") or str(DEFAULT_SLOT_WAIT)
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        raise ConfigError(f"QTM_SLOT_WAIT must be a number of seconds (0 or more), not {text!r}")
-    return seconds
+    return settings().slot_wait
 
 
 def check_memory() -> int:
     """Bytes of memory one check of a return may take beyond the process it starts from (QTM_CHECK_MB; default
-    CHECK_MB_PER_MILLION_CELLS per million cells of QTM_MAX_CELLS, at least 256 MB)."""
-    text = os.environ.get("QTM_CHECK_MB")
-    if not text:
-        cells = Limits.from_env().max_total_cells
-        return int(max(256, CHECK_MB_PER_MILLION_CELLS * cells / 1_000_000) * 1048576)
-    try:
-        megabytes = float(text)
-    except ValueError:
-        megabytes = 0.0
-    if not 16 <= megabytes < float("inf"):
-        raise ConfigError(f"QTM_CHECK_MB must be a number of megabytes (16 or more), not {text!r}")
-    return int(megabytes * 1048576)
+    160 MB per million cells of QTM_MAX_CELLS, at least 256 MB: bench/upload_load.py measures the largest return
+    the default limits let through at about 530 MB)."""
+    return settings().check_bytes
 
 
 class Busy(Exception):

@@ -33,7 +33,14 @@ from dashboard.figures import (
     trend_figure,
 )
 from dashboard.i18n import Lang, pair, t
-from qtm.formatting import STATUS_LABELS, outlook_text, target_text, value_text
+from qtm.formatting import (
+    STATUS_LABELS,
+    clause_line,
+    outlook_text,
+    source_text,
+    target_text,
+    value_text,
+)
 from qtm.observations import Observation
 from qtm.progress import STATUS_ORDER, Result
 from qtm.registry import Registry, Target
@@ -252,7 +259,7 @@ def _wrapped(name: str, texts: Sequence[str], width: float, size: int, colour: s
 
 def _subtitle(registry: Registry, target: Target, lang: Lang, width: float) -> _Block:
     plan = registry.plans[target.plan]
-    text = f"{t(lang, plan.title.zh, plan.title.en)} · {t(lang, '条款', 'clause')} {target.clause}"
+    text = f"{t(lang, plan.title.zh, plan.title.en)} · {clause_line(target.clause, lang)}"
     return _wrapped("paper:subtitle", [text], width, SUBTITLE)
 
 
@@ -289,7 +296,7 @@ def _sources(
     named: list[str] = []
     unnamed = t(lang, "部分数值未注明来源", "some values name no source")
     for o in sorted(observations, key=lambda o: o.period.sort_key(), reverse=True):
-        source = o.source.strip() if o.source and o.source.strip() else unnamed
+        source = source_text(o.source.strip(), lang) if o.source and o.source.strip() else unnamed
         if source not in named:
             named.append(source)
     if named != [unnamed] and named:

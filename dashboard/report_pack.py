@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 import plotly.graph_objects as go
 
 from dashboard import paper
-from qtm.formatting import STATUS_LABELS
+from qtm.formatting import STATUS_LABELS, source_text
 from qtm.registry import Plan, Registry
 from qtm.standings import Filters, Standing, in_region, overview, sub_regions
 from qtm.statements import statement
@@ -273,7 +273,7 @@ def data_source(store: Store, standing: Standing, batches: dict[int, str]) -> st
     if latest is None:
         return ""
     if standing.latest_source:
-        return standing.latest_source
+        return source_text(standing.latest_source)
     current = [
         s for s in store.history_for(standing.target.indicator, standing.region) if s.superseded_by is None
     ]

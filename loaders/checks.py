@@ -11,7 +11,6 @@ import functools
 import itertools
 import math
 import operator
-import os
 import re
 import sys
 from array import array
@@ -28,6 +27,7 @@ from loaders.grid import ref
 from loaders.labels import TOTAL_WORDS, text_key
 from loaders.totals import UnclearTotal, region_written
 from loaders.values import NumberReading, format_percent, read_flags, read_number, read_period, report_note
+from qtm.config import current as settings
 from qtm.formatting import unit_symbol, value_text
 from qtm.observations import NO_FLAGS, Observation
 from qtm.periods import Period
@@ -40,7 +40,6 @@ _MISSING = object()
 _FUNCTIONAL_AREA = re.compile(r"(新区|开发区|高新区|经开区|综保区|保税区|园区|工业园|示范区|本级|省直|市直)$")
 _INF = float("inf")
 T = TypeVar("T")
-DEFAULT_JUMP_POINTS = 10.0
 #: From this many blank values on, a return is a template filled in part: one summary line, not one per row.
 BLANK_SUMMARY_AT = 5
 #: What a value of each kind can plausibly be, in a unit of the kind: beyond ``error`` it is refused
@@ -984,7 +983,7 @@ def check_columns(
 
 
 def jump_points() -> float:
-    return float(os.environ.get("QTM_JUMP_POINTS") or DEFAULT_JUMP_POINTS)
+    return settings().jump_points
 
 
 def plausibility_warnings(

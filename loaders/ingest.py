@@ -19,7 +19,6 @@ from loaders.checks import Places, check_columns, plausibility_warnings
 from loaders.columns import ValueColumn, table_columns
 from loaders.grid import Sheet, UnreadableFile, read_grid, ref
 from loaders.labels import NEAR, Classifier, split_unit, text_key
-from loaders.originals import DEFAULT_ORIGINALS_DIR as DEFAULT_ORIGINALS_DIR  # where they were defined before
 from loaders.originals import OriginalNotKept as OriginalNotKept
 from loaders.originals import originals_dir
 from loaders.safety import Limits, Refused, check_file, read_upload

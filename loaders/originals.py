@@ -29,12 +29,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qtm import PROJECT_ROOT
+from qtm.config import current as settings
 from qtm.errors import QtmError
 from qtm.store import Store
 
 #: Where the originals of stored uploads are kept (``QTM_ORIGINALS_DIR``), each under a name the server chooses.
-DEFAULT_ORIGINALS_DIR = PROJECT_ROOT / "data" / "originals"
 #: An orphan younger than this is left alone: a commit may be on its way (the lock protects it too).
 ORPHAN_AGE = dt.timedelta(minutes=30)
 
@@ -49,7 +48,7 @@ class OriginalNotKept(QtmError):
 
 def originals_dir() -> Path:
     """``QTM_ORIGINALS_DIR``, or data/originals/."""
-    return Path(os.environ.get("QTM_ORIGINALS_DIR") or DEFAULT_ORIGINALS_DIR)
+    return settings().originals_dir
 
 
 def marked_name(batch_id: int, sha256: str, suffix: str) -> str:

@@ -14,8 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_MAX_UPLOAD_MB = 20.0
-DEFAULT_MAX_CELLS = 5_000_000
+from qtm.config import current as settings
+
 #: Excel's widest sheet (column XFD): a CSV line wider than this came from no spreadsheet.
 MAX_COLUMNS = 16_384
 
@@ -32,21 +32,22 @@ class Refused(Exception):
 class Limits:
     """How much a single upload may ask of the machine."""
 
-    max_bytes: int = int(DEFAULT_MAX_UPLOAD_MB * 1024 * 1024)
+    max_bytes: int = 20 * 1024 * 1024  # QTM_MAX_UPLOAD_MB's default
     max_uncompressed_bytes: int = 400 * 1024 * 1024  # all parts of an xlsx, unpacked
     max_ratio: float = 100.0  # unpacked / packed, for any part over 1 MB unpacked
     max_parts: int = 10_000
     max_cells: int = 10_000_000  # rows × columns of one sheet's used range
-    max_total_cells: int = DEFAULT_MAX_CELLS  # rows × columns of every sheet together, or the cells of a CSV
+    max_total_cells: int = (
+        5_000_000  # QTM_MAX_CELLS's default; rows × columns of every sheet together, or the cells of a CSV
+    )
     max_columns: int = MAX_COLUMNS  # the widest CSV line
 
     @classmethod
     def from_env(cls) -> Limits:
         """``QTM_MAX_UPLOAD_MB`` sets the size limit (default 20 MB), ``QTM_MAX_CELLS`` the cells of one file
         (default 5 million)."""
-        megabytes = float(os.environ.get("QTM_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB)
-        cells = int(float(os.environ.get("QTM_MAX_CELLS") or DEFAULT_MAX_CELLS))
-        return cls(max_bytes=int(megabytes * 1024 * 1024), max_total_cells=cells)
+        chosen = settings()
+        return cls(max_bytes=chosen.max_upload_bytes, max_total_cells=chosen.max_cells)
 
 
 _MAGIC = [

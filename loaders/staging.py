@@ -31,9 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from qtm import PROJECT_ROOT
+from qtm.config import current as settings
 
-DEFAULT_FOLDER = PROJECT_ROOT / "data" / "staging"
 MAX_AGE_SECONDS = 24 * 3600
 #: The longest label (the name people see for an upload), its extension included.
 LABEL_CHARACTERS = 80
@@ -101,9 +100,8 @@ def disk_name(stem: str, name: str) -> str:
 
 class Staging:
     def __init__(self, folder: Path | None = None, max_bytes: int | None = None) -> None:
-        self.folder = folder or Path(os.environ.get("QTM_STAGING_DIR") or DEFAULT_FOLDER)
-        megabytes = float(os.environ.get("QTM_MAX_UPLOAD_MB", "20") or 20)
-        self.max_bytes = max_bytes if max_bytes is not None else int(megabytes * 1024 * 1024)
+        self.folder = folder or settings().staging_dir
+        self.max_bytes = max_bytes if max_bytes is not None else settings().max_upload_bytes
 
     def put_data_url(self, name: str, contents: str, *, owner: str, page: str) -> StagedFile:
         """Stage a file sent as a data URL (``data:…;base64,…``, as the browser's upload sends it). The size is

@@ -18,17 +18,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from qtm.config import Settings
+from qtm import config
 from qtm.errors import QtmError
 from qtm.escaping import json_text, printable
-from qtm.regions import Regions, load_regions
-from qtm.registry import Registry, load_registry
-from qtm.store import Store, StoredBatch
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where a command uses them, so that each command loads only what it needs
     from loaders.originals import Inventory
     from qtm.accounts import User
+    from qtm.config import Settings
     from qtm.progress import Result
+    from qtm.regions import Regions
+    from qtm.registry import Registry
+    from qtm.store import Store, StoredBatch
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,11 +49,21 @@ def _user_errors(func: F) -> F:
 
 
 def _registry(settings: Settings, path: Path | None = None) -> Registry:
+    from qtm.registry import load_registry
+
     return load_registry(path or settings.registry_file, _regions(settings))
 
 
 def _regions(settings: Settings) -> Regions:
+    from qtm.regions import load_regions
+
     return load_regions(settings.regions_file)
+
+
+def _open_store(url: str, *, migrate: bool = True) -> Store:
+    from qtm.store import Store
+
+    return Store.open(url, migrate=migrate)
 
 
 def _as_of(text: str | None) -> dt.date:
@@ -81,8 +92,10 @@ def _pad(text: str, width: int) -> str:
 
 @click.group()
 @click.version_option(package_name="quality-target-monitor")
+@_user_errors
 def main() -> None:
     """qtm — the quality-target monitor (质量目标监测)."""
+    config.current()  # a bad QTM_* setting stops every command here, in one line, before it opens anything
 
 
 @main.command()
@@ -111,11 +124,17 @@ def serve(host: str, port: int, debug: bool, workers: int | None, threads: int |
         raise click.UsageError("--threads needs --workers")
     from dashboard.app import create_app
 
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings)
-    store = Store.open(settings.database_url)
+    store = _open_store(settings.database_url)
     _sweep_originals(store)
     app = create_app(registry, store, host=host)
+    if (
+        settings.warm and not debug
+    ):  # as each worker of --workers does (qtm.serving); the reloader would warm twice
+        from dashboard import warming
+
+        warming.Warmer(app).start()
     click.echo(f"qtm: serving http://{host}:{port}/ (database {_safe_url(settings.database_url)})", err=True)
     app.run(host=host, port=port, debug=debug)  # a taken port or a foreign address: werkzeug says so, exit 1
 
@@ -126,9 +145,9 @@ def _serve_workers(host: str, port: int, debug: bool, workers: int, threads: int
 
     if debug:
         raise click.UsageError("--debug is for the development server: leave out --workers")
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings)
-    _sweep_originals(Store.open(settings.database_url))
+    _sweep_originals(_open_store(settings.database_url))
     serve_workers(
         settings, registry, host=host, port=port, workers=workers, threads=threads or DEFAULT_THREADS
     )
@@ -178,10 +197,10 @@ def worker(concurrency: int) -> None:
         raise click.UsageError(
             "qtm worker runs Celery jobs: set QTM_JOBS=celery and QTM_REDIS_URL (docs/deploy.md)"
         )
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings)
     create_app(
-        registry, Store.open(settings.database_url)
+        registry, _open_store(settings.database_url)
     )  # the pages' callbacks, registered as Celery tasks
     jobs.check_broker()
     click.echo(
@@ -207,7 +226,7 @@ def targets(ctx: click.Context, as_json: bool) -> None:
     """List the targets of the registry (targets.yaml)."""
     if ctx.invoked_subcommand is not None:
         return
-    registry = _registry(Settings.from_env())
+    registry = _registry(config.current())
     if as_json:
         _echo_json(registry.as_json())
         return
@@ -230,7 +249,7 @@ def _target_text(registry: Registry, target_id: str) -> str:
 @_user_errors
 def targets_check(file: Path | None) -> None:
     """Check a registry file (default: the configured targets.yaml); exit 1 with the first problem."""
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings, file)
     click.echo(
         f"{registry.source}: ok — {len(registry.plans)} plans, {len(registry.indicators)} indicators, "
@@ -243,7 +262,7 @@ def targets_check(file: Path | None) -> None:
 @_user_errors
 def regions(as_json: bool) -> None:
     """List the known regions (GB/T 2260 codes) with their parent."""
-    known = _regions(Settings.from_env())
+    known = _regions(config.current())
     rows = [
         {
             "code": r.code,
@@ -283,9 +302,9 @@ def ingest(files: tuple[Path, ...], dry_run: bool, as_json: bool, user: str | No
     """
     from loaders.ingest import ingest_file
 
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings)
-    store = Store.open(settings.database_url)
+    store = _open_store(settings.database_url)
     results = [
         ingest_file(path, registry, store, uploaded_by=_actor(user), dry_run=dry_run) for path in files
     ]
@@ -329,11 +348,11 @@ def _actor(named: str | None) -> str:
 @_user_errors
 def data(as_json: bool, indicator: str | None, region: str | None) -> None:
     """Print the current stored observations."""
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings)
     indicator_id = _indicator_id(registry, indicator) if indicator is not None else None
     region_code = _region_code(registry, region) if region is not None else None
-    store = Store.open(settings.database_url)
+    store = _open_store(settings.database_url)
     rows = store.current(indicator=indicator_id, region=region_code)
     if as_json:
         _echo_json({"observations": [o.as_json(registry.indicators[o.indicator].unit) for o in rows]})
@@ -368,10 +387,10 @@ def _region_code(registry: Registry, written: str) -> str:
 def history(indicator: str, region: str, as_json: bool) -> None:
     """Every value ever stored for one indicator and region: each period's revisions, oldest first, with the
     batch that stored it, its flags, and whether it is current or which batch superseded or withdrew it."""
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings)
     indicator_id, region_code = _indicator_id(registry, indicator), _region_code(registry, region)
-    store = Store.open(settings.database_url)
+    store = _open_store(settings.database_url)
     rows = store.history_for(indicator_id, region_code)
     stored = {b.id: b for b in store.batches()}
     unit = registry.indicators[indicator_id].unit
@@ -430,26 +449,34 @@ def batches(ctx: click.Context, as_json: bool) -> None:
     """List the stored batches, oldest first: uploads and withdrawals, who made them and when, and what they did."""
     if ctx.invoked_subcommand is not None:
         return
-    stored = Store.open(Settings.from_env().database_url).batches()
+    from qtm.formatting import beijing_time
+
+    stored = _open_store(config.current().database_url).batches()
     if as_json:
         _echo_json({"batches": [_batch_json(b) for b in stored]})
         return
     if not stored:
         click.echo("没有批次 / no batches stored yet")
         return
-    counts = ("stored", "superseded", "unchanged", "warnings")
-    header = ["id", "kind", "when (UTC)", "by", *counts, "file"]
+    header = [
+        "批次 id",
+        "类型 kind",
+        "时间（北京时间）",
+        "填报人 by",
+        *("新存 stored", "取代 superseded", "未变 unchanged", "警告 warnings"),
+        "文件 file",
+    ]
     rows = [
         [
             str(b.id),
-            b.kind,
-            f"{b.uploaded_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}",
+            "上传 upload" if b.kind == "upload" else f"撤回 {printable(b.kind)}",
+            beijing_time(b.uploaded_at, labelled=False),
             printable(b.uploaded_by),
             str(b.n_observations),
             str(b.n_superseded),
             str(b.n_unchanged),
             str(b.n_warnings),
-            printable(b.file_name) + _batch_note(b),
+            _batch_file(b) + _batch_note(b),
         ]
         for b in stored
     ]
@@ -469,9 +496,19 @@ def _batch_note(batch: StoredBatch) -> str:
         return f"  — 已撤回 withdrawn by batch {batch.withdrawn_by}"
     if batch.kind == "withdrawal":
         restored = next((e.get("n_restored") for e in batch.report if e.get("code") == "withdrawal"), None)
-        note = f"  — {batch.n_superseded} values withdrawn, {restored} earlier values current again"
-        return note + (f"; reason: {printable(batch.reason)}" if batch.reason else "")
+        note = (
+            f"  — 撤回 {batch.n_superseded} 个数值，{restored} 个先前数值恢复为现行 "
+            f"{batch.n_superseded} values withdrawn, {restored} earlier values current again"
+        )
+        return note + (f"；理由 reason: {printable(batch.reason)}" if batch.reason else "")
     return ""
+
+
+def _batch_file(batch: StoredBatch) -> str:
+    """The file of an upload; for a withdrawal, the batch it withdrew, in words."""
+    if batch.kind == "withdrawal" and batch.withdraws is not None:
+        return f"撤回批次 {batch.withdraws} withdrawal of batch {batch.withdraws}"
+    return printable(batch.file_name)
 
 
 def _batch_json(batch: StoredBatch) -> dict[str, object]:
@@ -525,7 +562,7 @@ def withdraw(batch_id: int, user: str | None, reason: str | None) -> None:
 
 
 def _withdraw(batch_id: int, user: str | None, reason: str | None) -> None:
-    store = Store.open(Settings.from_env().database_url)
+    store = _open_store(config.current().database_url)
     result = store.withdraw_batch(batch_id, withdrawn_by=_actor(user), reason=reason)
     withdrawn = store.batch(batch_id)
     name = printable(withdrawn.file_name) if withdrawn is not None else "?"
@@ -590,8 +627,8 @@ def users_add(
     from qtm.accounts import Users
 
     password = _password(password_stdin)
-    settings = Settings.from_env()
-    accounts = Users(Store.open(settings.database_url), _regions(settings))
+    settings = config.current()
+    accounts = Users(_open_store(settings.database_url), _regions(settings))
     user = accounts.add(name, role, regions, password, actor=_actor(operator))  # type: ignore[arg-type]
     click.echo(f"added {_user_line(user)}")
 
@@ -603,7 +640,7 @@ def users_list(as_json: bool) -> None:
     """Every account: name, role, regions, whether active. Never a password or its hash."""
     from qtm.accounts import Users
 
-    found = Users(Store.open(Settings.from_env().database_url)).list()
+    found = Users(_open_store(config.current().database_url)).list()
     if as_json:
         _echo_json(
             [
@@ -632,7 +669,7 @@ def users_disable(name: str, operator: str | None) -> None:
     Exit 1 for an unknown user or the last active admin."""
     from qtm.accounts import Users
 
-    user = Users(Store.open(Settings.from_env().database_url)).disable(name, actor=_actor(operator))
+    user = Users(_open_store(config.current().database_url)).disable(name, actor=_actor(operator))
     click.echo(f"disabled {_user_line(user)}")
 
 
@@ -644,7 +681,7 @@ def users_enable(name: str, operator: str | None) -> None:
     """Enable a disabled account again."""
     from qtm.accounts import Users
 
-    user = Users(Store.open(Settings.from_env().database_url)).enable(name, actor=_actor(operator))
+    user = Users(_open_store(config.current().database_url)).enable(name, actor=_actor(operator))
     click.echo(f"enabled {_user_line(user)}")
 
 
@@ -658,8 +695,8 @@ def users_set_role(name: str, role: str, regions: tuple[str, ...], operator: str
     """Give an account another role; for a reporter, the regions it reports for (replacing the old ones)."""
     from qtm.accounts import Users
 
-    settings = Settings.from_env()
-    accounts = Users(Store.open(settings.database_url), _regions(settings))
+    settings = config.current()
+    accounts = Users(_open_store(settings.database_url), _regions(settings))
     user = accounts.set_role(name, role, regions, actor=_actor(operator))  # type: ignore[arg-type]
     click.echo(f"now {_user_line(user)}")
 
@@ -676,7 +713,7 @@ def users_set_password(name: str, password_stdin: bool, operator: str | None) ->
     from qtm.accounts import Users
 
     password = _password(password_stdin)
-    user = Users(Store.open(Settings.from_env().database_url)).set_password(
+    user = Users(_open_store(config.current().database_url)).set_password(
         name, password, actor=_actor(operator)
     )
     click.echo(f"password changed for {printable(user.name)}")
@@ -689,7 +726,9 @@ def users_set_password(name: str, password_stdin: bool, operator: str | None) ->
 def audit(as_json: bool, limit: int | None) -> None:
     """The audit trail, newest first: every upload, withdrawal and change to an account (and failed logins),
     with who, when, the batch, the address it came from (over the web) and what was done."""
-    entries = Store.open(Settings.from_env().database_url).audit(limit)
+    from qtm.formatting import audit_action, audit_detail, beijing_time
+
+    entries = _open_store(config.current().database_url).audit(limit)
     rows = [e.as_json() for e in entries]
     if as_json:
         _echo_json(rows)
@@ -697,15 +736,15 @@ def audit(as_json: bool, limit: int | None) -> None:
     if not rows:
         click.echo("审计记录为空 / nothing audited yet")
         return
-    header = ["when (UTC)", "action", "by", "batch", "address", "detail"]
+    header = ["时间（北京时间）", "操作 action", "用户 by", "批次 batch", "地址 address", "详情 detail"]
     lines = [
         [
-            f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}",
-            printable(e.action),
+            beijing_time(e.at, seconds=True, labelled=False),
+            f"{audit_action(e.action)} {printable(e.action)}",
             printable(e.user),
             str(e.batch) if e.batch is not None else "-",
             printable(e.address or "-"),
-            json_text(e.detail, indent=None),
+            printable(audit_detail(e.action, e.detail)),
         ]
         for e in entries
     ]
@@ -729,7 +768,7 @@ def template(plan: str | None, regions: tuple[str, ...], periods: tuple[str, ...
     from loaders.template import template_rows, write_template
     from qtm.periods import Period
 
-    registry = _registry(Settings.from_env())
+    registry = _registry(config.current())
     if plan is not None and plan not in registry.plans:
         raise click.BadParameter(
             f"unknown plan {plan!r} (known: {', '.join(registry.plans)})", param_hint="--plan"
@@ -766,9 +805,9 @@ def status(as_of: str | None, as_json: bool, by: str | None) -> None:
     from qtm.assessment import assess_store
 
     day = _as_of(as_of)
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings)
-    results = assess_store(registry, Store.open(settings.database_url), day)
+    results = assess_store(registry, _open_store(settings.database_url), day)
     if by is not None:
         from qtm.progress import counts
 
@@ -872,7 +911,7 @@ def export(
     report.docx (each chart with its 进展情况 statement), offline, with the system Chromium."""
     from dashboard import report_pack
 
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings)
     _known(targets, registry.targets, "--target", "qtm targets")
     _known(regions, (r.code for r in registry.regions), "--region", "qtm regions")
@@ -885,7 +924,7 @@ def export(
         scale=scale,
         lang=lang,  # type: ignore[arg-type]
     )
-    store = Store.open(settings.database_url)
+    store = _open_store(settings.database_url)
     _matching(registry, targets, regions)
     chosen = report_pack.select(
         registry, store, as_of=options.as_of, targets=targets, regions=regions, plan=plan
@@ -957,9 +996,9 @@ def demo() -> None:
     from loaders.ingest import ingest_file
     from qtm import PROJECT_ROOT
 
-    settings = Settings.from_env()
+    settings = config.current()
     registry = _registry(settings)
-    store = Store.open(settings.database_url)
+    store = _open_store(settings.database_url)
     failed = False
     for path in sorted((PROJECT_ROOT / "data" / "demo").glob("*.csv")):
         result = ingest_file(path, registry, store, uploaded_by="qtm demo")
@@ -980,8 +1019,8 @@ def db() -> None:
 @_user_errors
 def db_upgrade() -> None:
     """Apply every pending schema migration."""
-    settings = Settings.from_env()
-    store = Store.open(settings.database_url)
+    settings = config.current()
+    store = _open_store(settings.database_url)
     click.echo(f"{_safe_url(settings.database_url)}: schema at revision {store.schema_revision()}")
 
 
@@ -999,8 +1038,8 @@ def db_check(fix: bool) -> None:
     batch the database does not have. Exit 1 when a batch's original is missing, 0 otherwise."""
     from loaders import originals
 
-    settings = Settings.from_env()
-    store = Store.open(settings.database_url)
+    settings = config.current()
+    store = _open_store(settings.database_url)
     folder = originals.originals_dir()
     found = originals.check(store, folder)
     if fix:

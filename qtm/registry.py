@@ -362,81 +362,101 @@ def _describe(exc: ValidationError, raw: dict[str, Any]) -> str:
 
 
 def _check_references(document: _Document, regions: Regions, path: Path) -> None:
-    def fail(section: str, index: int, entry_id: str, key: str, message: str) -> None:
-        raise ConfigError(f"{path}: {section}[{index}] ({entry_id}): key '{key}': {message}")
+    """Every id unique, every reference resolved, every value possible for its indicator's kind."""
+    for section, ids in (
+        ("plans", [p.id for p in document.plans]),
+        ("indicators", [i.id for i in document.indicators]),
+        ("targets", [t.id for t in document.targets]),
+    ):
+        _check_unique(path, section, ids)
+    _check_indicator_names(path, document)
+    _check_plans(path, document, regions)
+    indicators = {i.id: i for i in document.indicators}
+    plans = {p.id for p in document.plans}
+    for index, target in enumerate(document.targets):
+        place = _Place(path, "targets", index, target.id)
+        _check_target_links(place, target, indicators, plans, regions)
+        indicator = indicators[target.indicator]
+        _check_relative(place, target, indicator, indicators)
+        _check_possible_values(place, target, indicator)
 
-    def unique(section: str, ids: list[str]) -> None:
-        seen: set[str] = set()
-        for index, entry_id in enumerate(ids):
-            if entry_id in seen:
-                fail(section, index, entry_id, "id", "this id is used twice")
-            seen.add(entry_id)
 
-    unique("plans", [p.id for p in document.plans])
-    unique("indicators", [i.id for i in document.indicators])
-    unique("targets", [t.id for t in document.targets])
+class _Place:
+    """Where in the registry file an entry stands, to name it in an error."""
+
+    def __init__(self, path: Path, section: str, index: int, entry_id: str) -> None:
+        self.path, self.section, self.index, self.entry_id = path, section, index, entry_id
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(
+            f"{self.path}: {self.section}[{self.index}] ({self.entry_id}): key '{key}': {message}"
+        )
+
+
+def _check_unique(path: Path, section: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for index, entry_id in enumerate(ids):
+        if entry_id in seen:
+            raise _Place(path, section, index, entry_id).fail("id", "this id is used twice")
+        seen.add(entry_id)
+
+
+def _check_indicator_names(path: Path, document: _Document) -> None:
+    """No name or alias may name two indicators."""
     names: dict[str, str] = {}
     for index, indicator in enumerate(document.indicators):
         for name in {_name_key(n) for n in (indicator.name.zh, indicator.name.en, *indicator.aliases)}:
             if names.get(name, indicator.id) != indicator.id:
-                fail("indicators", index, indicator.id, "aliases", f"'{name}' also names {names[name]}")
+                place = _Place(path, "indicators", index, indicator.id)
+                raise place.fail("aliases", f"'{name}' also names {names[name]}")
             names[name] = indicator.id
+
+
+def _check_plans(path: Path, document: _Document, regions: Regions) -> None:
+    """A plan's jurisdiction is a known region; nothing it leaves out is also tracked as a target."""
     for index, plan in enumerate(document.plans):
+        place = _Place(path, "plans", index, plan.id)
         if plan.jurisdiction not in regions:
-            fail("plans", index, plan.id, "jurisdiction", f"unknown region code {plan.jurisdiction!r}")
-    plans = {p.id for p in document.plans}
-    indicators = {i.id: i for i in document.indicators}
-    for index, plan in enumerate(document.plans):
+            raise place.fail("jurisdiction", f"unknown region code {plan.jurisdiction!r}")
         targeted = {t.quote for t in document.targets if t.plan == plan.id}
         for left in plan.left_out:
             if left.quote in targeted:
-                fail(
-                    "plans",
-                    index,
-                    plan.id,
-                    "left_out",
-                    f"{left.quote!r} is a target's quote: track it or leave it out",
-                )
-    for index, target in enumerate(document.targets):
-        if target.indicator not in indicators:
-            fail(
-                "targets", index, target.id, "indicator", f"no indicator {target.indicator!r} in the registry"
-            )
-        if target.plan not in plans:
-            fail("targets", index, target.id, "plan", f"no plan {target.plan!r} in the registry")
-        if target.jurisdiction not in regions:
-            fail("targets", index, target.id, "jurisdiction", f"unknown region code {target.jurisdiction!r}")
-        indicator = indicators[target.indicator]
-        if target.relative is not None:
-            base = indicators.get(target.relative.baseline_indicator)
-            if base is None:
-                fail(
-                    "targets",
-                    index,
-                    target.id,
-                    "relative.baseline_indicator",
-                    f"no indicator {target.relative.baseline_indicator!r} in the registry",
-                )
-            elif not parse_unit(base.unit).is_compatible_with(parse_unit(indicator.unit)):
-                fail(
-                    "targets",
-                    index,
-                    target.id,
-                    "relative.baseline_indicator",
-                    f"its unit {base.unit!r} does not convert to {indicator.unit!r}",
-                )
-        if indicator.kind == "rate":
-            values = [("value", target.value), *(("milestones", m.value) for m in target.milestones)]
-            if target.baseline is not None:
-                values.append(("baseline.value", target.baseline.value))
-            for key, value in values:
-                if value is not None and not 0 <= convert(value, indicator.unit, "dimensionless") <= 1:
-                    fail(
-                        "targets",
-                        index,
-                        target.id,
-                        key,
-                        f"{value} {indicator.unit} is impossible for a rate (0–100 %)",
-                    )
-        if indicator.kind in ("count", "duration") and target.value is not None and target.value < 0:
-            fail("targets", index, target.id, "value", f"a {indicator.kind} cannot be negative")
+                raise place.fail("left_out", f"{left.quote!r} is a target's quote: track it or leave it out")
+
+
+def _check_target_links(
+    place: _Place, target: Target, indicators: dict[str, Indicator], plans: set[str], regions: Regions
+) -> None:
+    if target.indicator not in indicators:
+        raise place.fail("indicator", f"no indicator {target.indicator!r} in the registry")
+    if target.plan not in plans:
+        raise place.fail("plan", f"no plan {target.plan!r} in the registry")
+    if target.jurisdiction not in regions:
+        raise place.fail("jurisdiction", f"unknown region code {target.jurisdiction!r}")
+
+
+def _check_relative(
+    place: _Place, target: Target, indicator: Indicator, indicators: dict[str, Indicator]
+) -> None:
+    """A relative target's base indicator exists and its unit converts to the target's."""
+    if target.relative is None:
+        return
+    key = "relative.baseline_indicator"
+    base = indicators.get(target.relative.baseline_indicator)
+    if base is None:
+        raise place.fail(key, f"no indicator {target.relative.baseline_indicator!r} in the registry")
+    if not parse_unit(base.unit).is_compatible_with(parse_unit(indicator.unit)):
+        raise place.fail(key, f"its unit {base.unit!r} does not convert to {indicator.unit!r}")
+
+
+def _check_possible_values(place: _Place, target: Target, indicator: Indicator) -> None:
+    """A rate lies within 0–100 %; a count or a duration is never negative."""
+    if indicator.kind == "rate":
+        values = [("value", target.value), *(("milestones", m.value) for m in target.milestones)]
+        if target.baseline is not None:
+            values.append(("baseline.value", target.baseline.value))
+        for key, value in values:
+            if value is not None and not 0 <= convert(value, indicator.unit, "dimensionless") <= 1:
+                raise place.fail(key, f"{value} {indicator.unit} is impossible for a rate (0–100 %)")
+    if indicator.kind in ("count", "duration") and target.value is not None and target.value < 0:
+        raise place.fail("value", f"a {indicator.kind} cannot be negative")

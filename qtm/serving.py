@@ -9,8 +9,9 @@ The master process (this one) does once what must be done once, before any worke
 - it migrates the database, then closes every connection: no connection crosses the fork.
 
 Each worker then opens its own store (its own connection pool) and builds its own app (gunicorn's ``preload_app``
-stays off). Workers are gthread workers: a long request — an ingest, a report pack — holds one of a worker's
-threads, not the worker. Gunicorn restarts a worker that dies.
+stays off), and warms its pages and judgements at once and after every commit (dashboard.warming). Workers are
+gthread workers: a long request — an ingest, a report pack — holds one of a worker's threads, not the worker.
+Gunicorn restarts a worker that dies.
 """
 
 from __future__ import annotations
@@ -91,7 +92,6 @@ def serve_workers(
     import dashboard.app  # noqa: F401  (imported once here, shared by the forked workers)
     from dashboard import auth, jobs
 
-    proxy_hops()  # a wrong setting stops the master, in one line, rather than every worker
     jobs.check_settings()
     sock = listen(host, port)
     auth.secret_key()  # made now, once, if missing: every worker reads the same key
@@ -127,17 +127,19 @@ def serve_workers(
 
 def wsgi_app(settings: Settings, registry: Registry, host: str) -> Any:
     """The Flask server of a new dashboard app over its own store (migrated already by the master)."""
+    from dashboard import warming
     from dashboard.app import create_app
 
     store = Store.open(settings.database_url, migrate=False)
-    server = create_app(registry, store, host=host).server
-    hops = proxy_hops()
+    app = create_app(registry, store, host=host)
+    server = app.server
+    hops = settings.proxy_hops  # QTM_PROXY_HOPS, checked by qtm.config when the command started
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         # the client's address (the audit, login throttling) and scheme, as the trusted proxies in front pass them
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops)
-    if os.environ.get("QTM_DEBUG_WORKER_HEADER") == "1":
+    if settings.debug_worker_header:
         pid = str(os.getpid())
 
         @server.after_request
@@ -145,19 +147,10 @@ def wsgi_app(settings: Settings, registry: Registry, host: str) -> Any:
             response.headers[WORKER_HEADER] = pid
             return response
 
+    # last, once the app is set up (its first request is made now): pages and judgements built at once and after
+    # every commit, not by the first visitor (QTM_WARM=0: not)
+    server.extensions["qtm_warmer"] = warming.Warmer(app).start() if settings.warm else None
     return server
-
-
-def proxy_hops() -> int:
-    """QTM_PROXY_HOPS: how many reverse proxies stand in front (0: none; their X-Forwarded-For is then ignored)."""
-    text = os.environ.get("QTM_PROXY_HOPS") or "0"
-    try:
-        hops = int(text)
-    except ValueError:
-        raise QtmError(f"QTM_PROXY_HOPS must be a whole number of proxies, not {text!r}") from None
-    if hops < 0:
-        raise QtmError(f"QTM_PROXY_HOPS must be 0 or more, not {hops}")
-    return hops
 
 
 def _show(host: str) -> str:

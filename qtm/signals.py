@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from typing import Any
 
+from qtm.config import current as settings
 from qtm.store import Store
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class LiveVersion:
     @classmethod
     def from_env(cls, store: Store) -> LiveVersion:
         """Through Redis when QTM_REDIS_URL is set (the URL the login throttling uses too)."""
-        return cls(store, os.environ.get("QTM_REDIS_URL") or None)
+        return cls(store, settings().redis_url)
 
     @property
     def shared(self) -> bool:

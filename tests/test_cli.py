@@ -102,10 +102,12 @@ def test_a_withdrawn_upload_gives_way_to_the_values_before_it(tmp_path, database
     )
     table = run_qtm("batches", env=env).stdout.splitlines()
     assert table[0].split() == [
-        "id", "kind", "when", "(UTC)", "by", "stored", "superseded", "unchanged", "warnings", "file"
+        "批次", "id", "类型", "kind", "时间（北京时间）", "填报人", "by", "新存", "stored", "取代", "superseded",
+        "未变", "unchanged", "警告", "warnings", "文件", "file",
     ]  # fmt: skip
     assert "revised.csv" in table[2] and "withdrawn by batch 3" in table[2]
-    assert table[3].split()[:2] == ["3", "withdrawal"] and "填错了年份" in table[3]
+    assert table[3].split()[:3] == ["3", "撤回", "withdrawal"] and "填错了年份" in table[3]
+    assert "撤回批次 2" in table[3] and "撤回 2 个数值" in table[3]
 
     # The file can be ingested again once its batch is withdrawn.
     again = run_qtm("ingest", str(revised), "--json", env=env)
@@ -308,8 +310,11 @@ def test_uploads_and_withdrawals_are_in_the_audit_trail_and_withdraw_is_a_comman
     assert trail[1]["detail"]["file"] == "r.csv" and trail[1]["detail"]["stored"] == 1
     assert trail[0]["at"] >= trail[1]["at"]
     shown = run_qtm("audit", env=env).stdout.splitlines()
-    assert shown[0].split() == ["when", "(UTC)", "action", "by", "batch", "address", "detail"]
-    assert shown[1].split()[2:4] == ["withdraw", LOGIN]
+    assert shown[0].split() == [
+        "时间（北京时间）", "操作", "action", "用户", "by", "批次", "batch", "地址", "address", "详情", "detail"
+    ]  # fmt: skip
+    assert shown[1].split()[2:5] == ["撤回批次", "withdraw", LOGIN]
+    assert "理由：wrong year" in shown[1] and "{" not in shown[1]  # details read, not JSON
 
 
 def test_history_shows_every_revision_with_its_batch_and_what_became_of_it(tmp_path, sqlite_url):

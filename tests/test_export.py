@@ -73,6 +73,13 @@ def test_the_manifest_says_what_qtm_status_says(gansu_pack, demo_database, regis
     assert {row["target"] for row in rows} == gansu_targets
 
 
+def test_the_manifest_cites_sources_as_an_official_would_not_as_stored_notes(gansu_pack):
+    sources = {row["source"] for row in read_manifest((gansu_pack / "manifest.csv").read_bytes())} - {""}
+    assert sources
+    for source in sources:
+        assert " · " not in source and "read in" not in source and not source.startswith(("R ", "D ")), source
+
+
 def test_every_image_in_the_manifest_is_there_at_its_size(gansu_pack):
     rows = read_manifest((gansu_pack / "manifest.csv").read_bytes())
     on_disk = {p.name for p in gansu_pack.glob("*.png")}

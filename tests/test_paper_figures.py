@@ -199,7 +199,7 @@ def test_a_demo_target_says_what_where_which_clause_when_how_and_that_it_is_inve
         assert target.clause in subtitle and (plan.title.zh if zh else plan.title.en)[:20] in subtitle, kind
         footer = texts(figure, "paper:footer")
         assert ("数据截至 2025-06-30" if zh else "Data as of 2025-06-30") in footer, kind
-        assert "SYNTHETIC · invented for demonstration" in footer, kind  # the returns' own source
+        assert ("演示用合成数据" if zh else "synthetic demonstration data") in footer, kind  # their source
         status = texts(figure, "paper:status")
         assert STATUS_LABELS[own.status][0 if zh else 1] in status or kind == "regions", kind
         assert target_text(registry, target, lang).replace(">", "&gt;") in status, kind

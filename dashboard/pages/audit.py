@@ -7,6 +7,8 @@ from dash import dcc, html
 
 from dashboard import auth, context, i18n
 from dashboard.i18n import t
+from dashboard.views.common import data
+from qtm.formatting import audit_action, audit_detail, beijing_time
 
 dash.register_page(__name__, path="/audit", name="审计 Audit", title="审计 Audit · 质量目标监测")
 
@@ -21,7 +23,7 @@ def layout(**_query: str) -> html.Div:
             ]
         )
     head = [
-        ("时间 (UTC)", "When (UTC)"),
+        ("时间（北京时间）", "When (Beijing time)"),
         ("用户", "User"),
         ("操作", "Action"),
         ("批次", "Batch"),
@@ -31,12 +33,12 @@ def layout(**_query: str) -> html.Div:
     rows = [
         html.Tr(
             [
-                html.Td(f"{e.at:%Y-%m-%d %H:%M:%S}"),
+                html.Td(beijing_time(e.at, lang, seconds=True, labelled=False)),
                 html.Td(e.user),
-                html.Td(e.action),
+                html.Td(audit_action(e.action, lang), **data(action=e.action)),
                 html.Td(str(e.batch or "")),
                 html.Td(e.address or ""),
-                html.Td(auth.json_safe(e.detail), className="source"),
+                html.Td(audit_detail(e.action, e.detail, lang), className="source"),
             ],
             className="audit-row",
         )

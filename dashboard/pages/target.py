@@ -33,7 +33,8 @@ def _body(target_id: str | None) -> html.Div:
         for row in store.history_for(target.indicator, target.jurisdiction)
         if row.observation.period.end <= today
     ]
-    return target_page(registry, own, regions, history, lang)
+    withdrawals = frozenset(b.id for b in store.batches() if b.kind == "withdrawal")
+    return target_page(registry, own, regions, history, lang, withdrawals)
 
 
 @callback(

@@ -6,7 +6,6 @@ admin. Every callback asks :mod:`dashboard.api` — the server decides, whatever
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +24,7 @@ from dashboard.views.upload import (
     withdraw_summary,
 )
 from loaders.staging import Staging, StagingRefused, label
+from qtm.config import current as settings
 from qtm.errors import StoreError
 from qtm.observations import Observation
 
@@ -32,7 +32,7 @@ dash.register_page(__name__, path="/upload", name="数据上报 Upload", title="
 
 
 def _max_mb() -> float:
-    return float(os.environ.get("QTM_MAX_UPLOAD_MB", "20") or 20)
+    return settings().max_upload_mb
 
 
 def layout(**_query: str) -> html.Div:

@@ -89,9 +89,11 @@ def legend(lang: Lang) -> html.Details:
             html.P(
                 t(
                     lang,
-                    "每个目标页列出判断所用的全部计算要素；方法说明见项目文档 docs/methodology.md。",
-                    "Each target's page lists every component of its status; the methods are described in "
-                    "docs/methodology.md.",
+                    "期限前按增长率比值法（有基期时）或预期路径法判断进展，期限后将期限期数值与目标直接比较；"
+                    "每个目标页列出判断所用的全部计算要素，可逐项核对。",
+                    "Before the deadline progress is judged by the growth ratio (with a base) or the expected "
+                    "path; after it, the deadline period's value is compared with the target. Each target's page "
+                    "lists every component of its status, to check by hand.",
                 ),
                 className="explain",
             ),

@@ -22,7 +22,17 @@ from dashboard.views.common import (
     status_badge,
     synthetic_banner,
 )
-from qtm.formatting import METHOD_LABELS, outlook_text, target_text, value_text
+from qtm.formatting import (
+    METHOD_LABELS,
+    clause_text,
+    flags_text,
+    is_traditional,
+    outlook_text,
+    simplified,
+    source_text,
+    target_text,
+    value_text,
+)
 from qtm.observations import Observation
 from qtm.progress import Result
 from qtm.registry import Indicator, Registry, Target
@@ -46,12 +56,6 @@ _EXPLAIN = {
         "compared with the target (or the base-year value).",
     ),
 }
-_FLAG_WORDS = {
-    "provisional": ("初步", "provisional"),
-    "estimated": ("估计", "estimated"),
-    "revised": ("修订", "revised"),
-    "synthetic": ("合成", "synthetic"),
-}
 
 
 def target_page(
@@ -60,9 +64,11 @@ def target_page(
     regions: list[Standing],
     history: list[StoredObservation],
     lang: Lang,
+    withdrawals: frozenset[int] = frozenset(),
 ) -> html.Div:
     """``own``: the target in its jurisdiction; ``regions``: the regions under it with data, ranked;
-    ``history``: every stored row of the jurisdiction's values (current and superseded)."""
+    ``history``: every stored row of the jurisdiction's values (current and superseded); ``withdrawals``: the ids
+    of the batches that are withdrawals (a value one of them ended was withdrawn, not superseded)."""
     target = own.target
     indicator = registry.indicators[target.indicator]
     revised = frozenset(p for p, rows in _by_period(history).items() if len(rows) > 1)
@@ -79,7 +85,7 @@ def target_page(
             className="cards",
         )
     )
-    children.append(_data_card(history, indicator, lang))
+    children.append(_data_card(history, indicator, lang, withdrawals))
     return html.Div(children, **data(target_id=target.id))
 
 
@@ -125,15 +131,32 @@ def _head(registry: Registry, own: Standing, lang: Lang) -> html.Div:
 
 
 def _quote(target: Target, plan_title: str, lang: Lang) -> html.Blockquote:
-    """The plan's wording, attributed: to the plan's seed, or to the published text it was taken from instead."""
-    attribution = [html.Div(f"—— {plan_title} {target.clause}", className="attribution")]
+    """The plan's wording, attributed: to the plan's seed, or to the published text it was taken from instead. A
+    quote stored in traditional characters (as its source has it) reads in simplified ones in Chinese, and says
+    so."""
+    quote = simplified(target.quote) if lang == "zh" else target.quote
+    attribution = [
+        html.Div(f"—— {plan_title} {clause_text(target.clause, lang)}", className="attribution", id="clause")
+    ]
+    if is_traditional(target.quote):
+        attribution.append(
+            html.Div(
+                t(
+                    lang,
+                    "（原文为繁体字，此处以简体字显示。）",
+                    "(The source is in traditional characters.)",
+                ),
+                className="attribution traditional",
+                id="traditional-note",
+            )
+        )
     if target.quote_source:
         attribution.append(
             html.Div(
-                f"{t(lang, '引自', 'Quoted from')}: {target.quote_source}", className="attribution source"
+                f"{t(lang, '引自：', 'Quoted from: ')}{target.quote_source}", className="attribution source"
             )
         )
-    return html.Blockquote([html.Div(f"“{target.quote}”"), *attribution], className="quote", id="quote")
+    return html.Blockquote([html.Div(f"“{quote}”"), *attribution], className="quote", id="quote")
 
 
 def _trend(registry: Registry, own: Standing, revised: frozenset[str], lang: Lang) -> html.Div:
@@ -262,7 +285,9 @@ def _by_period(history: list[StoredObservation]) -> dict[str, list[StoredObserva
 DATA_TABLE_PERIODS = 24
 
 
-def _data_card(history: list[StoredObservation], indicator: Indicator, lang: Lang) -> html.Div:
+def _data_card(
+    history: list[StoredObservation], indicator: Indicator, lang: Lang, withdrawals: frozenset[int]
+) -> html.Div:
     """The latest periods' values with their revisions: the current one first, each with its flags and source
     batch. A long monthly history shows its latest periods and says where the rest is."""
     if not history:
@@ -270,7 +295,7 @@ def _data_card(history: list[StoredObservation], indicator: Indicator, lang: Lan
     periods = sorted(_by_period(history).items(), key=lambda kv: kv[1][0].observation.period.sort_key())
     shown = periods[-DATA_TABLE_PERIODS:]
     rows = [
-        _data_row(period if number == 0 else "", row, indicator, lang)
+        _data_row(period if number == 0 else "", row, indicator, lang, withdrawals)
         for period, versions in shown
         for number, row in enumerate(sorted(versions, key=lambda r: r.batch_id, reverse=True))
     ]
@@ -313,14 +338,17 @@ def _more_periods(total: int, shown: int, any_row: Observation, lang: Lang) -> l
     ]
 
 
-def _data_row(period: str, row: StoredObservation, indicator: Indicator, lang: Lang) -> html.Tr:
+def _data_row(
+    period: str, row: StoredObservation, indicator: Indicator, lang: Lang, withdrawals: frozenset[int]
+) -> html.Tr:
     o = row.observation
-    flags = " ".join(t(lang, *_FLAG_WORDS[f]) for f in sorted(o.flags) if f in _FLAG_WORDS)
-    state = (
-        t(lang, "现行", "current")
-        if row.superseded_by is None
-        else t(lang, f"已被批次 {row.superseded_by} 取代", f"superseded by batch {row.superseded_by}")
-    )
+    flags = flags_text(o.flags, lang)
+    if row.superseded_by is None:
+        state = t(lang, "现行", "current")
+    elif row.superseded_by in withdrawals:
+        state = t(lang, f"已被批次 {row.superseded_by} 撤回", f"withdrawn by batch {row.superseded_by}")
+    else:
+        state = t(lang, f"已被批次 {row.superseded_by} 取代", f"superseded by batch {row.superseded_by}")
     return html.Tr(
         [
             html.Td(period),
@@ -328,7 +356,7 @@ def _data_row(period: str, row: StoredObservation, indicator: Indicator, lang: L
             html.Td(flags),
             html.Td(state),
             html.Td(str(row.batch_id)),
-            html.Td(o.source or "", className="source"),
+            html.Td(source_text(o.source, lang), className="source"),
         ],
         className="data-row" + (" superseded" if row.superseded_by is not None else ""),
     )

@@ -11,7 +11,7 @@ from dashboard.views.common import data
 from loaders.ingest import FileResult
 from loaders.values import note_of
 from qtm.accounts import User
-from qtm.formatting import value_text
+from qtm.formatting import beijing_time, flags_text, value_text
 from qtm.observations import Observation
 from qtm.registry import Indicator, Registry
 from qtm.store.database import StoredBatch
@@ -246,16 +246,8 @@ def _issues_table(result: FileResult, lang: Lang) -> html.Table:
     )
 
 
-_FLAG_WORDS = {
-    "provisional": ("初步", "provisional"),
-    "estimated": ("估计", "estimated"),
-    "revised": ("修订", "revised"),
-    "synthetic": ("示例", "synthetic"),
-}
-
-
 def _flags_text(flags: frozenset[str], lang: Lang) -> str:
-    return "、".join(t(lang, *_FLAG_WORDS.get(f, (f, f))) for f in sorted(flags))
+    return flags_text(flags, lang)
 
 
 def change_cell(o: Observation, indicator: Indicator, current: CurrentValues, lang: Lang) -> html.Td:
@@ -412,7 +404,7 @@ def batch_table(batches: list[StoredBatch], lang: Lang, *, user: User | None) ->
         return html.P(t(lang, "尚无上报记录。", "Nothing stored yet."), className="empty")
     head = [
         ("批次", "Batch"),
-        ("时间 (UTC)", "When (UTC)"),
+        ("时间（北京时间）", "When (Beijing time)"),
         ("填报人", "By"),
         ("文件", "File"),
         ("新存", "Stored"),
@@ -431,10 +423,12 @@ def batch_table(batches: list[StoredBatch], lang: Lang, *, user: User | None) ->
             html.Tr(
                 [
                     html.Td(str(b.id)),
-                    html.Td(f"{b.uploaded_at:%Y-%m-%d %H:%M}"),
+                    html.Td(beijing_time(b.uploaded_at, lang, labelled=False)),
                     html.Td(b.uploaded_by),
                     html.Td(
-                        b.file_name if b.kind == "upload" else t(lang, f"撤回批次 {b.withdraws}", b.file_name)
+                        b.file_name
+                        if b.kind == "upload"
+                        else t(lang, f"撤回批次 {b.withdraws}", f"withdrawal of batch {b.withdraws}")
                     ),
                     html.Td(str(b.n_observations), className="num"),
                     html.Td(str(b.n_superseded), className="num"),

@@ -36,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     repeat = parser.parse_args().repeat
-    qtm = [sys.executable, "-m", "qtm.cli"]
+    qtm = [sys.executable, "-m", "qtm_command.cli"]
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         csv = base / "return.csv"

@@ -3,7 +3,7 @@
     .venv/bin/python bench/export_speed.py [--charts 50] [--naive 10] [--tabs 2] [--no-sync-server]
 
 Loads the demo returns (``qtm demo``) into a temporary SQLite database and draws the target charts of the PNG
-export (``dashboard.figures.target_chart``), repeating targets to reach --charts figures, 1000×560 at scale 2.
+export (``reports.figures.target_chart``), repeating targets to reach --charts figures, 1000×560 at scale 2.
 Then times:
   (a) the pack path: ``PngExporter().pngs(jobs)`` for all of them, from a cold start (the browser's start is part
       of a pack's time) — and a second, warm, call;
@@ -48,7 +48,11 @@ def load_demo(directory: Path) -> str:
         "QTM_STAGING_DIR": str(directory / "staging"),
     }
     loaded = subprocess.run(
-        [sys.executable, "-m", "qtm.cli", "demo"], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "qtm_command.cli", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if loaded.returncode != 0:
         raise SystemExit(f"qtm demo failed: {loaded.stderr}")
@@ -57,10 +61,10 @@ def load_demo(directory: Path) -> str:
 
 def build_figures(url: str, count: int) -> list[go.Figure]:
     """``count`` target charts as ``qtm export`` draws them, the registry's targets repeated as needed."""
-    from dashboard.figures import target_chart
     from qtm.assessment import assess
     from qtm.registry import load_registry
     from qtm.store import Store
+    from reports.figures import target_chart
 
     registry = load_registry()
     store = Store.open(url)
@@ -92,7 +96,7 @@ def time_naive(figures: list[go.Figure], folder: Path) -> list[float]:
 
 def time_pack(figures: list[go.Figure], tabs: int) -> tuple[float, float, list[bytes]]:
     """(seconds cold, seconds warm, images) for ``pngs`` over every figure with a fresh exporter."""
-    from dashboard.export import ImageJob, PngExporter
+    from reports.export import ImageJob, PngExporter
 
     exporter = PngExporter(tabs=tabs)
     jobs = [ImageJob(figure, WIDTH, HEIGHT, SCALE) for figure in figures]
@@ -139,7 +143,7 @@ def main() -> None:
     )
     parser.add_argument("--no-sync-server", action="store_true", help="skip (c), the previous exporter")
     args = parser.parse_args()
-    from dashboard.export import DEFAULT_TABS
+    from reports.export import DEFAULT_TABS
 
     tabs = args.tabs or DEFAULT_TABS
     with tempfile.TemporaryDirectory() as directory:

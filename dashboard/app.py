@@ -131,7 +131,7 @@ def _audit_csv() -> Response:
     import csv
     import io
 
-    from loaders.template import spreadsheet_safe
+    from qtm.escaping import spreadsheet_safe
 
     api.admin()
     out = io.StringIO()

@@ -21,9 +21,10 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import Flask, Response, abort, request
 
-from dashboard import context, i18n, jobs, report_pack
+from dashboard import context, i18n, jobs
 from dashboard.i18n import t
 from qtm.standings import Filters, Standing, in_region, overview, region_targets, standing_of
+from reports import report_pack
 
 T = TypeVar("T")
 

@@ -38,9 +38,9 @@ from dash import State, ctx, dcc
 from dash.background_callback.managers import BaseBackgroundCallbackManager
 from flask import Flask
 
-from dashboard.export import exporter
 from qtm.config import current as settings
 from qtm.errors import ConfigError
+from reports.export import exporter
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -8,7 +8,6 @@ does — so that opening the template runs nothing, while the text stays exactly
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from qtm.escaping import FORMULA_STARTS
 from qtm.periods import Period
 from qtm.registry import Indicator, Registry, Target
 
@@ -47,22 +47,6 @@ INSTRUCTIONS = [
     "7. 填好后在监测系统“上传”页面上传本文件，或运行 qtm ingest 文件名.xlsx。",
     "   Upload the file on the dashboard's upload page, or run: qtm ingest FILE.xlsx",
 ]
-
-
-#: What makes a spreadsheet read a cell as a formula (CSV and formula injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """``text`` for a CSV cell that a spreadsheet will not run as a formula: a leading = + - @ tab or return gets a
-    quote before it; a number (-0.44) is left as it is."""
-    if not text.startswith(FORMULA_STARTS):
-        return text
-    try:
-        number = float(text)
-    except ValueError:
-        return "'" + text
-    return text if math.isfinite(number) else "'" + text
 
 
 def neutralise(cell: Cell) -> None:

@@ -1,7 +1,7 @@
 """qtm — the quality-target monitor.
 
 The ``qtm`` package is the domain core: the target registry, regions, periods, units, observations and the
-store. It knows neither Excel (see ``loaders``) nor Dash (see ``dashboard``); ``qtm.cli`` wires them together.
+store. It knows neither Excel (see ``loaders``) nor Dash (see ``dashboard``); ``qtm_command.cli`` wires them together.
 """
 
 from pathlib import Path

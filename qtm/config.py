@@ -253,7 +253,9 @@ class Settings:
                 given[variable.field] = value
         settings = cls(**given)
         if settings.jobs == "celery" and not settings.redis_url:
-            raise ConfigError("QTM_JOBS=celery needs QTM_REDIS_URL: Redis is Celery's broker and result store")
+            raise ConfigError(
+                "QTM_JOBS=celery needs QTM_REDIS_URL: Redis is Celery's broker and result store"
+            )
         return settings
 
     @property

@@ -93,3 +93,19 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
     return value
+
+
+#: What makes a spreadsheet read a cell as a formula (CSV and formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` for a CSV cell that a spreadsheet will not run as a formula: a leading = + - @ tab or return gets a
+    quote before it; a number (-0.44) is left as it is."""
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return "'" + text
+    return text if math.isfinite(number) else "'" + text

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from qtm.formatting import STATUS_LABELS, number_text, outlook_words, unit_symbol
+from qtm.i18n import Lang
 from qtm.periods import Period
 from qtm.progress import Result, meets
 from qtm.registry import Indicator, Registry, Target
-
-Lang = Literal["zh", "en"]
 
 #: What a before-deadline status says after the projection.
 _CONCLUSIONS: dict[str, tuple[str, str]] = {

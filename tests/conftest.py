@@ -51,7 +51,7 @@ def _no_files_in_the_repository(
 SHARED = Path(os.environ.get("QTM_SHARED", PROJECT_ROOT.parent / "shared"))
 REQUIRE_SERVICES = os.environ.get("QTM_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("QTM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-QTM = [sys.executable, "-m", "qtm.cli"]
+QTM = [sys.executable, "-m", "qtm_command.cli"]
 
 
 def service_missing(what: str, why: str) -> None:

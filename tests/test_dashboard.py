@@ -116,7 +116,7 @@ def test_cards_mark_synthetic_and_provisional_values(registry, sqlite_url):
 
 
 def test_gauges_are_indicators_and_bullets_for_direction_only_and_relative(registry):
-    from dashboard.figures import gauge_figure
+    from reports.figures import gauge_figure
 
     def gauge(target_id: str, values: dict[str, float]):
         target = registry.targets[target_id]
@@ -135,7 +135,7 @@ def test_gauges_are_indicators_and_bullets_for_direction_only_and_relative(regis
 
 
 def test_trend_marks_provisional_and_revised_values_and_draws_the_target(registry):
-    from dashboard.figures import trend_figure
+    from reports.figures import trend_figure
 
     target = registry.targets["gansu_manufacturing_pass_rate_2025"]
     indicator = registry.indicators[target.indicator]
@@ -155,7 +155,7 @@ def test_trend_marks_provisional_and_revised_values_and_draws_the_target(registr
 
 
 def test_a_target_without_data_draws_its_target_over_its_own_years(registry):
-    from dashboard.figures import trend_figure
+    from reports.figures import trend_figure
 
     target = registry.targets["national_tractor_mtbf_2025"]
     indicator = registry.indicators[target.indicator]
@@ -441,7 +441,7 @@ def test_a_region_page_says_which_targets_are_its_own_and_which_are_references(r
 
 
 def test_the_chart_marks_a_missing_base_and_never_labels_a_later_year_as_base(registry):
-    from dashboard.figures import trend_figure
+    from reports.figures import trend_figure
 
     target = registry.targets["gansu_public_service_satisfaction_2025"]  # base year 2022
     indicator = registry.indicators[target.indicator]
@@ -456,8 +456,8 @@ def test_the_chart_marks_a_missing_base_and_never_labels_a_later_year_as_base(re
 
 
 def test_a_regions_png_says_reference_and_counts_no_verdict(registry, sqlite_url):
-    from dashboard.paper import regions_for_paper
     from qtm.standings import sub_regions
+    from reports.paper import regions_for_paper
 
     store = _store_with(
         sqlite_url,

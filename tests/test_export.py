@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.report_pack import MANIFEST_COLUMNS, read_manifest
+from reports.report_pack import MANIFEST_COLUMNS, read_manifest
 from tests.conftest import run_qtm
 
 AS_OF = "2025-06-30"
@@ -169,7 +169,7 @@ def test_the_zip_from_the_page_holds_what_its_manifest_says(tmp_path):
 
 
 def test_the_manifest_neutralises_formulas_and_keeps_numbers():
-    from dashboard.report_pack import manifest_csv
+    from reports.report_pack import manifest_csv
 
     row = dict.fromkeys(MANIFEST_COLUMNS, "")
     row.update(file="a.png", source='=HYPERLINK("http://x")', latest_value="-0.44", statement_zh="@SUM(A1)")

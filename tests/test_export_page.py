@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dashboard.report_pack import read_manifest
+from reports.report_pack import read_manifest
 from tests.conftest import serving
 from tests.test_export import png_size
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.export import CHROMIUM_NAMES, CHROMIUM_PATHS
-from dashboard.report_pack import read_manifest
+from reports.export import CHROMIUM_NAMES, CHROMIUM_PATHS
+from reports.report_pack import read_manifest
 from tests.conftest import run_qtm
 
 HAS_CHROMIUM = any(shutil.which(n) for n in CHROMIUM_NAMES) or any(Path(p).exists() for p in CHROMIUM_PATHS)

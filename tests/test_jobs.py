@@ -15,7 +15,7 @@ from urllib.request import urlopen
 import psutil
 import pytest
 
-from dashboard.report_pack import read_manifest
+from reports.report_pack import read_manifest
 from tests.conftest import QTM, empty_redis, log_in, served_settings, serving, web_client
 
 pytestmark = pytest.mark.browser

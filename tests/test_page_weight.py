@@ -112,10 +112,10 @@ def test_the_bundle_is_served_at_its_content_hash_compressed_and_cached_for_a_ye
 
 @pytest.fixture
 def worker_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A worker's app as `qtm serve --workers` makes it (qtm.serving.wsgi_app), over the demo data."""
+    """A worker's app as `qtm serve --workers` makes it (qtm_command.serving.wsgi_app), over the demo data."""
     from qtm.config import Settings
     from qtm.registry import load_registry
-    from qtm.serving import wsgi_app
+    from qtm_command.serving import wsgi_app
 
     env = prepared(tmp_path)
     for name in (
@@ -176,7 +176,7 @@ def test_without_warming_the_first_visitor_would_compute(worker_app_unwarmed):
 def worker_app_unwarmed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from qtm.config import Settings
     from qtm.registry import load_registry
-    from qtm.serving import wsgi_app
+    from qtm_command.serving import wsgi_app
 
     env = prepared(tmp_path)
     settings = Settings(database_url=env["QTM_DATABASE_URL"], warm=False)  # QTM_WARM=0

@@ -1,4 +1,4 @@
-"""Charts that stand alone on paper (dashboard.paper): every text a report needs is in the figure, footnotes only
+"""Charts that stand alone on paper (reports.paper): every text a report needs is in the figure, footnotes only
 where they apply, "no data yet" is a labelled figure and never an empty axis; and the PNGs look as they did.
 
 The reference images in tests/reference_images/ are drawn from FIXED observations made here (not the demo data,
@@ -18,7 +18,6 @@ from typing import Any
 import plotly.graph_objects as go
 import pytest
 
-from dashboard.paper import PAD, PRESETS, gauge_for_paper, regions_for_paper, text_width, trend_for_paper
 from qtm import PROJECT_ROOT
 from qtm.formatting import STATUS_LABELS, target_text
 from qtm.observations import Observation
@@ -26,6 +25,7 @@ from qtm.periods import Period
 from qtm.progress import STATUS_ORDER, judge
 from qtm.registry import Registry
 from qtm.standings import Standing
+from reports.paper import PAD, PRESETS, gauge_for_paper, regions_for_paper, text_width, trend_for_paper
 
 REFERENCES = Path(__file__).parent / "reference_images"
 UPDATE = os.environ.get("QTM_UPDATE_REFERENCE_IMAGES") == "1"
@@ -382,7 +382,7 @@ def compare(actual: bytes, reference: Path) -> tuple[tuple[int, int], tuple[int,
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("kind", ["trend", "gauge", "regions"])
 def test_the_png_looks_as_it_did(registry, kind, lang, tmp_path):
-    from dashboard.export import exporter
+    from reports.export import exporter
 
     preset = {"trend": "slide", "gauge": "half-a4", "regions": "square"}[kind]
     width, height = PRESETS[preset]

@@ -1,4 +1,4 @@
-"""The PNG renderer of report packs (dashboard/export.py): real Chromium, real fonts, no mock of the browser.
+"""The PNG renderer of report packs (reports/export.py): real Chromium, real fonts, no mock of the browser.
 
 Images are decoded with Pillow and looked at: their pixel sizes, a pixel's colour, and whether two Chinese strings
 come out as different glyphs (with no CJK font both would be the same row of boxes).
@@ -18,8 +18,10 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from dashboard import export
-from dashboard.export import (
+from qtm import PROJECT_ROOT
+from qtm.errors import QtmError
+from reports import export
+from reports.export import (
     INSTALL_CHROMIUM,
     INSTALL_CJK_FONT,
     INSTALL_FONTCONFIG,
@@ -28,8 +30,6 @@ from dashboard.export import (
     PngExporter,
     export_problem,
 )
-from qtm import PROJECT_ROOT
-from qtm.errors import QtmError
 
 COLOURS = [(200, 30, 30), (30, 160, 40), (30, 60, 200), (220, 180, 20), (150, 40, 170), (20, 170, 170)]
 
@@ -232,7 +232,7 @@ def test_this_machine_has_what_export_needs():
 
 _TRY_EXPORT = """
 import plotly.graph_objects as go
-from dashboard.export import ExportUnavailable, exporter
+from reports.export import ExportUnavailable, exporter
 try:
     exporter.png(go.Figure())
 except ExportUnavailable as exc:

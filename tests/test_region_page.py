@@ -109,7 +109,7 @@ def test_a_live_refresh_of_a_region_page_raises_no_console_error(page, tmp_path:
 
 
 def test_region_bars_leave_room_for_their_labels_and_the_target_label_sits_above_them(registry):
-    from dashboard.figures import ranked_regions_figure, ranked_regions_json
+    from reports.figures import ranked_regions_figure, ranked_regions_json
 
     indicator = registry.indicators["manufacturing_pass_rate"]
     rows = [("平凉市", 94.6, "2025", "reference"), ("金昌市", 92.33, "2025", "reference")]
@@ -126,8 +126,8 @@ def test_region_bars_leave_room_for_their_labels_and_the_target_label_sits_above
 
 
 def test_an_empty_bullet_draws_no_invented_0_to_1_axis(registry):
-    from dashboard.figures import gauge_figure
     from qtm.progress import judge
+    from reports.figures import gauge_figure
 
     target = registry.targets["national_public_service_satisfaction_2025"]
     indicator = registry.indicators[target.indicator]
@@ -172,8 +172,8 @@ def test_a_chart_that_is_not_there_says_so_in_chinese_first(registry, sqlite_url
 
 
 def test_an_empty_trend_shows_its_target_line_on_a_scale_that_holds_it(registry):
-    from dashboard.figures import trend_figure
     from qtm.progress import judge
+    from reports.figures import trend_figure
 
     target = registry.targets["gansu_manufacturing_pass_rate_2025"]  # ≥ 94 %
     indicator = registry.indicators[target.indicator]

@@ -14,7 +14,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from dashboard.export import CHROMIUM_NAMES, CHROMIUM_PATHS
+from reports.export import CHROMIUM_NAMES, CHROMIUM_PATHS
 from tests.conftest import run_qtm
 
 HAS_CHROMIUM = any(shutil.which(n) for n in CHROMIUM_NAMES) or any(Path(p).exists() for p in CHROMIUM_PATHS)

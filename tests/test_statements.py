@@ -689,7 +689,7 @@ def test_a_statement_on_synthetic_data_says_so(registry):
 
 
 def test_the_report_pack_marks_statements_on_synthetic_data(registry, sqlite_url):
-    from dashboard import report_pack
+    from reports import report_pack
 
     env = {"QTM_DATABASE_URL": sqlite_url}
     assert run_qtm("demo", env=env).returncode == 0

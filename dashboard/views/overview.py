@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.figures import gauge_json, graph_config, sparkline
 from dashboard.i18n import Lang, pair, t
 from dashboard.views.common import (
     SYNTHETIC_MARK,
@@ -28,6 +27,7 @@ from qtm.formatting import CATEGORY_LABELS, STATUS_LABELS, target_text, value_te
 from qtm.progress import STATUS_ORDER
 from qtm.registry import Registry
 from qtm.standings import Filters, Standing
+from reports.figures import gauge_json, graph_config, sparkline
 
 
 def overview_page(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.figures import graph_config, ranked_regions_json
 from dashboard.i18n import Lang, t
 from dashboard.views.common import (
     SYNTHETIC_MARK,
@@ -23,6 +22,7 @@ from dashboard.views.overview import target_card
 from qtm.formatting import target_text
 from qtm.registry import Registry
 from qtm.standings import Standing
+from reports.figures import graph_config, ranked_regions_json
 
 #: The region page's cards are redrawn with the whole page; "card-body" would draw the overview's live refresh,
 #: which then finds no "cards" grid here and fails in the browser.

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard.figures import gauge_json, graph_config, target_chart
 from dashboard.i18n import Lang, pair, t
 from dashboard.views.common import (
     SYNTHETIC_MARK,
@@ -38,6 +37,7 @@ from qtm.progress import Result
 from qtm.registry import Indicator, Registry, Target
 from qtm.standings import Standing
 from qtm.store import StoredObservation
+from reports.figures import gauge_json, graph_config, target_chart
 
 _EXPLAIN = {
     "growth_ratio": (

@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 import plotly.graph_objects as go
 
-from dashboard.i18n import FigureLang, pair, plotly_locale, t
 from qtm import forking
 from qtm.formatting import STATUS_LABELS, number_text, target_text, unit_symbol
+from qtm.i18n import FigureLang, pair, plotly_locale, t
 from qtm.observations import Observation
 from qtm.periods import Period
 from qtm.progress import Result

@@ -131,7 +131,7 @@ def serve(host: str, port: int, debug: bool, workers: int | None, threads: int |
     app = create_app(registry, store, host=host)
     if (
         settings.warm and not debug
-    ):  # as each worker of --workers does (qtm.serving); the reloader would warm twice
+    ):  # as each worker of --workers does (qtm_command.serving); the reloader would warm twice
         from dashboard import warming
 
         warming.Warmer(app).start()
@@ -140,8 +140,8 @@ def serve(host: str, port: int, debug: bool, workers: int | None, threads: int |
 
 
 def _serve_workers(host: str, port: int, debug: bool, workers: int, threads: int | None) -> None:
-    """``qtm serve --workers N``: gunicorn in this process (qtm.serving)."""
-    from qtm.serving import DEFAULT_THREADS, serve_workers
+    """``qtm serve --workers N``: gunicorn in this process (qtm_command.serving)."""
+    from qtm_command.serving import DEFAULT_THREADS, serve_workers
 
     if debug:
         raise click.UsageError("--debug is for the development server: leave out --workers")
@@ -909,7 +909,7 @@ def export(
 ) -> None:
     """Write report-ready PNGs — trends, gauges, region comparisons — with manifest.csv (what each image says) and
     report.docx (each chart with its 进展情况 statement), offline, with the system Chromium."""
-    from dashboard import report_pack
+    from reports import report_pack
 
     settings = config.current()
     registry = _registry(settings)
@@ -976,7 +976,7 @@ def _known(given: Iterable[str], known: Iterable[str], hint: str, listing: str) 
 
 def _export_one(registry: Registry, store: Store, chosen: list[Any], options: Any, output: Path) -> None:
     """One chart to one .png: the selection must name exactly one."""
-    from dashboard import report_pack
+    from reports import report_pack
 
     images = report_pack.plan_images(registry, store, chosen, options)
     if len(images) != 1:

@@ -1,4 +1,4 @@
-"""Charts that stand alone on paper: the dashboard's figures (built by :mod:`dashboard.figures`, not redrawn here)
+"""Charts that stand alone on paper: the dashboard's figures (built by :mod:`reports.figures`, not redrawn here)
 dressed for a printed report at a fixed pixel size.
 
 Each figure carries everything a reader of the report needs without the dashboard: the title (indicator and
@@ -23,16 +23,6 @@ from typing import Literal
 
 import plotly.graph_objects as go
 
-from dashboard.figures import (
-    MUTED,
-    STATUS_COLOURS,
-    TARGET_COLOUR,
-    _empty_range,
-    gauge_figure,
-    ranked_regions_figure,
-    trend_figure,
-)
-from dashboard.i18n import Lang, pair, t
 from qtm.formatting import (
     STATUS_LABELS,
     clause_line,
@@ -41,10 +31,20 @@ from qtm.formatting import (
     target_text,
     value_text,
 )
+from qtm.i18n import Lang, pair, t
 from qtm.observations import Observation
 from qtm.progress import STATUS_ORDER, Result
 from qtm.registry import Registry, Target
 from qtm.standings import Standing
+from reports.figures import (
+    MUTED,
+    STATUS_COLOURS,
+    TARGET_COLOUR,
+    _empty_range,
+    gauge_figure,
+    ranked_regions_figure,
+    trend_figure,
+)
 
 Preset = Literal["slide", "half-a4", "square"]
 #: Pixels at scale 1: a 16:9 slide; half an A4 page in landscape (√2:1, 1240 px is A4's short side at 150 dpi);
@@ -515,7 +515,7 @@ def trend_for_paper(
     revised: frozenset[str] = frozenset(),
 ) -> go.Figure:
     """The trend of ``target`` in ``region`` (values known on ``as_of``, the target line, the deadline, the
-    projection) as :func:`dashboard.figures.trend_figure` draws it, framed for a report. ``revised``: the periods
+    projection) as :func:`reports.figures.trend_figure` draws it, framed for a report. ``revised``: the periods
     whose value replaced an earlier one."""
     width, height = _size(preset)
     indicator = registry.indicators[target.indicator]
@@ -590,7 +590,7 @@ def gauge_for_paper(
     revised: frozenset[str] = frozenset(),
 ) -> go.Figure:
     """The gauge of ``target`` in ``region`` (the latest value against the target), as
-    :func:`dashboard.figures.gauge_figure` draws it, framed for a report. ``series`` gives the latest value's flags
+    :func:`reports.figures.gauge_figure` draws it, framed for a report. ``series`` gives the latest value's flags
     and sources; without a result the target is shown as not judged."""
     width, height = _size(preset)
     indicator = registry.indicators[target.indicator]
@@ -703,7 +703,7 @@ def regions_for_paper(
     revised: frozenset[tuple[str, str]] = frozenset(),
 ) -> go.Figure:
     """The regions under ``region`` (the parent) side by side on ``target``, best at the top, as
-    :func:`dashboard.figures.ranked_regions_figure` draws them, framed for a report. ``standings``: the target
+    :func:`reports.figures.ranked_regions_figure` draws them, framed for a report. ``standings``: the target
     judged in each region under the parent (``qtm.standings.sub_regions``), in the order to draw; ``revised``:
     (region, period) pairs whose value replaced an earlier one."""
     width, height = _size(preset)

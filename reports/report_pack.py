@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING, Literal
 
 import plotly.graph_objects as go
 
-from dashboard import paper
 from qtm.formatting import STATUS_LABELS, source_text
+from qtm.i18n import Lang
 from qtm.registry import Plan, Registry
 from qtm.standings import Filters, Standing, in_region, overview, sub_regions
 from qtm.statements import statement
 from qtm.store import Store
+from reports import paper
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -42,7 +43,7 @@ KINDS: tuple[Kind, ...] = ("trend", "gauge", "regions")
 Progress = Callable[[int, int], None]
 #: Images drawn between two progress reports (a page shows them as the pack is drawn).
 PROGRESS_EVERY = 8
-Lang = Literal["zh", "en"]
+
 MANIFEST_COLUMNS = (
     "file",
     "target",
@@ -206,7 +207,7 @@ def revised_periods(store: Store, standing: Standing) -> frozenset[str]:
 def render(images: Sequence[Image], options: PackOptions, progress: Progress | None = None) -> list[bytes]:
     """Every image as PNG bytes, drawn by the process's renderer: in one go, or ``PROGRESS_EVERY`` at a time with
     ``progress(drawn, of)`` told after each."""
-    from dashboard.export import exporter
+    from reports.export import exporter
 
     width, height = paper.PRESETS[options.preset]
     jobs = [(image.figure, width, height, options.scale) for image in images]
@@ -289,7 +290,7 @@ def data_source(store: Store, standing: Standing, batches: dict[int, str]) -> st
 def manifest_csv(rows: Sequence[dict[str, str]]) -> bytes:
     """The manifest as UTF-8 CSV with a byte-order mark (Excel opens it as UTF-8); text a spreadsheet would run as
     a formula is neutralised, numbers are left as numbers."""
-    from loaders.template import spreadsheet_safe
+    from qtm.escaping import spreadsheet_safe
 
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")

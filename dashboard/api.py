@@ -9,6 +9,9 @@ managing users need an admin. The routes take the session cookie and the CSRF he
     POST /api/users                JSON {"name", "role", "regions", "password"}
     GET  /api/audit                                      → [{"at", "user", "action", "batch", "address", "detail"}]
     GET  /template.xlsx?plan=ID&region=CODE              → the fill-in return (a reporter: their regions' rows)
+
+What each role may do is one table (qtm.accounts.PERMISSIONS, asked through ``may``); every refusal is an error of
+the family (qtm.errors) that dashboard/errors.py answers in the one JSON shape (docs/deploy.md "Errors").
 """
 
 from __future__ import annotations
@@ -25,16 +28,8 @@ from dashboard import auth, context, jobs
 from loaders.ingest import FileResult, ingest_file
 from loaders.staging import disk_name, label
 from loaders.template import region_codes, template_rows, template_title, write_template
-from qtm.accounts import User, Users
-from qtm.errors import ConfigError, QtmError, StoreError
-
-
-class Forbidden(Exception):
-    """The user may not do this; ``zh``/``en`` say why."""
-
-    def __init__(self, zh: str, en: str, status: int = 403) -> None:
-        super().__init__(en)
-        self.zh, self.en, self.status = zh, en, status
+from qtm.accounts import Action, User, Users, may, scoped
+from qtm.errors import Forbidden, QtmError, StoreError
 
 
 def reporter() -> User:
@@ -46,16 +41,17 @@ def reporter() -> User:
             "log in first (uploading needs a reporter or admin account)",
             401,
         )
-    if user.role not in ("reporter", "admin") or not user.active:
+    if not may(user, "upload"):
         raise Forbidden("该账户无上报权限", "this account may not upload returns")
     return user
 
 
-def admin() -> User:
+def admin(action: Action = "manage_users") -> User:
+    """The logged-in user, when they may do ``action`` (which only an admin may)."""
     user = auth.current()
     if user is None:
         raise Forbidden("请先以管理员身份登录", "log in as an admin first", 401)
-    if not user.may_manage_users():
+    if not may(user, action):
         raise Forbidden("需要管理员权限", "this needs an admin account")
     return user
 
@@ -63,7 +59,7 @@ def admin() -> User:
 def scope_of(user: User) -> Callable[[str], bool]:
     """The regions a user may report for: theirs and every region under them (everything for an admin)."""
     regions = context.registry().regions
-    return lambda code: user.may_report(code, regions)
+    return lambda code: may(user, "upload", code, regions)
 
 
 def address() -> str | None:
@@ -91,11 +87,19 @@ def ingest_for(user: User, path: Path, name: str, *, dry_run: bool) -> FileResul
 
 
 def withdraw(user: User, batch_id: int, reason: str | None = None) -> dict[str, int]:
-    if not user.may_withdraw():
+    if not may(user, "withdraw"):
         raise Forbidden("需要管理员权限才能撤回批次", "withdrawing a batch needs an admin account")
     if not 0 < batch_id < 2**63:
-        raise StoreError(f"there is no batch {batch_id} (qtm batches lists them)")
-    done = context.store().withdraw_batch(batch_id, withdrawn_by=user.name, reason=reason, address=address())
+        raise StoreError(
+            f"there is no batch {batch_id} (qtm batches lists them)", f"没有批次 {batch_id}", status=409
+        )
+    try:
+        done = context.store().withdraw_batch(
+            batch_id, withdrawn_by=user.name, reason=reason, address=address()
+        )
+    except StoreError as refused:  # the store refuses this batch's withdrawal: a conflict with its state
+        zh = refused.zh if refused.zh != refused.en else f"无法撤回批次 {batch_id}：{refused.en}"
+        raise StoreError(refused.en, zh, code=refused.code, status=409) from refused
     return {
         "withdrawal_batch": done.withdrawal_batch_id,
         "withdrawn": done.n_withdrawn,
@@ -104,8 +108,6 @@ def withdraw(user: User, batch_id: int, reason: str | None = None) -> dict[str, 
 
 
 def install(server: Flask) -> None:
-    server.register_error_handler(Forbidden, _forbidden)
-    server.register_error_handler(jobs.Busy, _busy)
     server.add_url_rule("/api/upload", "api_upload", _upload, methods=["POST"])
     server.add_url_rule("/api/batches/<int:batch_id>/withdraw", "api_withdraw", _withdraw, methods=["POST"])
     server.add_url_rule("/api/users", "api_users", _users, methods=["POST"])
@@ -120,13 +122,14 @@ def template_regions(user: User | None, written: list[str]) -> list[str]:
     try:
         codes = region_codes(registry, written)
     except ValueError:
-        raise Forbidden(
-            f"未知地区：{'、'.join(written)}（请填写地区代码或名称）",
+        raise QtmError(
             f"unknown region: {', '.join(written)} (give a region code or name)",
-            400,
+            f"未知地区：{'、'.join(written)}（请填写地区代码或名称）",
+            code="unknown_region",
+            status=400,
         ) from None
-    if user is not None and user.role == "reporter":
-        outside = [c for c in codes if not user.may_report(c, registry.regions)]
+    if user is not None and scoped(user, "upload"):
+        outside = [c for c in codes if not may(user, "upload", c, registry.regions)]
         if outside:
             names = "、".join(registry.regions.get(c).name_zh for c in outside)
             raise Forbidden(f"无权上报该地区：{names}", f"you may not report for: {', '.join(outside)}")
@@ -154,10 +157,6 @@ def _template() -> Response:
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _forbidden(error: Forbidden) -> tuple[Response, int]:
-    return jsonify({"error": "forbidden", "message": f"{error.zh} / {error.en}"}), error.status
-
-
 def _upload() -> Response:
     user = reporter()
     files = request.files.getlist("files")
@@ -165,7 +164,7 @@ def _upload() -> Response:
         abort(400, "no files (multipart field 'files')")
     answers: list[BinaryIO] = []  # each file's part of the answer, written by its check
     rejected = False
-    with tempfile.TemporaryDirectory() as folder, jobs.slot(jobs.slot_wait()):  # Busy: 503 (_busy)
+    with tempfile.TemporaryDirectory() as folder, jobs.slot(jobs.slot_wait()):  # Busy: 503 (dashboard.errors)
         for number, upload in enumerate(files):
             name = label(upload.filename or f"return-{number}")  # the name people see; the disk's is ours
             path = Path(folder) / disk_name(f"return-{number}", upload.filename or "")
@@ -174,15 +173,6 @@ def _upload() -> Response:
             rejected |= _check(user, path, name, answer, dry_run=request.args.get("dry_run") == "1")
             answers.append(answer.open("rb"))  # still readable once the folder is gone
     return Response(_joined(answers), status=422 if rejected else 200, mimetype="application/json")
-
-
-#: What a 503 asks the client to wait before sending again: about as long as the largest return's check takes.
-RETRY_AFTER_SECONDS = 30
-
-
-def _busy(_error: jobs.Busy) -> tuple[Response, int, dict[str, str]]:
-    message = "服务器正忙：检查报表的名额都在使用中，请稍后重试 / the server is busy checking other returns: try again shortly"
-    return jsonify({"error": "busy", "message": message}), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _check(user: User, path: Path, name: str, answer: Path, *, dry_run: bool) -> bool:
@@ -255,10 +245,7 @@ def _withdraw(batch_id: int) -> Response:
     if user is None:
         raise Forbidden("请先以管理员身份登录", "log in as an admin first", 401)
     body = request.get_json(silent=True) or {}
-    try:
-        return jsonify(withdraw(user, batch_id, body.get("reason") if isinstance(body, dict) else None))
-    except StoreError as refused:
-        return jsonify({"error": "refused", "message": str(refused)}), 409  # type: ignore[return-value]
+    return jsonify(withdraw(user, batch_id, body.get("reason") if isinstance(body, dict) else None))
 
 
 def _users() -> Response:
@@ -276,8 +263,9 @@ def _users() -> Response:
             address=address(),
             regions_known=context.registry().regions,
         )
-    except (ConfigError, ValueError) as refused:
-        return jsonify({"error": "refused", "message": str(refused)}), 422  # type: ignore[return-value]
+    except (QtmError, ValueError) as refused:  # the account cannot be added as asked: the client's to fix
+        code = refused.code if isinstance(refused, QtmError) else "account"
+        raise QtmError(str(refused), f"无法添加账户：{refused}", code=code, status=422) from None
     return jsonify({"name": added.name, "role": added.role, "regions": sorted(added.regions)})
 
 
@@ -286,10 +274,15 @@ AUDIT_LIMIT = 10_000
 
 
 def _audit() -> Response:
-    admin()
+    admin("read_audit")
     text = request.args.get("limit", "1000")
     limit = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
     if not 1 <= limit <= AUDIT_LIMIT:
-        abort(400, f"limit must be a whole number from 1 to {AUDIT_LIMIT}")
+        raise QtmError(
+            f"limit must be a whole number from 1 to {AUDIT_LIMIT}",
+            f"limit 须为 1 至 {AUDIT_LIMIT} 的整数",
+            code="bad_limit",
+            status=400,
+        )
     entries = context.store().audit(limit=limit)
     return Response(auth.json_safe([e.as_json() for e in entries]), mimetype="application/json")

@@ -14,9 +14,10 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 
-from dashboard import api, auth, callback_requests, context, downloads, i18n, jobs, plotly_bundle
+from dashboard import api, auth, callback_requests, context, downloads, errors, i18n, jobs, plotly_bundle
 from dashboard.i18n import t
 from dashboard.views.common import data
+from qtm.accounts import may
 from qtm.config import current as settings
 from qtm.registry import Registry
 from qtm.signals import LiveVersion
@@ -90,6 +91,7 @@ def create_app(registry: Registry, store: Store, *, host: str = "127.0.0.1") -> 
     app.layout = shell
     auth.install(app.server, store, anonymous_view=auth.anonymous_view_default(host))
     api.install(app.server)
+    errors.install(app.server)
     downloads.install(app.server)
     app.server.before_request(lambda: callback_requests.refuse_malformed(app))
     app.server.after_request(_honest_status)
@@ -111,7 +113,7 @@ def _account(lang: i18n.Lang) -> html.Div:
             html.A(t(lang, "登录", "Log in"), href="/login", id="login-link"), className="account"
         )
     links: list[Component] = [html.Span(auth.describe(user, lang), id="account-name")]
-    if user.may_manage_users():
+    if may(user, "read_audit"):
         links.append(dcc.Link(t(lang, "审计", "Audit"), href="/audit", className="nav-link", id="nav-audit"))
     links.append(
         html.Form(
@@ -126,19 +128,40 @@ def _account(lang: i18n.Lang) -> html.Div:
     return html.Div(links, className="account")
 
 
+#: The audit export: what a person reads first (Beijing time, the action and its details in words), then the
+#: stored record as it is (UTC, the action's code, the details as JSON) for anyone who processes it further.
+AUDIT_CSV_COLUMNS = (
+    "时间（北京时间）", "操作", "说明", "用户 user", "批次 batch", "地址 address", "at (UTC)", "action", "detail (JSON)",
+)  # fmt: skip
+
+
 def _audit_csv() -> Response:
     """Every audited write as CSV, for an admin; cells that a spreadsheet would run as formulas are neutralised."""
     import csv
     import io
 
     from qtm.escaping import spreadsheet_safe
+    from qtm.formatting import audit_action, audit_detail, beijing_time
 
-    api.admin()
+    api.admin("read_audit")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["at", "user", "action", "batch", "address", "detail"])
+    writer.writerow(AUDIT_CSV_COLUMNS)
     for e in context.store().audit():
-        row = [e.at.isoformat(), e.user, e.action, e.batch or "", e.address or "", auth.json_safe(e.detail)]
+        said = (
+            beijing_time(e.at, seconds=True, labelled=False),
+            audit_action(e.action),
+            audit_detail(e.action, e.detail),
+        )
+        row = [
+            *said,
+            e.user,
+            e.batch or "",
+            e.address or "",
+            e.at.isoformat(),
+            e.action,
+            auth.json_safe(e.detail),
+        ]
         writer.writerow([spreadsheet_safe(str(v)) for v in row])
     return Response(
         "\ufeff" + out.getvalue(),

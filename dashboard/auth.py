@@ -15,25 +15,22 @@ from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from flask import Flask, Response, jsonify, redirect, render_template_string, request, url_for
+from flask import Flask, Response, redirect, render_template_string, request, url_for
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
-from werkzeug.exceptions import BadRequest
 
+from dashboard import errors
 from qtm.accounts import User, Users
 from qtm.config import current as settings
 from qtm.errors import ConfigError
+from qtm.formatting import ROLE_WORDS
 from qtm.store import Store
 
-#: Paths anyone may reach: the login page and what it needs, Dash's static bundles and plotly.js (no data).
-_OPEN_PREFIXES = (
-    "/login",
-    "/assets/",
-    "/vendor/",
-    "/_dash-component-suites/",
-    "/_favicon.ico",
-    "/favicon.ico",
-)
+#: Paths anyone may open without logging in, matched exactly: the login page and the icons.
+PUBLIC_PATHS = frozenset({"/login", "/_favicon.ico", "/favicon.ico"})
+#: Folders anyone may read files of (static files, no data): the login page's style and script, Dash's bundles
+#: and plotly.js. Named one by one, with their closing "/".
+PUBLIC_FOLDERS = ("/assets/", "/vendor/", "/_dash-component-suites/")
 CSRF_COOKIE = "_csrf_token"  # Dash sends this cookie back as the X-CSRFToken header on every callback
 
 
@@ -85,6 +82,18 @@ def secret_key() -> bytes:
     return key.encode()
 
 
+def is_public(path: str) -> bool:
+    """Whether anyone may open ``path`` without logging in: one of :data:`PUBLIC_PATHS` exactly, or a file in one of
+    :data:`PUBLIC_FOLDERS` — never a path that merely begins with a public one's text (/login-x, /loginx), nor one
+    that climbs out of its folder (/assets/../api/audit)."""
+    if path in PUBLIC_PATHS:
+        return True
+    if not path.startswith(PUBLIC_FOLDERS):
+        return False
+    segments = path.split("/")[2:]
+    return all(s not in ("", ".", "..") for s in segments) and "\\" not in path
+
+
 def current() -> User | None:
     """The logged-in user of the request, or None."""
     return getattr(current_user, "user", None) if current_user.is_authenticated else None
@@ -118,7 +127,6 @@ def install(server: Flask, store: Store, *, anonymous_view: bool) -> None:
     server.before_request(_guard)
     server.after_request(_csrf_cookie)
     server.register_error_handler(CSRFError, _csrf_refused)
-    server.register_error_handler(BadRequest, _bad_request)
 
     def login() -> Any:
         return _login(users)
@@ -218,17 +226,17 @@ def _headers(server: Flask) -> None:
 
 def _guard() -> Response | tuple[Response, int] | None:
     """Every request: anonymous visitors pass only where the setting lets them; everything else needs a login (a
-    page: the login form; a callback or the API: 401 in the app's one error shape)."""
+    page: the login form; a callback or the API: 401 in the app's one error shape, dashboard.errors)."""
     from flask import current_app
 
     path = request.path
-    if path.startswith(_OPEN_PREFIXES) or current_user.is_authenticated:
+    if is_public(path) or current_user.is_authenticated:
         return None
     if current_app.config["QTM_ANONYMOUS_VIEW"]:
         return None
     if request.method == "GET" and not path.startswith(("/_dash", "/api/")):
         return redirect(url_for("login", next=path))  # type: ignore[return-value]
-    return jsonify({"error": "login_required", "message": "请先登录 / log in first"}), 401
+    return errors.http_error(401)
 
 
 def _csrf_cookie(response: Response) -> Response:
@@ -241,12 +249,10 @@ def _csrf_cookie(response: Response) -> Response:
     return response
 
 
-def _csrf_refused(error: CSRFError) -> tuple[Response, int]:
-    return jsonify({"error": "csrf", "message": "CSRF token missing or invalid; reload the page"}), 400
-
-
-def _bad_request(error: BadRequest) -> tuple[Response, int]:
-    return jsonify({"error": "bad_request", "message": str(error.description)[:200]}), 400
+def _csrf_refused(_error: CSRFError) -> Response:
+    return errors.answer(
+        "csrf", "CSRF 令牌缺失或无效，请刷新页面", "CSRF token missing or invalid; reload the page", 400
+    )
 
 
 _LOGIN_PAGE = """<!doctype html>
@@ -335,8 +341,7 @@ def describe(user: User | None, lang: str) -> str:
 
     if user is None:
         return t(lang, "访客（只读）", "guest (read only)")  # type: ignore[arg-type]
-    roles = {"viewer": ("查看", "viewer"), "reporter": ("上报", "reporter"), "admin": ("管理员", "admin")}
-    return f"{user.name} · {t(lang, *roles[user.role])}"  # type: ignore[arg-type]
+    return f"{user.name} · {t(lang, *ROLE_WORDS[user.role])}"  # type: ignore[arg-type]
 
 
 def json_safe(value: object) -> str:

@@ -23,6 +23,7 @@ from flask import Flask, Response, abort, request
 
 from dashboard import context, i18n, jobs
 from dashboard.i18n import t
+from qtm.errors import QtmError
 from qtm.standings import Filters, Standing, in_region, overview, region_targets, standing_of
 from reports import report_pack
 
@@ -31,12 +32,13 @@ T = TypeVar("T")
 _MAX_PACK_IMAGES = 300  # a whole country's pack is for the command line, not one web request
 
 
-class Refused(Exception):
+class Refused(QtmError):
     """Nothing to draw for what was asked; ``status`` is the HTTP answer, ``zh``/``en`` say why."""
 
+    code = "export_refused"
+
     def __init__(self, status: int, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.status, self.zh, self.en = status, zh, en
+        super().__init__(en, zh, status=status)
 
 
 def install(server: Flask) -> None:

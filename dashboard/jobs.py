@@ -39,7 +39,7 @@ from dash.background_callback.managers import BaseBackgroundCallbackManager
 from flask import Flask
 
 from qtm.config import current as settings
-from qtm.errors import ConfigError
+from qtm.errors import ConfigError, QtmError
 from reports.export import exporter
 
 P = ParamSpec("P")
@@ -173,19 +173,32 @@ def check_memory() -> int:
     return settings().check_bytes
 
 
-class Busy(Exception):
+class Busy(QtmError):
     """Every slot of the machine stayed taken for as long as the request may wait."""
 
+    code = "busy"
+    status = 503
+
     def __init__(self, waited: float) -> None:
-        super().__init__(f"no job slot free after {waited:g} s")
+        super().__init__(
+            "the server is busy checking other returns: try again shortly",
+            "服务器正忙：检查报表的名额都在使用中，请稍后重试",
+        )
         self.waited = waited
 
 
-class OutOfMemory(Exception):
+class OutOfMemory(QtmError):
     """The work needed more memory than it may use (``limit`` bytes), and was stopped."""
 
+    code = "out_of_memory"
+    status = 503
+
     def __init__(self, limit: int, how: str) -> None:
-        super().__init__(f"stopped at its memory limit of {limit / 1048576:.0f} MB ({how})")
+        megabytes = f"{limit / 1048576:.0f} MB"
+        super().__init__(
+            f"stopped at its memory limit of {megabytes} ({how})",
+            f"已达内存上限 {megabytes}，已停止（{how}）",
+        )
         self.limit, self.how = limit, how
 
 

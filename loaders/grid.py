@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loaders.safety import Limits, Refused
+from qtm.errors import Place, QtmError
 
 if TYPE_CHECKING:
     from python_calamine import CalamineSheet
@@ -26,13 +27,15 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig reads plain UTF-8 too; gb1
 Position = tuple[int, int]  # 0-based row and column
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(QtmError):
     """The file cannot be read at all (wrong format, corrupt, unsupported); ``cell``: where, if one cell is to
     blame."""
 
+    status = 422
+
     def __init__(self, code: str, zh: str, en: str, cell: str | None = None) -> None:
-        super().__init__(en)
-        self.code, self.zh, self.en, self.cell = code, zh, en, cell
+        super().__init__(en, zh, code=code, place=Place(cell=cell) if cell else None)
+        self.cell = cell
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qtm.config import current as settings
+from qtm.errors import Place, QtmError
 
 #: Excel's widest sheet (column XFD): a CSV line wider than this came from no spreadsheet.
 MAX_COLUMNS = 16_384
 
 
-class Refused(Exception):
+class Refused(QtmError):
     """The file is refused without being parsed (``cell``: where, when one cell is to blame)."""
 
+    status = 422
+
     def __init__(self, code: str, zh: str, en: str, cell: str | None = None) -> None:
-        super().__init__(en)
-        self.code, self.zh, self.en, self.cell = code, zh, en, cell
+        super().__init__(en, zh, code=code, place=Place(cell=cell) if cell else None)
+        self.cell = cell
 
 
 @dataclass(frozen=True)

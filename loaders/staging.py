@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qtm.config import current as settings
+from qtm.errors import QtmError
 
 MAX_AGE_SECONDS = 24 * 3600
 #: The longest label (the name people see for an upload), its extension included.
@@ -48,12 +49,14 @@ _REMOVED = set('\\/<>:"|?*')
 _META = "staged.json"
 
 
-class StagingRefused(ValueError):
+class StagingRefused(QtmError, ValueError):
     """An upload refused before it is even written: too large, or not base64."""
 
+    code = "staging_refused"
+    status = 413
+
     def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
+        super().__init__(en, zh)
 
 
 @dataclass(frozen=True)

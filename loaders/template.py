@@ -117,10 +117,26 @@ def template_title(registry: Registry, plan: str | None) -> str:
 
 
 def write_template(registry: Registry, rows: Sequence[TemplateRow], path: Path, title: str) -> None:
-    """Write the fill-in return for ``rows`` to ``path`` (.xlsx)."""
+    """Write the fill-in return for ``rows`` to ``path`` (.xlsx): the data sheet with its dropdowns, the hidden
+    lists they offer, and the instructions, opened first."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = DATA_SHEET
+    _write_data_sheet(sheet, registry, rows, title)
+    lists = workbook.create_sheet(LISTS_SHEET)
+    counts = _write_lists(lists, registry)
+    _add_validations(sheet, counts, last_row=max(len(rows) + 200, 1000) + 2)  # room for rows officials add
+    instructions = workbook.create_sheet("填表说明")
+    _write_instructions(instructions)
+    for written in (sheet, lists, instructions):
+        _neutralise_sheet(written)
+    workbook.move_sheet(instructions, offset=-(len(workbook.sheetnames) - 1))
+    workbook.active = workbook.sheetnames.index(DATA_SHEET)
+    workbook.save(path)
+
+
+def _write_data_sheet(sheet: Worksheet, registry: Registry, rows: Sequence[TemplateRow], title: str) -> None:
+    """The title, the header and a row per indicator × region × period, with the value left to fill in."""
     sheet.append([title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
     sheet["A1"].font = Font(bold=True, size=14)
@@ -132,64 +148,49 @@ def write_template(registry: Registry, rows: Sequence[TemplateRow], path: Path, 
         cell.fill = fill
     for row in rows:
         region = registry.regions.get(row.region)
-        sheet.append(
-            [
-                row.indicator.name.zh,
-                region.name_zh,
-                row.period.text,
-                None,
-                UNIT_WORDS.get(row.indicator.unit, ""),
-                None,
-                None,
-                None,
-            ]
-        )
+        unit = UNIT_WORDS.get(row.indicator.unit, "")
+        sheet.append([row.indicator.name.zh, region.name_zh, row.period.text, None, unit, None, None, None])
     for column, width in zip("ABCDEFGH", (44, 18, 12, 12, 10, 10, 28, 20), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
 
-    lists = workbook.create_sheet(LISTS_SHEET)
-    indicators = sorted({i.name.zh for i in registry.indicators.values()})
-    region_names = [r.name_zh for r in registry.regions]
-    for list_number, (name, values) in enumerate(
-        (
-            ("指标名称", indicators),
-            ("地区", region_names),
-            ("计量单位", UNIT_CHOICES),
-            ("标记", FLAG_CHOICES),
-        ),
-        start=1,
-    ):
+
+def _write_lists(lists: Worksheet, registry: Registry) -> list[int]:
+    """The hidden sheet of what the dropdowns offer, a column each (indicators, regions, units, flags); how many
+    choices each column has."""
+    columns = (
+        ("指标名称", sorted({i.name.zh for i in registry.indicators.values()})),
+        ("地区", [r.name_zh for r in registry.regions]),
+        ("计量单位", UNIT_CHOICES),
+        ("标记", FLAG_CHOICES),
+    )
+    for list_number, (name, values) in enumerate(columns, start=1):
         lists.cell(1, list_number, name)
         for row_number, value in enumerate(values, start=2):
             lists.cell(row_number, list_number, value)
     lists.sheet_state = "hidden"
-    last = max(len(rows) + 200, 1000) + 2  # room for rows officials add
-    for letter, list_column, count in (
-        ("A", "A", len(indicators)),
-        ("B", "B", len(region_names)),
-        ("E", "C", len(UNIT_CHOICES)),
-        ("F", "D", len(FLAG_CHOICES)),
-    ):
+    return [len(values) for _name, values in columns]
+
+
+def _add_validations(sheet: Worksheet, counts: Sequence[int], last_row: int) -> None:
+    """Dropdowns for the indicator, region, unit and flag columns (from the lists sheet, ``counts`` choices each),
+    and a number of at least 0 in the value column, down to ``last_row``."""
+    for letter, list_column, count in zip("ABEF", "ABCD", counts, strict=True):
         validation = DataValidation(
             type="list",
             formula1=f"{LISTS_SHEET}!${list_column}$2:${list_column}${count + 1}",
             allow_blank=True,
         )
-        validation.add(f"{letter}3:{letter}{last}")
+        validation.add(f"{letter}3:{letter}{last_row}")
         sheet.add_data_validation(validation)
     values = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
     values.error = "请填写数值 / enter a number"
-    values.add(f"D3:D{last}")
+    values.add(f"D3:D{last_row}")
     sheet.add_data_validation(values)
 
-    instructions = workbook.create_sheet("填表说明")
+
+def _write_instructions(instructions: Worksheet) -> None:
     for line in INSTRUCTIONS:
         instructions.append([line])
     instructions.column_dimensions["A"].width = 100
     instructions["A1"].font = Font(bold=True, size=14)
-    for written in (sheet, lists, instructions):
-        _neutralise_sheet(written)
-    workbook.move_sheet(instructions, offset=-(len(workbook.sheetnames) - 1))
-    workbook.active = workbook.sheetnames.index(DATA_SHEET)
-    workbook.save(path)

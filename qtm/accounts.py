@@ -25,7 +25,6 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
-import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,13 +34,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from qtm.errors import ConfigError, StoreError
+from qtm.errors import ConfigError
 from qtm.regions import Regions
 from qtm.store import Store
 from qtm.store import audit as _audit
-from qtm.store.database import _ATTEMPTS, _is_contention
+from qtm.store.locking import retrying, writing
 from qtm.store.schema import audit, sessions, user_regions, users
 
 Role = Literal["viewer", "reporter", "admin"]
@@ -58,40 +57,54 @@ _hasher = PasswordHasher()  # argon2id with the library's parameters (RFC 9106's
 class AccountError(ConfigError, ValueError):
     """An account cannot be added or changed as asked; the message says why, in one line."""
 
+    code = "account"
+    status = 422
+
+
+# ---- who may do what ---------------------------------------------------------------------------------------------
+
+Action = Literal["view", "upload", "withdraw", "manage_users", "read_audit"]
+ACTIONS: tuple[Action, ...] = ("view", "upload", "withdraw", "manage_users", "read_audit")
+
+#: What each role may do: the whole permission model, as data. A disabled account may do nothing.
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    "viewer": frozenset({"view"}),
+    "reporter": frozenset({"view", "upload"}),
+    "admin": frozenset({"view", "upload", "withdraw", "manage_users", "read_audit"}),
+}
+#: The actions a role may do only in its own regions and every region under them (an admin's are everywhere).
+REGION_SCOPED: dict[Role, frozenset[Action]] = {"reporter": frozenset({"upload"})}
+
+
+def may(user: User | None, action: Action, region: str | None = None, regions: Regions | None = None) -> bool:
+    """Whether ``user`` (None: nobody logged in) may do ``action`` — for ``region``, when given: a reporter uploads
+    for the regions assigned and every region under them (the parents of ``region`` are walked up in ``regions``;
+    without ``regions``, only the assigned ones themselves)."""
+    if user is None or not user.active or action not in PERMISSIONS[user.role]:
+        return False
+    if region is None or action not in REGION_SCOPED.get(user.role, frozenset()):
+        return True
+    place: str | None = region
+    seen: set[str] = set()
+    while place is not None and place not in seen:
+        if place in user.regions:
+            return True
+        seen.add(place)
+        place = regions.get(place).parent if regions is not None and place in regions else None
+    return False
+
+
+def scoped(user: User | None, action: Action) -> bool:
+    """Whether ``user`` may do ``action`` only in their own regions (and those under them), not everywhere."""
+    return may(user, action) and user is not None and action in REGION_SCOPED.get(user.role, frozenset())
+
 
 @dataclass(frozen=True)
 class User:
     name: str
     role: Role
     regions: frozenset[str]  # a reporter's assigned GB/T 2260 codes (empty for viewers and admins)
-    active: bool  # False once disabled: a disabled user may do nothing, not even view
-
-    def may_view(self) -> bool:
-        return self.active
-
-    def may_report(self, code: str, regions: Regions) -> bool:
-        """Whether this user may store values for region ``code``: an admin for any region, a reporter for the
-        regions assigned and every region under them (the parents of ``code`` are walked up in ``regions``)."""
-        if not self.active:
-            return False
-        if self.role == "admin":
-            return True
-        if self.role != "reporter":
-            return False
-        place: str | None = code
-        seen: set[str] = set()
-        while place is not None and place not in seen:
-            if place in self.regions:
-                return True
-            seen.add(place)
-            place = regions.get(place).parent if place in regions else None
-        return False
-
-    def may_withdraw(self) -> bool:
-        return self.active and self.role == "admin"
-
-    def may_manage_users(self) -> bool:
-        return self.active and self.role == "admin"
+    active: bool  # False once disabled: a disabled user may do nothing, not even view (see :func:`may`)
 
 
 @dataclass(frozen=True)
@@ -463,24 +476,15 @@ class Users:
 
     def _write(self, work: Callable[[Connection, dt.datetime], _T]) -> _T:
         """Run ``work`` in one transaction; again, on the new state, when another writer got in the way (SQLite's
-        lock, a PostgreSQL deadlock), a few times. Nothing is changed unless all of it is."""
-        for attempt in range(_ATTEMPTS):
-            try:
-                with self.engine.begin() as connection:
-                    if connection.dialect.name == "sqlite":
-                        # The driver would begin only at the first write, after the reads that decide it: take the
-                        # write lock first, so that what was read (the last admin?) still holds when written.
-                        connection.exec_driver_sql("BEGIN IMMEDIATE")
-                    return work(connection, dt.datetime.now(dt.UTC))
-            except OperationalError as exc:
-                if not _is_contention(exc):
-                    raise
-                if attempt == _ATTEMPTS - 1:
-                    raise StoreError(
-                        "other changes to the accounts kept getting in the way; nothing was changed, try again"
-                    ) from exc
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+        lock, a PostgreSQL deadlock), a few times. Nothing is changed unless all of it is. Writes take turns (the
+        store's write lock), so what was read (the last admin?) still holds when written."""
+
+        def once() -> _T:
+            with writing(self.engine) as connection:
+                return work(connection, dt.datetime.now(dt.UTC))
+
+        gave_up = "other changes to the accounts kept getting in the way; nothing was changed, try again"
+        return retrying(once, gave_up=gave_up)
 
     def _codes(self, role: Role, regions: Iterable[str], known: Regions | None) -> builtins.list[str]:
         """The region codes assigned, checked: each known (by code or name), some for a reporter, none otherwise."""

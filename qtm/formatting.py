@@ -131,21 +131,21 @@ def outlook_text(result: Result | None) -> tuple[str, str] | None:
     accelerate to meet the target")."""
     if result is None or result.status != "awaiting_data":
         return None
-    outlook = result.components.get("outlook")
-    if not isinstance(outlook, dict):
+    outlook = result.components.outlook
+    if outlook is None:
         return None
     year = result.deadline.year
-    latest = outlook.get("latest")
-    zh, en = outlook_words(str(outlook["status"]), result.components.get("direction"))
-    if not isinstance(latest, dict):
+    latest = outlook.latest
+    zh, en = outlook_words(outlook.status, result.components.direction)
+    if latest is None:
         return f"待{year}年数据；尚无数据可作预判", f"awaiting {year} data; no data yet to judge the outlook"
-    basis = outlook.get("basis")
-    if isinstance(basis, dict) and basis.get("compared"):
+    basis = outlook.basis
+    if basis is not None and basis.compared:
         return (
-            f"待{year}年数据；按{basis['zh']}数据，{zh}",
-            f"awaiting {year} data; on the data of {basis['en']}, {en}",
+            f"待{year}年数据；按{basis.zh}数据，{zh}",
+            f"awaiting {year} data; on the data of {basis.en}, {en}",
         )
-    period = latest["period"]
+    period = latest.period
     period_zh = f"{period}年" if str(period).isdigit() else str(period)
     return f"待{year}年数据；按{period_zh}数据，{zh}", f"awaiting {year} data; on {period} data, {en}"
 

@@ -15,9 +15,9 @@ import calendar
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal, get_args
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, get_args
 
 from qtm.observations import Observation
 from qtm.periods import Period
@@ -73,6 +73,335 @@ class Point:
     value: float
 
 
+Verdict = Literal["improved", "stable", "worse"]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A period and its value, as a result shows it (the latest value, the deadline period's, an outlook's)."""
+
+    period: str
+    value: float
+
+    def as_json(self) -> dict[str, object]:
+        return {"period": self.period, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Base(Reading):
+    """The value progress is measured from; ``stands_in_for`` the registry's base period when it is not its own."""
+
+    stands_in_for: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        shown = super().as_json()
+        if self.stands_in_for is not None:
+            shown["stands_in_for"] = self.stands_in_for
+        return shown
+
+
+@dataclass(frozen=True)
+class Final(Reading):
+    """The deadline period's value; ``early`` for a running total met within the deadline year before its figure."""
+
+    early: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        shown = super().as_json()
+        if self.early:
+            shown["early"] = True
+        return shown
+
+
+@dataclass(frozen=True)
+class Relative:
+    """A relative target (factor × a baseline indicator): the baseline in force, once there is one."""
+
+    factor: float
+    baseline_indicator: str
+    baseline_no_later_than: str
+    baseline_period: str | None = None
+    baseline_value: float | None = None
+
+    def as_json(self) -> dict[str, object]:
+        shown: dict[str, object] = {
+            "factor": self.factor,
+            "baseline_indicator": self.baseline_indicator,
+            "baseline_no_later_than": self.baseline_no_later_than,
+        }
+        if self.baseline_period is not None:
+            shown.update(baseline_period=self.baseline_period, baseline_value=self.baseline_value)
+        return shown
+
+
+@dataclass(frozen=True)
+class AboutReading:
+    """How an 'about N' target is read: its band, the edge that counts, and how far the latest value passed N."""
+
+    band: tuple[float, float]
+    goal: float
+    reading: str
+    exceeded_by: float | None = None
+
+    def as_json(self) -> dict[str, object]:
+        shown: dict[str, object] = {"band": list(self.band), "goal": self.goal, "reading": self.reading}
+        if self.exceeded_by is not None:
+            shown["exceeded_by"] = self.exceeded_by
+        return shown
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Where a method projects the series at the deadline (``at``, in decimal years); the expected path adds a band."""
+
+    value: float
+    at: float
+    band: tuple[float, float] | None = None
+
+    def as_json(self) -> dict[str, object]:
+        shown: dict[str, object] = {"value": self.value, "at": self.at}
+        if self.band is not None:
+            shown["band"] = list(self.band)
+        return shown
+
+
+@dataclass(frozen=True)
+class GrowthRatioDetail:
+    """The growth-ratio method's workings (:func:`growth_ratio`); only ``reason`` when no growth rate exists."""
+
+    reason: str | None = None
+    actual_rate: float | None = None
+    required_rate: float | None = None
+    ratio: float | None = None
+    projection: Projection | None = None
+    score: float | None = None
+
+    @property
+    def thresholds(self) -> tuple[float, float, float]:
+        """The score's thresholds: on track, needs acceleration, limited progress."""
+        return (ON_TRACK, ACCELERATION, LIMITED)
+
+    def as_json(self) -> dict[str, object]:
+        shown: dict[str, object] = {"thresholds": list(self.thresholds)}
+        if self.reason is not None:
+            shown["reason"] = self.reason
+            return shown
+        assert self.projection is not None
+        shown.update(
+            actual_rate=self.actual_rate,
+            required_rate=self.required_rate,
+            ratio=self.ratio,
+            projection=self.projection.as_json(),
+            score=self.score,
+        )
+        return shown
+
+
+@dataclass(frozen=True)
+class ExpectedPathDetail:
+    """The expected-path method's workings (:func:`expected_path`)."""
+
+    slope_per_year: float
+    projection: Projection
+    expected_now: float
+    gap_closure: float | None
+    score: float
+    points: int
+
+    @property
+    def thresholds(self) -> tuple[float, float, float]:
+        """The score's thresholds: on track, needs acceleration, limited progress."""
+        return (ON_TRACK, ACCELERATION, LIMITED)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "thresholds": list(self.thresholds),
+            "slope_per_year": self.slope_per_year,
+            "projection": self.projection.as_json(),
+            "expected_now": self.expected_now,
+            "gap_closure": self.gap_closure,
+            "score": self.score,
+            "half_life_years": HALF_LIFE_YEARS,
+            "points": self.points,
+        }
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A direction-only promise's trend from its base (:func:`direction_trend`): the verdict and its numbers."""
+
+    verdict: Verdict
+    points: int
+    change: float
+    slope_per_year: float
+    standard_error: float | None
+    fitted_change: float
+    noise: float
+    annual_growth: float | None
+    floor: float
+    limit: float | None
+    limit_coefficient: float
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "verdict": self.verdict,
+            "points": self.points,
+            "change": self.change,
+            "slope_per_year": self.slope_per_year,
+            "standard_error": self.standard_error,
+            "fitted_change": self.fitted_change,
+            "noise": self.noise,
+            "annual_growth": self.annual_growth,
+            "floor": self.floor,
+            "limit": self.limit,
+            "limit_coefficient": self.limit_coefficient,
+            "thresholds": {"noise_se": NOISE_SE, "annual_growth": DIRECTION_FLOOR},
+        }
+
+
+@dataclass(frozen=True)
+class MilestoneCheck:
+    """An interim milestone passed: its date and value, the value known then (None: none yet), and whether met."""
+
+    date: str
+    value: float
+    actual: float | None
+    met: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {"date": self.date, "value": self.value, "actual": self.actual, "met": self.met}
+
+
+@dataclass(frozen=True)
+class SoFar:
+    """The deadline year's quarters (or months) so far, combined by the indicator's rule
+    (:func:`deadline_year_so_far`); ``compared`` False for a partial sum, which is never a year's total."""
+
+    period: str
+    parts: tuple[str, ...]
+    aggregation: str
+    value: float
+    compared: bool
+    zh: str
+    en: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "period": self.period,
+            "parts": list(self.parts),
+            "aggregation": self.aggregation,
+            "value": self.value,
+            "complete": False,
+            "compared": self.compared,
+            "zh": self.zh,
+            "en": self.en,
+        }
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """After the deadline, while its value is awaited: the before-deadline status on the deadline day."""
+
+    status: Status
+    method: Method
+    latest: Reading | None
+    basis: SoFar | None = None
+
+    def as_json(self) -> dict[str, object]:
+        shown: dict[str, object] = {
+            "status": self.status,
+            "method": self.method,
+            "latest": None if self.latest is None else self.latest.as_json(),
+        }
+        if self.basis is not None:
+            shown["basis"] = self.basis.as_json()
+        return shown
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A region below the target's jurisdiction compared with it (对照参考): the value compared and whether it is at
+    the target's level (for a direction-only target: whether it improved on its base); None where not said."""
+
+    jurisdiction: str
+    compared: Reading | None
+    at_target_level: bool | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "jurisdiction": self.jurisdiction,
+            "compared": None if self.compared is None else self.compared.as_json(),
+            "at_target_level": self.at_target_level,
+        }
+
+
+@dataclass(frozen=True)
+class Components:
+    """What a result was computed from, for an official to check by hand; ``as_json`` is the documented shape of
+    ``qtm status --json`` (a part that does not apply is left out)."""
+
+    comparator: str
+    direction: str
+    deadline: dt.date
+    as_of: dt.date
+    relative: Relative | None = None
+    tolerance: float | None = None
+    about: AboutReading | None = None
+    base: Base | None = None
+    base_missing: str | None = None
+    latest: Reading | None = None
+    target_value: float | None = None
+    goal: float | None = None
+    growth_ratio: GrowthRatioDetail | None = None
+    expected_path: ExpectedPathDetail | None = None
+    milestones: tuple[MilestoneCheck, ...] = ()
+    milestone_missed: str | None = None
+    final: Final | None = None
+    trend: Trend | None = None
+    reason: str | None = None
+    outlook: Outlook | None = None
+    reference: Comparison | None = None
+
+    def as_json(self) -> dict[str, object]:
+        # a relative target's missing baseline is said where it is found, before the rest
+        baseline_missing = self.relative is not None and self.relative.baseline_value is None
+        shown: dict[str, object] = {"comparator": self.comparator, "direction": self.direction}
+        _put(shown, "relative", self.relative)
+        if baseline_missing:
+            _put(shown, "reason", self.reason)
+        _put(shown, "tolerance", self.tolerance)
+        _put(shown, "about", self.about)
+        _put(shown, "base", self.base)
+        _put(shown, "base_missing", self.base_missing)
+        _put(shown, "latest", self.latest)
+        shown.update(deadline=self.deadline.isoformat(), as_of=self.as_of.isoformat())
+        _put(shown, "target_value", self.target_value)
+        _put(shown, "goal", self.goal)
+        _put(shown, "growth_ratio", self.growth_ratio)
+        _put(shown, "expected_path", self.expected_path)
+        if self.milestones:
+            shown["milestones"] = [m.as_json() for m in self.milestones]
+        _put(shown, "milestone_missed", self.milestone_missed)
+        _put(shown, "final", self.final)
+        _put(shown, "trend", self.trend)
+        if not baseline_missing:
+            _put(shown, "reason", self.reason)
+        _put(shown, "outlook", self.outlook)
+        _put(shown, "reference", self.reference)
+        return shown
+
+
+class _Shown(Protocol):
+    def as_json(self) -> dict[str, object]: ...
+
+
+def _put(shown: dict[str, object], key: str, part: _Shown | str | float | None) -> None:
+    """Adds ``part`` under ``key`` unless it is absent (None)."""
+    if part is None:
+        return
+    shown[key] = part if isinstance(part, str | int | float) else part.as_json()
+
+
 @dataclass(frozen=True)
 class Result:
     target: str
@@ -83,8 +412,15 @@ class Result:
     target_value: float | None
     deadline: dt.date
     method: Method
-    components: dict[str, object] = field(default_factory=dict)
+    components: Components
     binds: bool = True  # False: the region lies below the target's jurisdiction and is only compared with it
+
+    @property
+    def detail(self) -> GrowthRatioDetail | ExpectedPathDetail | None:
+        """The workings of the result's method (none for a comparison)."""
+        if self.method == "growth_ratio":
+            return self.components.growth_ratio
+        return self.components.expected_path if self.method == "expected_path" else None
 
     def as_json(self) -> dict[str, object]:
         """The documented shape of ``qtm status --json``."""
@@ -99,7 +435,7 @@ class Result:
             "target_value": self.target_value,
             "deadline": self.deadline.isoformat(),
             "method": self.method,
-            "components": self.components,
+            "components": self.components.as_json(),
             "binds": self.binds,
         }
 
@@ -178,7 +514,8 @@ def default_method(target: Target, indicator: Indicator) -> Literal["growth_rati
 @dataclass
 class _Case:
     """What one judgement works on: a target, its indicator, one region's annual points and what follows from
-    them. ``components`` collects everything the result will show."""
+    them. ``components`` is the draft of everything the result will show: each step adds its part, and the result
+    is made once it is complete."""
 
     target: Target
     indicator: Indicator
@@ -186,7 +523,7 @@ class _Case:
     points: list[Point]
     target_value: float | None
     base: Point | None
-    components: dict[str, object]
+    components: Components
 
     @property
     def latest(self) -> Point | None:
@@ -199,6 +536,10 @@ class _Case:
             if self.target.comparator == "improve"
             else default_method(self.target, self.indicator)
         )
+
+    def note(self, **parts: Any) -> None:
+        """Adds ``parts`` to the draft components."""
+        self.components = dataclasses.replace(self.components, **parts)
 
     def result(self, status: Status, method: Method | None = None) -> Result:
         return Result(
@@ -232,11 +573,11 @@ def judge(
     if as_of <= target.deadline:
         result = _progress(case, as_of)
     else:
-        result = _verdict(case)
-        if result.status == "awaiting_data" and binds:
-            case.components["outlook"] = _outlook(
-                target, indicator, region, observations, baseline_observations
-            )
+
+        def outlook() -> Outlook | None:
+            return _outlook(target, indicator, region, observations, baseline_observations) if binds else None
+
+        result = _verdict(case, outlook)
     return result if binds else _as_reference(case, result)
 
 
@@ -245,24 +586,19 @@ def _as_reference(case: _Case, judged: Result) -> Result:
     it: status ``reference``, not counted; ``components.reference`` holds the jurisdiction, the value compared (the
     deadline period's, else the latest) and whether it is at the target's level (for a direction-only target:
     whether the region improved on its base), or None where that cannot be said."""
-    components = {k: v for k, v in case.components.items() if k not in ("milestones", "milestone_missed")}
-    final = components.get("final")
-    compared = final if isinstance(final, dict) and not final.get("early") else components.get("latest")
-    at_level: bool | None = None
-    trend = components.get("trend")
-    if case.target.comparator == "improve":
-        at_level = trend["verdict"] == "improved" if isinstance(trend, dict) else None
-    elif isinstance(compared, dict) and case.target_value is not None:
-        value = float(compared["value"])
-        at_level = meets(case.target, case.indicator, value, case.target_value, None)
-    components["reference"] = {
-        "jurisdiction": case.target.jurisdiction,
-        "compared": compared,
-        "at_target_level": at_level,
-    }
-    return dataclasses.replace(
-        judged, status=REFERENCE, method="comparison", components=components, binds=False
+    components = judged.components
+    final = components.final
+    compared: Reading | None = (
+        Reading(final.period, final.value) if final is not None and not final.early else components.latest
     )
+    at_level: bool | None = None
+    if case.target.comparator == "improve":
+        at_level = components.trend.verdict == "improved" if components.trend is not None else None
+    elif compared is not None and case.target_value is not None:
+        at_level = meets(case.target, case.indicator, float(compared.value), case.target_value, None)
+    reference = Comparison(case.target.jurisdiction, compared, at_level)
+    shown = dataclasses.replace(components, milestones=(), milestone_missed=None, reference=reference)
+    return dataclasses.replace(judged, status=REFERENCE, method="comparison", components=shown, binds=False)
 
 
 def _case(
@@ -274,28 +610,44 @@ def _case(
     baseline_observations: Sequence[Observation],
 ) -> _Case:
     """What one judgement works on, with the components every result shows."""
-    components: dict[str, object] = {"comparator": target.comparator, "direction": indicator.direction}
-    target_value = (
-        target.value
-        if target.relative is None
-        else _relative_target_value(target, baseline_observations, as_of, components)
+    relative, reason, target_value = None, None, target.value
+    if target.relative is not None:
+        relative, reason, target_value = _relative_target_value(target, baseline_observations, as_of)
+    about = (
+        _about_reading(target, indicator, target_value, points)
+        if target.comparator == "about" and target_value is not None
+        else None
     )
-    if target.comparator == "about" and target_value is not None:
-        components["tolerance"] = target.tolerance
-        components["about"] = _about_reading(target, indicator, target_value, points)
     base = _base(target, points)
-    if base is not None:
-        shown: dict[str, object] = {"period": base.period, "value": base.value}
-        if target.baseline is not None and base.period != target.baseline.period:
-            shown["stands_in_for"] = target.baseline.period
-        components["base"] = shown
-    elif target.comparator == "improve" and target.baseline is not None:
-        components["base_missing"] = target.baseline.period
-    if points:
-        components["latest"] = {"period": points[-1].period, "value": points[-1].value}
-    components["deadline"] = target.deadline.isoformat()
-    components["as_of"] = as_of.isoformat()
+    base_missing = (
+        target.baseline.period
+        if base is None and target.comparator == "improve" and target.baseline is not None
+        else None
+    )
+    components = Components(
+        comparator=target.comparator,
+        direction=indicator.direction,
+        deadline=target.deadline,
+        as_of=as_of,
+        relative=relative,
+        reason=reason,
+        tolerance=target.tolerance if about is not None else None,
+        about=about,
+        base=None if base is None else _shown_base(target, base),
+        base_missing=base_missing,
+        latest=Reading(points[-1].period, points[-1].value) if points else None,
+    )
     return _Case(target, indicator, region, points, target_value, base, components)
+
+
+def _shown_base(target: Target, base: Point) -> Base:
+    """The base as a result shows it: flagged when it stands in for the registry's base period."""
+    stands_in_for = (
+        target.baseline.period
+        if target.baseline is not None and base.period != target.baseline.period
+        else None
+    )
+    return Base(base.period, base.value, stands_in_for)
 
 
 def _outlook(
@@ -304,29 +656,22 @@ def _outlook(
     region: str,
     observations: Sequence[Observation],
     baseline_observations: Sequence[Observation],
-) -> dict[str, object]:
+) -> Outlook:
     """After the deadline, while its value is awaited: the before-deadline status as judged on the deadline day.
     A level (mean) with values for part of the deadline year rests on them, combined by its rule ("按2025年前三季度
     数据"); a partial sum is only shown (``"compared": false``): it is not a year's total."""
     points = annual_points(observations, indicator, target.deadline)
     so_far = deadline_year_so_far(observations, indicator, target.deadline)
-    if so_far is not None and so_far[1]["compared"]:
+    if so_far is not None and so_far[1].compared:
         points = [p for p in points if p.t < so_far[0].t] + [so_far[0]]
     case = _case(target, indicator, region, points, target.deadline, baseline_observations)
     ahead = _progress(case, target.deadline)
-    outlook: dict[str, object] = {
-        "status": ahead.status,
-        "method": ahead.method,
-        "latest": ahead.components.get("latest"),
-    }
-    if so_far is not None:
-        outlook["basis"] = so_far[1]
-    return outlook
+    return Outlook(ahead.status, ahead.method, ahead.components.latest, None if so_far is None else so_far[1])
 
 
 def deadline_year_so_far(
     observations: Iterable[Observation], indicator: Indicator, deadline: dt.date
-) -> tuple[Point, dict[str, object]] | None:
+) -> tuple[Point, SoFar] | None:
     """The deadline year's quarters (else months) so far, combined by the indicator's rule, when they do not make
     the year yet: a point for a mean (the year so far) and the words that say what it rests on; a sum of part of
     a year is never a year's total (``compared`` False). None for a running total or a ``last`` indicator, whose
@@ -346,16 +691,15 @@ def deadline_year_so_far(
     numbers = [o.value for o in parts]
     value = sum(numbers) / len(numbers) if indicator.aggregation == "mean" else sum(numbers)
     zh, en = _parts_words(year, [o.period for o in parts])
-    basis: dict[str, object] = {
-        "period": str(year),
-        "parts": [o.period.text for o in parts],
-        "aggregation": indicator.aggregation,
-        "value": value,
-        "complete": False,
-        "compared": indicator.aggregation == "mean",
-        "zh": zh,
-        "en": en,
-    }
+    basis = SoFar(
+        period=str(year),
+        parts=tuple(o.period.text for o in parts),
+        aggregation=indicator.aggregation,
+        value=value,
+        compared=indicator.aggregation == "mean",
+        zh=zh,
+        en=en,
+    )
     last = parts[-1]
     return Point(last.period.text, decimal_year(last.period.end), value), basis
 
@@ -382,10 +726,10 @@ def _relative_target_value(
     target: Target,
     baseline_observations: Sequence[Observation],
     as_of: dt.date,
-    components: dict[str, object],
-) -> float | None:
+) -> tuple[Relative, str | None, float | None]:
     """factor × the baseline in force when the plan was issued: the latest value of the baseline indicator whose
-    period began by the end of ``relative.baseline_period`` (a revised standard does not move the goal)."""
+    period began by the end of ``relative.baseline_period`` (a revised standard does not move the goal); with the
+    part a result shows, and the reason when there is no such value yet."""
     relative = target.relative
     assert relative is not None and relative.baseline_period is not None
     until = Period.parse(relative.baseline_period).end
@@ -393,59 +737,52 @@ def _relative_target_value(
         (o for o in baseline_observations if o.period.start <= until and o.period.end <= as_of),
         key=lambda o: o.period.sort_key(),
     )
-    detail: dict[str, object] = {
-        "factor": relative.factor,
-        "baseline_indicator": relative.baseline_indicator,
-        "baseline_no_later_than": relative.baseline_period,
-    }
-    components["relative"] = detail
+    shown = Relative(relative.factor, relative.baseline_indicator, relative.baseline_period)
     if not known:
         later = sorted({o.period.text for o in baseline_observations if o.period.start > until})
-        components["reason"] = (
-            f"no baseline value for a period no later than {relative.baseline_period} (基准值待录入)"
-            + (f"; later values ({', '.join(later)}) do not move the target" if later else "")
+        reason = f"no baseline value for a period no later than {relative.baseline_period} (基准值待录入)" + (
+            f"; later values ({', '.join(later)}) do not move the target" if later else ""
         )
-        return None
+        return shown, reason, None
     standard = known[-1]
-    detail.update(baseline_period=standard.period.text, baseline_value=standard.value)
-    return relative.factor * standard.value
+    shown = dataclasses.replace(shown, baseline_period=standard.period.text, baseline_value=standard.value)
+    return shown, None, relative.factor * standard.value
 
 
-def _about_reading(
-    target: Target, indicator: Indicator, centre: float, points: list[Point]
-) -> dict[str, object]:
+def _about_reading(target: Target, indicator: Indicator, centre: float, points: list[Point]) -> AboutReading:
     """How an 'about N' target is read: its band, the edge that counts, and by how much the latest value has
     passed N in the good direction."""
     assert target.tolerance is not None
-    reading: dict[str, object] = {
-        "band": [centre - target.tolerance, centre + target.tolerance],
-        "goal": _goal(target, indicator, centre),
-        "reading": "direction decides: beyond the band in the good direction is exceeded (超额完成), not missed",
-    }
+    exceeded_by = None
     if points and centre != 0:
         beyond = (points[-1].value - centre) / abs(centre)
         if (beyond > 0) == (indicator.direction == "higher") and beyond != 0:
-            reading["exceeded_by"] = abs(beyond)
-    return reading
+            exceeded_by = abs(beyond)
+    return AboutReading(
+        band=(centre - target.tolerance, centre + target.tolerance),
+        goal=_goal(target, indicator, centre),
+        reading="direction decides: beyond the band in the good direction is exceeded (超额完成), not missed",
+        exceeded_by=exceeded_by,
+    )
 
 
-def _verdict(case: _Case) -> Result:
-    """After the deadline: met or missed on the deadline period's value, else awaiting_data with the reason. A
-    relative or direction-only target without its base has no verdict: insufficient_data with the reason."""
-    target, components = case.target, case.components
+def _verdict(case: _Case, outlook: Callable[[], Outlook | None]) -> Result:
+    """After the deadline: met or missed on the deadline period's value, else awaiting_data with the reason (and
+    the ``outlook``). A relative or direction-only target without its base has no verdict: insufficient_data with
+    the reason."""
+    target = case.target
     if _without_its_base(case):
         return case.result("insufficient_data", "comparison")
     final = _final_point(case.points, target.deadline)
     if final is None:
         early = _running_total_already_met(case)
         if early is not None:
-            components["final"] = {"period": early.period, "value": early.value, "early": True}
+            case.note(final=Final(early.period, early.value, early=True))
             return case.result("met", "comparison")
-        components["reason"] = (
-            components.get("reason") or f"no value yet for the deadline period ({target.deadline.year})"
-        )
+        awaited = f"no value yet for the deadline period ({target.deadline.year})"
+        case.note(reason=case.components.reason or awaited, outlook=outlook())
         return case.result("awaiting_data", "comparison")
-    components["final"] = {"period": final.period, "value": final.value}
+    case.note(final=Final(final.period, final.value))
     if target.comparator == "improve":
         return _direction_only(case, final, final=True)
     met = meets(target, case.indicator, final.value, case.target_value, None)
@@ -459,8 +796,7 @@ def _without_its_base(case: _Case) -> bool:
         return case.target_value is None
     if case.target.comparator != "improve" or case.base is not None:
         return False
-    missing = case.components.get("base_missing")
-    case.components["reason"] = f"no value for the base year ({missing})"
+    case.note(reason=f"no value for the base year ({case.components.base_missing})")
     return True
 
 
@@ -478,37 +814,32 @@ def _running_total_already_met(case: _Case) -> Point | None:
 
 def _progress(case: _Case, as_of: dt.date) -> Result:
     """Before the deadline: achieved, or how the trend since the base compares with the path to the goal."""
-    target, indicator, components, base, latest = (
-        case.target,
-        case.indicator,
-        case.components,
-        case.base,
-        case.latest,
-    )
+    target, indicator, base, latest = case.target, case.indicator, case.base, case.latest
     if latest is None:
-        components["reason"] = components.get("reason") or "no data"
+        case.note(reason=case.components.reason or "no data")
         return case.result("insufficient_data")
     if target.comparator == "improve":
         return _direction_only(case, latest)
     if case.target_value is None:
         return case.result("insufficient_data")
-    components["target_value"] = case.target_value
+    case.note(target_value=case.target_value)
     if meets(target, indicator, latest.value, case.target_value, None):
-        return _with_milestones(case.result("achieved"), target, indicator, case.points, as_of)
+        return _with_milestones(case, "achieved", as_of)
     goal = _goal(target, indicator, case.target_value)
-    components["goal"] = goal
+    case.note(goal=goal)
     series = [p for p in case.points if base is not None and p.t >= base.t]
     if base is None or len(series) < 2:
-        components["reason"] = "needs at least two values from the base period on"
+        case.note(reason="needs at least two values from the base period on")
         return case.result("insufficient_data")
     deadline_t = decimal_year(target.deadline)
     if case.method == "growth_ratio":
-        status, detail = growth_ratio(base, latest, goal, deadline_t, indicator.direction)
+        status, ratio = growth_ratio(base, latest, goal, deadline_t, indicator.direction)
+        case.note(growth_ratio=ratio)
     else:
         ceiling = 100.0 if indicator.kind == "rate" and indicator.unit == "percent" else None
-        status, detail = expected_path(series, base, goal, deadline_t, ceiling)
-    components[case.method] = detail
-    return _with_milestones(case.result(status), target, indicator, case.points, as_of)
+        status, path = expected_path(series, base, goal, deadline_t, ceiling)
+        case.note(expected_path=path)
+    return _with_milestones(case, status, as_of)
 
 
 def _direction_only(case: _Case, latest: Point, *, final: bool = False) -> Result:
@@ -521,13 +852,13 @@ def _direction_only(case: _Case, latest: Point, *, final: bool = False) -> Resul
     assert base is not None
     series = [p for p in case.points if base.t < p.t <= latest.t]
     if not series:
-        case.components["reason"] = "needs a base-year value and a later one"
+        case.note(reason="needs a base-year value and a later one")
         return case.result("insufficient_data")
     trend = direction_trend([base, *series], case.indicator.direction, _natural_limit(case.indicator))
-    case.components["trend"] = trend
-    verdict = trend["verdict"]
+    case.note(trend=trend)
+    verdict = trend.verdict
     if verdict == "stable":
-        case.components["reason"] = "change within the series' own noise (基本持平)"
+        case.note(reason="change within the series' own noise (基本持平)")
     if final:
         return case.result("met" if verdict == "improved" else "missed")
     if verdict == "improved":
@@ -543,7 +874,7 @@ def _natural_limit(indicator: Indicator) -> float | None:
     return 100.0 if indicator.direction == "higher" else 0.0
 
 
-def direction_trend(series: Sequence[Point], direction: str, limit: float | None) -> dict[str, object]:
+def direction_trend(series: Sequence[Point], direction: str, limit: float | None) -> Trend:
     """A direction-only promise judged on the series from its base (``series[0]``) to the value judged
     (``series[-1]``). With d = +1 when higher is better, −1 when lower, it has **improved** when all three hold:
 
@@ -569,21 +900,20 @@ def direction_trend(series: Sequence[Point], direction: str, limit: float | None
     def beyond(way: int) -> bool:
         return way * change > 0 and way * sign * fitted > noise and (growth is None or way * growth >= floor)
 
-    verdict = "improved" if beyond(1) else "worse" if beyond(-1) else "stable"
-    return {
-        "verdict": verdict,
-        "points": len(series),
-        "change": latest.value - base.value,
-        "slope_per_year": slope,
-        "standard_error": error,
-        "fitted_change": fitted,
-        "noise": noise,
-        "annual_growth": rate,
-        "floor": floor,
-        "limit": limit,
-        "limit_coefficient": coefficient,
-        "thresholds": {"noise_se": NOISE_SE, "annual_growth": DIRECTION_FLOOR},
-    }
+    verdict: Verdict = "improved" if beyond(1) else "worse" if beyond(-1) else "stable"
+    return Trend(
+        verdict=verdict,
+        points=len(series),
+        change=latest.value - base.value,
+        slope_per_year=slope,
+        standard_error=error,
+        fitted_change=fitted,
+        noise=noise,
+        annual_growth=rate,
+        floor=floor,
+        limit=limit,
+        limit_coefficient=coefficient,
+    )
 
 
 def _least_squares(series: Sequence[Point]) -> tuple[float, float | None]:
@@ -669,7 +999,7 @@ def _category(score: float) -> Status:
 
 def growth_ratio(
     base: Point, latest: Point, goal: float, deadline_t: float, direction: str
-) -> tuple[Status, dict[str, object]]:
+) -> tuple[Status, GrowthRatioDetail]:
     """Eurostat / Open SDG: the ratio of the actual compound annual growth since the base to the growth required to
     reach the goal by the deadline. R ≥ 0.95 on track, ≥ 0.6 needs acceleration, ≥ 0 limited progress, < 0
     deteriorating. A growth rate that does not exist — base and latest (or goal) of opposite signs, or numbers so
@@ -677,26 +1007,25 @@ def growth_ratio(
     x0 = base.value if base.value != 0 else ZERO
     xt = latest.value
     target = goal if goal != 0 else ZERO
-    detail: dict[str, object] = {"thresholds": [ON_TRACK, ACCELERATION, LIMITED]}
     if _sign(xt) not in (0, _sign(x0)) or _sign(target) != _sign(x0):
-        detail["reason"] = "base and latest (or target) have opposite signs: growth rates do not exist"
-        return "insufficient_data", detail
+        opposite = "base and latest (or target) have opposite signs: growth rates do not exist"
+        return "insufficient_data", GrowthRatioDetail(reason=opposite)
     actual = _annual_rate(x0, xt, latest.t - base.t)
     required = _annual_rate(x0, target, deadline_t - base.t)
     projected = _grow(xt, actual, deadline_t - latest.t) if actual is not None else None
     if actual is None or required is None or projected is None:
-        detail["reason"] = "the values are too far apart for a growth rate in floating point"
-        return "insufficient_data", detail
+        too_far = "the values are too far apart for a growth rate in floating point"
+        return "insufficient_data", GrowthRatioDetail(reason=too_far)
     sign = 1 if direction == "higher" else -1
     if required == 0:
         ratio = math.inf if sign * actual >= 0 else -math.inf
     else:
         ratio = sign * math.copysign(1, x0) * actual / abs(required)
-    detail.update(
+    detail = GrowthRatioDetail(
         actual_rate=actual,
         required_rate=required,
         ratio=ratio,
-        projection={"value": projected, "at": deadline_t},
+        projection=Projection(projected, deadline_t),
         score=_open_sdg_score(ratio),
     )
     return _category(ratio), detail
@@ -740,7 +1069,7 @@ def _open_sdg_score(ratio: float) -> float:
 
 def expected_path(
     series: Sequence[Point], base: Point, goal: float, deadline_t: float, ceiling: float | None
-) -> tuple[Status, dict[str, object]]:
+) -> tuple[Status, ExpectedPathDetail]:
     """Linear expected path (gap closure) with a projection by time-weighted least squares.
 
     The projection to the deadline is the weighted linear fit of the values since the base (weights halve every
@@ -773,56 +1102,40 @@ def expected_path(
     expected_now = base.value + required * (latest.t - base.t) / (deadline_t - base.t)
     progress_expected = expected_now - base.value
     gap_closure = (latest.value - base.value) / progress_expected if progress_expected != 0 else None
-    detail: dict[str, object] = {
-        "thresholds": [ON_TRACK, ACCELERATION, LIMITED],
-        "slope_per_year": slope,
-        "projection": {
-            "value": projected,
-            "at": deadline_t,
-            "band": [
-                projected - 2 * spread,
-                min(projected + 2 * spread, ceiling) if ceiling else projected + 2 * spread,
-            ],
-        },
-        "expected_now": expected_now,
-        "gap_closure": gap_closure,
-        "score": score,
-        "half_life_years": HALF_LIFE_YEARS,
-        "points": len(series),
-    }
+    band = (
+        projected - 2 * spread,
+        min(projected + 2 * spread, ceiling) if ceiling else projected + 2 * spread,
+    )
+    detail = ExpectedPathDetail(
+        slope_per_year=slope,
+        projection=Projection(projected, deadline_t, band),
+        expected_now=expected_now,
+        gap_closure=gap_closure,
+        score=score,
+        points=len(series),
+    )
     return _category(score), detail
 
 
-def _with_milestones(
-    result: Result, target: Target, indicator: Indicator, points: list[Point], as_of: dt.date
-) -> Result:
-    """Interim milestones passed by ``as_of``: each met or not; a missed latest milestone keeps a target off track."""
+def _with_milestones(case: _Case, status: Status, as_of: dt.date) -> Result:
+    """The result with the interim milestones passed by ``as_of``: each met or not; a missed latest milestone keeps
+    a target off track."""
+    target = case.target
     passed = [m for m in target.milestones if m.date <= as_of]
     if not passed:
-        return result
+        return case.result(status)
     checks = []
     for milestone in passed:
         t = decimal_year(milestone.date)
-        known = [p for p in points if p.t <= t + 1e-9]
+        known = [p for p in case.points if p.t <= t + 1e-9]
         value = known[-1].value if known else None
-        met = value is not None and meets(target, indicator, value, milestone.value, None)
-        checks.append(
-            {"date": milestone.date.isoformat(), "value": milestone.value, "actual": value, "met": met}
-        )
-    result.components["milestones"] = checks
-    if result.status == "on_track" and not checks[-1]["met"]:
-        return Result(
-            result.target,
-            result.indicator,
-            result.region,
-            "needs_acceleration",
-            result.latest,
-            result.target_value,
-            result.deadline,
-            result.method,
-            {**result.components, "milestone_missed": checks[-1]["date"]},
-        )
-    return result
+        met = value is not None and meets(target, case.indicator, value, milestone.value, None)
+        checks.append(MilestoneCheck(milestone.date.isoformat(), milestone.value, value, met))
+    case.note(milestones=tuple(checks))
+    if status == "on_track" and not checks[-1].met:
+        case.note(milestone_missed=checks[-1].date)
+        return case.result("needs_acceleration")
+    return case.result(status)
 
 
 def rank(results: Iterable[Result]) -> list[Result]:
@@ -831,7 +1144,7 @@ def rank(results: Iterable[Result]) -> list[Result]:
     def distance(result: Result) -> float:
         if result.latest is None or result.target_value is None:
             return math.inf
-        direction = -1 if result.components.get("direction") == "higher" else 1
+        direction = -1 if result.components.direction == "higher" else 1
         return direction * (result.latest.value - result.target_value)
 
     return sorted(results, key=lambda r: (STATUS_ORDER.index(r.status), distance(r)))
@@ -853,10 +1166,10 @@ def counts(results: Iterable[Result], key: str, labels: dict[str, str]) -> dict[
 def share_of_the_way(result: Result) -> float | None:
     """How far the latest value has come from the base towards the target: 0 at the base, 1 at the target
     (beyond 1 past it, below 0 moving away). None without a base, a latest value or a target value."""
-    base = result.components.get("base")
-    if not isinstance(base, dict) or result.latest is None or result.target_value is None:
+    base = result.components.base
+    if base is None or result.latest is None or result.target_value is None:
         return None
-    required = result.target_value - float(base["value"])
+    required = result.target_value - float(base.value)
     if required == 0:
         return None
-    return (result.latest.value - float(base["value"])) / required
+    return (result.latest.value - float(base.value)) / required

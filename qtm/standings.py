@@ -74,8 +74,8 @@ class Standing:
 
     def severity(self) -> tuple[int, int]:
         """Sort key, worst first; an awaited verdict ranks by its outlook among the awaited."""
-        outlook = self.result.components.get("outlook")
-        ahead = outlook.get("status") if isinstance(outlook, dict) else None
+        outlook = self.result.components.outlook
+        ahead = outlook.status if outlook is not None else None
         return WORST_FIRST.index(self.status), WORST_FIRST.index(ahead) if ahead in WORST_FIRST else 0
 
 
@@ -261,5 +261,5 @@ def _beyond(standing: Standing) -> float:
     result = standing.result
     if result.latest is None or result.target_value is None:
         return float("-inf")
-    sign = 1 if result.components.get("direction") == "higher" else -1
+    sign = 1 if result.components.direction == "higher" else -1
     return sign * (result.latest.value - result.target_value)

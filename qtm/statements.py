@@ -19,7 +19,7 @@ from typing import Literal
 from qtm.formatting import STATUS_LABELS, number_text, outlook_words, unit_symbol
 from qtm.i18n import Lang
 from qtm.periods import Period
-from qtm.progress import Result, meets
+from qtm.progress import Components, Result, meets
 from qtm.registry import Indicator, Registry, Target
 
 #: What a before-deadline status says after the projection.
@@ -58,16 +58,17 @@ class _Ctx:
     def say(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
 
-    def part(self, key: str) -> dict[str, object] | None:
-        return _mapping(self.result.components.get(key))
+    @property
+    def parts(self) -> Components:
+        return self.result.components
 
     @property
     def comparator(self) -> str:
-        return str(self.result.components.get("comparator", self.target.comparator))
+        return self.parts.comparator
 
     @property
     def higher(self) -> bool:
-        return self.result.components.get("direction", self.indicator.direction) == "higher"
+        return self.parts.direction == "higher"
 
     @property
     def year(self) -> str:
@@ -143,8 +144,7 @@ def _insufficient(ctx: _Ctx) -> list[str | None]:
 
 
 def _met(ctx: _Ctx) -> list[str | None]:
-    final = ctx.part("final") or {}
-    early = final.get("early") is True
+    early = ctx.parts.final is not None and ctx.parts.final.early
     done = ctx.say("目标已提前实现", "the target has been met ahead of the year-end figure")
     verdict = done if early else ctx.say("目标已实现", "the target has been met")
     reached = _reached(ctx, _final_value(ctx))
@@ -161,7 +161,7 @@ def _missed(ctx: _Ctx) -> list[str | None]:
 def _awaiting(ctx: _Ctx) -> list[str | None]:
     """After the deadline without the deadline period's value: where things stand, then the outlook; with the
     value but no target value (a relative target's baseline not entered), why there is no verdict."""
-    if ctx.part("final"):
+    if ctx.parts.final is not None:
         undecided = ctx.say("暂无法判断目标是否实现", "whether the target was met cannot be judged yet")
         return [_final_head(ctx), _relative_note(ctx), undecided]
     standing = _standing(ctx, _latest_value(ctx)) if ctx.result.target_value is not None else None
@@ -188,19 +188,19 @@ def _direction_only(ctx: _Ctx) -> list[str | None]:
     final = status in ("met", "missed")
     value = _final_value(ctx) if final else _latest_value(ctx)
     head = _final_head(ctx) if final else _head(ctx)
-    if ctx.part("base") is None and ctx.result.components.get("base_missing"):
+    if ctx.parts.base is None and ctx.parts.base_missing:
         return [head, _missing_base(ctx)]
     clause = _join(ctx, head, _against_base(ctx, value), _stand_in(ctx))
     if status == "awaiting_data":  # with the deadline period's value, only the base is missing
         no_base = ctx.say("尚无基期数据可供比较", "there is no base value to compare with")
-        return [clause, no_base if ctx.part("final") else _outlook(ctx)]
-    if (ctx.part("trend") or {}).get("verdict") == "stable":
+        return [clause, no_base if ctx.parts.final is not None else _outlook(ctx)]
+    if ctx.parts.trend is not None and ctx.parts.trend.verdict == "stable":
         zh, en = (
             ("目标未实现", "the target was missed")
             if final
             else ("尚未体现进一步改善", "no improvement shows yet")
         )
-        if value != _number((ctx.part("base") or {}).get("value")):  # 与2021年持平 says it already
+        if value != _number(ctx.parts.base.value if ctx.parts.base else None):  # 与2021年持平 says it already
             zh, en = (
                 f"变化未超出数据自身的波动，基本持平，{zh}",
                 f"a change within the series' own noise, {en}",
@@ -212,7 +212,7 @@ def _direction_only(ctx: _Ctx) -> list[str | None]:
 
 def _missing_base(ctx: _Ctx) -> str:
     """A direction-only target without its base-year value: why there is no judgement, and what to upload."""
-    year = _period(ctx, str(ctx.result.components["base_missing"]))
+    year = _period(ctx, str(ctx.parts.base_missing))
     return ctx.say(
         f"缺少基期（{year}）数值，暂无法判断是否较基期改善；请上报{year}数值",
         f"there is no value for the base year ({year}), so whether it improved cannot be judged: "
@@ -222,11 +222,10 @@ def _missing_base(ctx: _Ctx) -> str:
 
 def _stand_in(ctx: _Ctx) -> str | None:
     """基期缺2022年数值，以2021年代替 · the base year 2022 has no value: 2021 stands in for it."""
-    base = ctx.part("base") or {}
-    missing = base.get("stands_in_for")
-    if missing is None or ctx.comparator != "improve":
+    base = ctx.parts.base
+    if base is None or base.stands_in_for is None or ctx.comparator != "improve":
         return None
-    year, used = _period(ctx, str(missing)), _period(ctx, str(base["period"]))
+    year, used = _period(ctx, base.stands_in_for), _period(ctx, base.period)
     return ctx.say(
         f"基期缺{year}数值，以{used}代替", f"the base year {year} has no value: {used} stands in for it"
     )
@@ -235,10 +234,10 @@ def _stand_in(ctx: _Ctx) -> str | None:
 def _compared_region(ctx: _Ctx) -> list[str | None]:
     """A region below the target's jurisdiction, compared with the target, never judged by it: 2025年，兰州市…为
     94.26%，高于全国目标水平（94%以上）."""
-    reference = ctx.part("reference") or {}
-    compared = _mapping(reference.get("compared"))
-    value = _number(compared.get("value")) if compared else None
-    level_zh, level_en = _scope(ctx, str(reference.get("jurisdiction", ctx.target.jurisdiction)))
+    reference = ctx.parts.reference
+    compared = reference.compared if reference is not None else None
+    value = _number(compared.value) if compared else None
+    level_zh, level_en = _scope(ctx, reference.jurisdiction if reference else ctx.target.jurisdiction)
     promise_zh = f"{level_zh}目标水平（{_promise(ctx)}）"
     promise_en = f"{level_en} target level ({_promise(ctx)})"
     if compared is None or value is None:
@@ -246,8 +245,8 @@ def _compared_region(ctx: _Ctx) -> list[str | None]:
             ctx.say(f"{_subject(ctx)}尚未报送数据", f"no value of {_subject(ctx)} has been reported yet"),
             ctx.say(f"对照{promise_zh}", f"compared with the {promise_en}"),
         ]
-    period, amount = _period(ctx, str(compared["period"])), _amount(ctx, value)
-    at_deadline = str(compared["period"]) == ctx.year
+    period, amount = _period(ctx, compared.period), _amount(ctx, value)
+    at_deadline = compared.period == ctx.year
     is_zh, note_en = _is(ctx), _provisional_en(ctx)
     head = ctx.say(
         f"{period}，{_subject(ctx)}{is_zh}{amount}"
@@ -258,7 +257,7 @@ def _compared_region(ctx: _Ctx) -> list[str | None]:
         else f"as of {period}, {_subject(ctx)} {_was(ctx)} {amount}{note_en}",
     )
     if ctx.comparator == "improve":
-        if ctx.part("base") is None and ctx.result.components.get("base_missing"):
+        if ctx.parts.base is None and ctx.parts.base_missing:
             return [head, ctx.say(f"对照{promise_zh}", f"compared with the {promise_en}"), _missing_base(ctx)]
         clause = _join(ctx, head, _against_base(ctx, value), _stand_in(ctx))
         return [clause, ctx.say(f"对照{promise_zh}", f"compared with the {promise_en}")]
@@ -313,18 +312,18 @@ def _head(ctx: _Ctx) -> str:
 
 def _final_head(ctx: _Ctx) -> str:
     """The deadline period's value (or, for a running total met early, the value that met it)."""
-    final = ctx.part("final")
-    value = _number(final.get("value")) if final else None
+    final = ctx.parts.final
+    value = _number(final.value) if final else None
     if final is None or value is None:
         return _head(ctx)
-    period, amount = _period(ctx, str(final["period"])), _amount(ctx, value)
-    if final.get("early") is True:
+    period, amount = _period(ctx, final.period), _amount(ctx, value)
+    if final.early:
         return ctx.say(
             f"截至{period}，{_subject(ctx)}已达{amount}",
             f"as of {period}, {_subject(ctx)} had reached {amount}",
         )
     latest = ctx.result.latest
-    if ctx.provisional and latest is not None and str(final["period"]) == latest.period:
+    if ctx.provisional and latest is not None and final.period == latest.period:
         return ctx.say(
             f"{period}，{_subject(ctx)}{_is(ctx)}{amount}",
             f"in {period}, {_subject(ctx)} {_was(ctx)} {amount}{_provisional_en(ctx)}",
@@ -367,12 +366,12 @@ def _reached(ctx: _Ctx, value: float) -> str:
 
 def _beyond(ctx: _Ctx) -> float | None:
     """How far an "about N" target's latest value has passed N in the good direction (a share of N), else None."""
-    return _number((ctx.part("about") or {}).get("exceeded_by"))
+    return _number(ctx.parts.about.exceeded_by if ctx.parts.about else None)
 
 
 def _band_note(ctx: _Ctx, value: float) -> str:
     """Where a verdict rests on qtm's reading of 左右 (a value inside the band, short of N), the reading in words."""
-    centre, tolerance = ctx.result.target_value, _number(ctx.result.components.get("tolerance"))
+    centre, tolerance = ctx.result.target_value, _number(ctx.parts.tolerance)
     if ctx.comparator != "about" or centre is None or tolerance is None or centre == 0:
         return ""
     if (value >= centre) if ctx.higher else (value <= centre):
@@ -393,7 +392,7 @@ def _short_of(ctx: _Ctx, value: float) -> str | None:
     if reference is None or gap is None:
         return None
     what_zh = what_en = _target(ctx)
-    centre, tolerance = ctx.result.target_value, _number(ctx.result.components.get("tolerance"))
+    centre, tolerance = ctx.result.target_value, _number(ctx.parts.tolerance)
     if ctx.comparator == "about" and reference != centre and centre and tolerance is not None:
         edge_zh, edge_en = ("下限", "lower") if ctx.higher else ("上限", "upper")
         pct = _share(tolerance / abs(centre) * 100)
@@ -408,11 +407,11 @@ def _short_of(ctx: _Ctx, value: float) -> str | None:
 
 def _against_base(ctx: _Ctx, value: float) -> str | None:
     """较2021年（97%）提高0.3个百分点 · up 0.3 percentage points on 2021 (97%)."""
-    base = ctx.part("base")
-    base_value = _number(base.get("value")) if base else None
+    base = ctx.parts.base
+    base_value = _number(base.value) if base else None
     if base is None or base_value is None or ctx.result.status == "insufficient_data":
         return None
-    since, amount = _period(ctx, str(base["period"])), _amount(ctx, base_value)
+    since, amount = _period(ctx, base.period), _amount(ctx, base_value)
     if value == base_value:
         return ctx.say(f"与{since}持平（{amount}）", f"unchanged from {since} ({amount})")
     gap = _gap(ctx, value, base_value)
@@ -427,14 +426,16 @@ def _against_base(ctx: _Ctx, value: float) -> str | None:
 
 def _projection(ctx: _Ctx) -> str | None:
     """按2022年以来的变化趋势测算，预计2025年可达94.26% · on the trend since 2022 it is projected to reach …"""
-    detail = ctx.part(ctx.result.method) or {}
-    value = _number((_mapping(detail.get("projection")) or {}).get("value"))
+    detail = ctx.result.detail
+    projection = detail.projection if detail is not None else None
+    value = _number(projection.value if projection is not None else None)
     if value is None:
         return None
-    base = ctx.part("base")
-    since = _period(ctx, str(base["period"])) if base else None
+    base = ctx.parts.base
+    since = _period(ctx, base.period) if base else None
     reach = _amount(ctx, value, 0 if ctx.indicator.kind == "count" else 2)
-    rate = _number(detail.get("actual_rate"))
+    ratio = ctx.parts.growth_ratio
+    rate = _number(ratio.actual_rate if ratio is not None else None)
     if ctx.result.method == "growth_ratio" and rate is not None:
         zh_how, en_how = _rate_words(ctx, rate)
         basis_zh = f"按{since}以来{zh_how}测算" if since else f"按{zh_how}测算"
@@ -466,15 +467,13 @@ def _exceeded(ctx: _Ctx) -> str | None:
 
 def _milestone(ctx: _Ctx) -> str | None:
     """A missed interim milestone that keeps the target off track."""
-    missed = ctx.result.components.get("milestone_missed")
-    checks = ctx.result.components.get("milestones")
-    passed = [c for c in checks if isinstance(c, dict)] if isinstance(checks, list) else []
-    check = next((c for c in passed if c.get("date") == missed), None)
-    value = _number(check.get("value")) if check else None
+    missed = ctx.parts.milestone_missed
+    check = next((c for c in ctx.parts.milestones if c.date == missed), None)
+    value = _number(check.value) if check else None
     if check is None or value is None:
         return None
-    when, amount = _date(ctx, str(check["date"])), _amount(ctx, value)
-    actual = _number(check.get("actual"))
+    when, amount = _date(ctx, check.date), _amount(ctx, value)
+    actual = _number(check.actual)
     was_zh = f"（实际为{_amount(ctx, actual)}）" if actual is not None else ""
     was_en = f" (the value was {_amount(ctx, actual)})" if actual is not None else ""
     return ctx.say(
@@ -484,21 +483,18 @@ def _milestone(ctx: _Ctx) -> str | None:
 
 def _relative_note(ctx: _Ctx) -> str | None:
     """For a relative target: the baseline value and period used, or that the baseline is not yet entered."""
-    relative = ctx.part("relative")
+    relative = ctx.parts.relative
     spec = ctx.target.relative
     if relative is None or spec is None:
         return None
-    value = _number(relative.get("baseline_value"))
-    if value is not None and "baseline_period" in relative:
-        period, amount = _period(ctx, str(relative["baseline_period"])), _amount(ctx, value)
+    value = _number(relative.baseline_value)
+    if value is not None and relative.baseline_period is not None:
+        period, amount = _period(ctx, relative.baseline_period), _amount(ctx, value)
         return ctx.say(
             f"目标值按{period}{spec.label.zh}{amount}计算",
             f"the target value is reckoned on the {spec.label.en} of {period}, {amount}",
         )
-    until = relative.get("baseline_no_later_than")
-    if until is None:
-        return None
-    by = _period(ctx, str(until))
+    by = _period(ctx, relative.baseline_no_later_than)
     return ctx.say(
         f"{spec.label.zh}（{by}及以前）尚未录入，目标值待定",
         f"the {spec.label.en} in force by {by} has not been entered yet, so the target value is not known",
@@ -509,14 +505,14 @@ def _why_not_judged(ctx: _Ctx) -> str:
     """insufficient_data with a value: why progress cannot be judged yet."""
     if ctx.result.target_value is None:
         return ctx.say("暂无法判断进展", "progress cannot be judged yet")
-    detail = ctx.part(ctx.result.method) or {}
-    if "reason" in detail:
+    ratio = ctx.parts.growth_ratio if ctx.result.method == "growth_ratio" else None
+    if ratio is not None and ratio.reason is not None:
         return ctx.say(
             "这些数值无法计算增长率，暂无法判断进展",
             "no growth rate can be computed from these values, so progress cannot be judged yet",
         )
-    base = ctx.part("base")
-    since = _period(ctx, str(base["period"])) if base else None
+    base = ctx.parts.base
+    since = _period(ctx, base.period) if base else None
     return ctx.say(
         f"{since or '基期'}以来的数据不足两期，暂无法测算进展",
         f"there are fewer than two values since {since or 'the base'}, too few to project progress",
@@ -527,22 +523,22 @@ def _outlook(ctx: _Ctx) -> str | None:
     """待2025年数据；按2024年数据，进展顺利，有望完成目标 · awaiting 2025 data; on 2024 data, on track to meet the
     target (the words of qtm.formatting.outlook_words, with the period written as in the rest of the statement).
     Resting on part of the deadline year: 按2025年前三季度数据（平均96.1%），…; a partial sum is shown, not compared."""
-    outlook = ctx.part("outlook")
-    latest = _mapping(outlook.get("latest")) if outlook else None
+    outlook = ctx.parts.outlook
+    latest = outlook.latest if outlook else None
     if outlook is None or latest is None:
         return None
-    zh, en = outlook_words(str(outlook["status"]), "higher" if ctx.higher else "lower")
-    period = _period(ctx, str(latest["period"]))
+    zh, en = outlook_words(outlook.status, "higher" if ctx.higher else "lower")
+    period = _period(ctx, latest.period)
     on_zh, on_en = f"按{period}数据", f"on {period} data"
-    basis = _mapping(outlook.get("basis")) or {}
-    value = _number(basis.get("value"))
+    basis = outlook.basis
+    value = _number(basis.value) if basis is not None else None
     partial_zh = partial_en = ""
-    if value is not None and basis.get("compared") is True:
-        on_zh = f"按{basis['zh']}数据（平均{_amount(ctx, value)}）"
-        on_en = f"on the data of {basis['en']} (mean {_amount(ctx, value)})"
-    elif value is not None:
-        partial_zh = f"；{basis['zh']}合计{_amount(ctx, value)}，尚非全年数据，未与全年目标比较"
-        partial_en = f"; {basis['en']} add up to {_amount(ctx, value)}, not a year's total: not compared"
+    if basis is not None and value is not None and basis.compared:
+        on_zh = f"按{basis.zh}数据（平均{_amount(ctx, value)}）"
+        on_en = f"on the data of {basis.en} (mean {_amount(ctx, value)})"
+    elif basis is not None and value is not None:
+        partial_zh = f"；{basis.zh}合计{_amount(ctx, value)}，尚非全年数据，未与全年目标比较"
+        partial_en = f"; {basis.en} add up to {_amount(ctx, value)}, not a year's total: not compared"
     return ctx.say(
         f"待{ctx.year}年数据{partial_zh}；{on_zh}，{zh}",
         f"awaiting {ctx.year} data{partial_en}; {on_en}, {en}",
@@ -561,8 +557,8 @@ def _promise(ctx: _Ctx) -> str:
     """What the target asks, in the plan's words, from the result: 94%以上 · 不高于5% · 10,000家左右 (the ±band is
     qtm's reading, said only where a verdict rests on it) · 较2021年进一步提高."""
     if ctx.comparator == "improve":
-        base = ctx.part("base")
-        since = _period(ctx, str(base["period"])) if base else ctx.say("基期", "the base period")
+        base = ctx.parts.base
+        since = _period(ctx, base.period) if base else ctx.say("基期", "the base period")
         zh_way, en_way = ("提高", "higher") if ctx.higher else ("降低", "lower")
         return ctx.say(f"较{since}进一步{zh_way}", f"{en_way} than in {since}")
     amount = _target_amount(ctx)
@@ -576,10 +572,10 @@ def _promise(ctx: _Ctx) -> str:
 def _target_amount(ctx: _Ctx) -> str:
     """The target value, or for a relative target the factor of its baseline (and the value, once known)."""
     value = ctx.result.target_value
-    relative, spec = ctx.part("relative"), ctx.target.relative
+    relative, spec = ctx.parts.relative, ctx.target.relative
     if relative is None or spec is None:
         return _amount(ctx, value) if value is not None else ""
-    factor = _number(relative.get("factor"))
+    factor = _number(relative.factor)
     times_zh = f"{spec.label.zh}的{number_text(factor)}倍" if factor is not None else spec.label.zh
     times_en = (
         f"{number_text(factor)} × the {spec.label.en}" if factor is not None else f"the {spec.label.en}"
@@ -676,7 +672,7 @@ def _decimals(value: float) -> int:
 
 def _reference(ctx: _Ctx) -> float | None:
     """What the gap is measured to: the goal (an 'about' target's near edge), else the target value."""
-    for goal in (ctx.result.components.get("goal"), (ctx.part("about") or {}).get("goal")):
+    for goal in (ctx.parts.goal, ctx.parts.about.goal if ctx.parts.about else None):
         if _number(goal) is not None:
             return _number(goal)
     return ctx.result.target_value
@@ -688,7 +684,7 @@ def _latest_value(ctx: _Ctx) -> float:
 
 
 def _final_value(ctx: _Ctx) -> float:
-    final = _number((ctx.part("final") or {}).get("value"))
+    final = _number(ctx.parts.final.value if ctx.parts.final else None)
     return final if final is not None else _latest_value(ctx)
 
 
@@ -696,12 +692,8 @@ def _join(ctx: _Ctx, *clauses: str | None) -> str:
     return ctx.say("，", ", ").join(c for c in clauses if c)
 
 
-def _mapping(value: object) -> dict[str, object] | None:
-    return value if isinstance(value, dict) else None
-
-
-def _number(value: object) -> float | None:
+def _number(value: float | None) -> float | None:
     """A finite number of the components, else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if value is None or not math.isfinite(value):
         return None
     return float(value)

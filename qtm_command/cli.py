@@ -35,14 +35,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _user_errors(func: F) -> F:
-    """Print a :class:`QtmError` as one line on stderr and exit 1."""
+    """Print any error of the family (:class:`QtmError`) as one line on stderr — its Chinese and English message,
+    or the one it has — and exit 1."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except QtmError as exc:
-            click.echo(f"qtm: error: {printable(exc)}", err=True)
+            click.echo(f"qtm: error: {printable(exc.message)}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

@@ -43,6 +43,10 @@ AXIS_TITLES = {
     "dimensionless": ("指数", "Index"),
 }
 
+#: Value axes in plain digits with thousands separators (15,000), never SI prefixes (15k): official statistics write
+#: 1.5万 or 15,000, and "k" is no word in a Chinese view.
+VALUE_TICKS = ",~r"
+
 
 def graph_config(lang: FigureLang, filename: str, *, static: bool = False) -> Any:
     """The chart toolbar: in the page's language, with nothing that sends data off the server."""
@@ -113,32 +117,7 @@ def gauge_figure(
     """A plotly Indicator for one target: an angular gauge for a target with a value, a bullet for direction-only
     targets and relative ones; the bar in the status colour, the target as a threshold line."""
     latest = result.latest.value if result.latest is not None else None
-    goal = result.target_value
-    base = result.components.get("base")
-    base_value = float(base["value"]) if isinstance(base, dict) else None
     bullet = target.comparator == "improve" or target.relative is not None
-    threshold = base_value if target.comparator == "improve" else goal
-    known = [v for v in (latest, goal, base_value) if v is not None]
-    low, high = _gauge_range(indicator, known) if latest is not None else _empty_range(indicator, goal)
-    outlook = result.components.get("outlook")
-    shown = outlook["status"] if isinstance(outlook, dict) and outlook.get("latest") else result.status
-    gauge: dict[str, object] = {
-        "shape": "bullet" if bullet else "angular",
-        "axis": {"range": [low, high], "tickfont": {"size": 10}, "nticks": 5},
-        "bar": {"color": STATUS_COLOURS.get(shown, MUTED), "thickness": 0.6 if bullet else 0.75},
-        "bgcolor": "#eef2f6",
-        "borderwidth": 0,
-    }
-    if latest is None and not known:  # nothing to place on a scale: no invented 0–1 axis
-        gauge["axis"] = {"range": [low, high], "visible": False}
-    if threshold is not None:
-        gauge["threshold"] = {
-            "line": {"color": TARGET_COLOUR, "width": 3},
-            "thickness": 0.9,
-            "value": threshold,
-        }
-    if target.comparator == "about" and goal is not None and target.tolerance:
-        gauge["steps"] = [{"range": [goal - target.tolerance, goal + target.tolerance], "color": "#f6d8d4"}]
     symbol = unit_symbol(indicator, "zh" if lang == "zh" else "en")
     figure = go.Figure(
         go.Indicator(
@@ -149,7 +128,7 @@ def gauge_figure(
                 "font": {"size": 22 if height < 250 else 40},
                 "valueformat": ",.4~f",
             },
-            gauge=gauge,
+            gauge=_gauge(target, indicator, result, bullet),
             domain={"x": [0, 1], "y": [0.25, 0.75] if bullet else [0, 1]},
         )
     )
@@ -174,6 +153,39 @@ def gauge_figure(
         separators=".,",
     )
     return figure
+
+
+def _gauge(target: Target, indicator: Indicator, result: Result, bullet: bool) -> dict[str, object]:
+    """The gauge's scale and marks: the axis over the latest value, the target and the base; the bar in the status
+    colour (an awaited verdict's outlook, where there are data); the threshold line (the base for a
+    direction-only target, else the target); an 'about N' target's band."""
+    latest = result.latest.value if result.latest is not None else None
+    goal = result.target_value
+    base = result.components.base
+    base_value = float(base.value) if base is not None else None
+    threshold = base_value if target.comparator == "improve" else goal
+    known = [v for v in (latest, goal, base_value) if v is not None]
+    low, high = _gauge_range(indicator, known) if latest is not None else _empty_range(indicator, goal)
+    outlook = result.components.outlook
+    shown = outlook.status if outlook is not None and outlook.latest is not None else result.status
+    gauge: dict[str, object] = {
+        "shape": "bullet" if bullet else "angular",
+        "axis": {"range": [low, high], "tickfont": {"size": 10}, "nticks": 5, "tickformat": VALUE_TICKS},
+        "bar": {"color": STATUS_COLOURS.get(shown, MUTED), "thickness": 0.6 if bullet else 0.75},
+        "bgcolor": "#eef2f6",
+        "borderwidth": 0,
+    }
+    if latest is None and not known:  # nothing to place on a scale: no invented 0–1 axis
+        gauge["axis"] = {"range": [low, high], "visible": False}
+    if threshold is not None:
+        gauge["threshold"] = {
+            "line": {"color": TARGET_COLOUR, "width": 3},
+            "thickness": 0.9,
+            "value": threshold,
+        }
+    if target.comparator == "about" and goal is not None and target.tolerance:
+        gauge["steps"] = [{"range": [goal - target.tolerance, goal + target.tolerance], "color": "#f6d8d4"}]
+    return gauge
 
 
 def _gauge_range(indicator: Indicator, values: list[float]) -> tuple[float, float]:
@@ -267,17 +279,7 @@ def trend_figure(
         _add_projection(figure, result, symbol, lang)
         _add_base(figure, result, lang)
     synthetic = any("synthetic" in o.flags for o in observations)
-    note = (
-        '<br><span style="font-size:11px;color:#8a5300">◆ '
-        + t(
-            lang,
-            "含合成演示数据，并非官方统计",
-            "includes synthetic demonstration data, not official statistics",
-        )
-        + "</span>"
-        if synthetic
-        else ""
-    )
+    note = _synthetic_note(lang) if synthetic else ""
     name = t(lang, indicator.name.zh, indicator.name.en) if lang != "both" else indicator.name.zh
     figure.update_layout(
         title={
@@ -289,19 +291,12 @@ def trend_figure(
         plot_bgcolor="white",
         margin={"l": 60, "r": 24, "t": 110 if synthetic else 70, "b": 90},
         legend={"orientation": "h", "y": -0.18},
-        xaxis={
-            "title": t(lang, "统计期", "Period"),
-            "type": "date",
-            "dtick": "M12",
-            "tickformat": "%Y",
-            "ticklabelmode": "period",
-            "gridcolor": "#eef2f6",
-            "range": _time_range(target, observations),
-        },
+        xaxis=_period_axis(target, observations, lang),
         yaxis={
             "title": pair(lang, AXIS_TITLES.get(indicator.unit, (indicator.unit, indicator.unit))),
             "gridcolor": "#eef2f6",
             "zeroline": False,
+            "tickformat": VALUE_TICKS,
         },
         height=420,
         separators=".,",
@@ -309,6 +304,29 @@ def trend_figure(
     if not observations:
         _frame_empty(figure, indicator, goal, lang)
     return figure
+
+
+def _synthetic_note(lang: FigureLang) -> str:
+    """The title's warning line for a series with synthetic demonstration values."""
+    warning = t(
+        lang,
+        "含合成演示数据，并非官方统计",
+        "includes synthetic demonstration data, not official statistics",
+    )
+    return '<br><span style="font-size:11px;color:#8a5300">◆ ' + warning + "</span>"
+
+
+def _period_axis(target: Target, observations: list[Observation], lang: FigureLang) -> dict[str, object]:
+    """The time axis: a tick a year, labelled under the middle of the year, over the data and the deadline."""
+    return {
+        "title": t(lang, "统计期", "Period"),
+        "type": "date",
+        "dtick": "M12",
+        "tickformat": "%Y",
+        "ticklabelmode": "period",
+        "gridcolor": "#eef2f6",
+        "range": _time_range(target, observations),
+    }
 
 
 def _frame_empty(figure: go.Figure, indicator: Indicator, goal: float | None, lang: FigureLang) -> None:
@@ -446,13 +464,13 @@ def _add_milestones(figure: go.Figure, target: Target, symbol: str, lang: Figure
 
 
 def _add_projection(figure: go.Figure, result: Result, symbol: str, lang: FigureLang) -> None:
-    detail = result.components.get(result.method)
-    projection = detail.get("projection") if isinstance(detail, dict) else None
-    if not isinstance(projection, dict) or result.latest is None:
+    detail = result.detail
+    projection = detail.projection if detail is not None else None
+    if projection is None or result.latest is None:
         return
-    band = projection.get("band")
+    band = projection.band
     x = [middle(Period.parse(result.latest.period)), result.deadline]
-    if isinstance(band, list):
+    if band is not None:
         figure.add_trace(
             go.Scatter(
                 x=[*x, *x[::-1]],
@@ -468,7 +486,7 @@ def _add_projection(figure: go.Figure, result: Result, symbol: str, lang: Figure
     figure.add_trace(
         go.Scatter(
             x=x,
-            y=[result.latest.value, float(projection["value"])],
+            y=[result.latest.value, float(projection.value)],
             mode="lines+markers",
             line={"color": PROJECTION_COLOUR, "dash": "dash", "width": 2},
             marker={"symbol": "diamond-open", "size": 9},
@@ -481,20 +499,20 @@ def _add_projection(figure: go.Figure, result: Result, symbol: str, lang: Figure
 def _add_base(figure: go.Figure, result: Result, lang: FigureLang) -> None:
     """The base, labelled 基期 only when it is the base year's own value: a stand-in says which year it stands in
     for, a later start is 起点; a direction-only target without its base-year value marks the year missing."""
-    base = result.components.get("base")
-    missing = result.components.get("base_missing")
-    if isinstance(base, dict):
-        instead = base.get("stands_in_for")
+    base = result.components.base
+    missing = result.components.base_missing
+    if base is not None:
+        instead = base.stands_in_for
         label = t(lang, "基期", "Base")
-        if instead is not None and str(base["period"]) < str(instead):
+        if instead is not None and base.period < instead:
             label = t(
-                lang, f"基期（以{base['period']}年代替{instead}年）", f"Base ({base['period']} for {instead})"
+                lang, f"基期（以{base.period}年代替{instead}年）", f"Base ({base.period} for {instead})"
             )
         elif instead is not None:
             label = t(lang, f"起点（缺{instead}年基期值）", f"Start (no {instead} base value)")
         figure.add_annotation(
-            x=middle(Period.parse(str(base["period"]))),
-            y=base["value"],
+            x=middle(Period.parse(base.period)),
+            y=base.value,
             text=label,
             showarrow=True,
             arrowhead=0,
@@ -503,7 +521,7 @@ def _add_base(figure: go.Figure, result: Result, lang: FigureLang) -> None:
         )
     elif missing is not None:
         figure.add_annotation(
-            x=middle(Period.parse(str(missing))),
+            x=middle(Period.parse(missing)),
             y=0,
             yref="paper",
             yanchor="bottom",
@@ -538,7 +556,7 @@ def target_chart(
     ) + f"{t(lang, '目标', 'Target')} {promise}"
     if result is not None:
         subtitle += f" · {t(lang, '状态', 'Status')} {pair(lang, STATUS_LABELS[result.status])}"
-        subtitle += f" ({result.components.get('as_of', '')})"
+        subtitle += f" ({result.components.as_of.isoformat()})"
     place = t(lang, region.name_zh, region.name_en)
     return trend_figure(target, indicator, observations, result, place, subtitle, lang=lang, revised=revised)
 
@@ -598,6 +616,7 @@ def ranked_regions_figure(
         xaxis={
             "range": [low, high],
             "gridcolor": "#eef2f6",
+            "tickformat": VALUE_TICKS,
             "title": pair(lang, AXIS_TITLES.get(indicator.unit, (indicator.unit, indicator.unit))),
         },
         font={"family": FONT, "size": 12},

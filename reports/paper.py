@@ -33,8 +33,8 @@ from qtm.formatting import (
 )
 from qtm.i18n import Lang, pair, t
 from qtm.observations import Observation
-from qtm.progress import STATUS_ORDER, Result
-from qtm.registry import Registry, Target
+from qtm.progress import STATUS_ORDER, Components, Result
+from qtm.registry import Indicator, Registry, Target
 from qtm.standings import Standing
 from reports.figures import (
     MUTED,
@@ -372,7 +372,7 @@ def _band_footnote(
     indicator = registry.indicators[target.indicator]
     if centre is None or centre == 0 or abs(value - centre) > target.tolerance:
         return []
-    higher = result.components.get("direction", indicator.direction) == "higher"
+    higher = result.components.direction == "higher"
     if (value >= centre) if higher else (value <= centre):
         return []
     edge = value_text(centre - target.tolerance if higher else centre + target.tolerance, indicator, lang)
@@ -525,13 +525,8 @@ def trend_for_paper(
         target, indicator, shown, result, t(lang, place.name_zh, place.name_en), lang=lang, revised=revised
     )
     measure = width - 2 * PAD
-    flags = {f for o in shown for f in o.flags}
-    if any(o.period.text in revised for o in shown):
-        flags.add("revised")
-    parts = _latest_parts(shown, result)
-    latest_flags = frozenset(f for o in parts for f in o.flags) | (
-        {"revised"} if any(o.period.text in revised for o in parts) else frozenset()
-    )
+    flags = _flags_of(shown, revised)
+    latest_flags = _flags_of(_latest_parts(shown, result), revised)
     sources, named = _sources(shown, registry, target, lang)
     footer = [_footer_line(as_of, sources, named, lang, measure)]
     if flags & set(FOOTNOTES):
@@ -553,18 +548,7 @@ def trend_for_paper(
         below=72 + legend,  # tick labels, the axis title, the legend
     )
     frame.apply(figure)
-    figure.update_layout(
-        legend={
-            "orientation": "h",
-            "x": frame.x(PAD),
-            "xanchor": "left",
-            "y": frame.y(height - frame.bottom + 66),
-            "yanchor": "top",
-            "font": {"size": BODY},
-        },
-        xaxis={"title": {"font": {"size": BODY}, "standoff": 8}, "tickfont": {"size": BODY}},
-        yaxis={"title": {"font": {"size": BODY}}, "tickfont": {"size": BODY}},
-    )
+    _trend_type(figure, frame)
     if not shown:
         goal = result.target_value if result is not None else target.value
         figure.update_yaxes(range=list(_empty_range(indicator, goal)), autorange=False)
@@ -572,6 +556,28 @@ def trend_for_paper(
             figure.update_yaxes(showticklabels=False, showgrid=False, title_text="")
         _no_data(figure, frame, registry, target, t(lang, place.name_zh, place.name_en), lang)
     return figure
+
+
+def _flags_of(observations: Sequence[Observation], revised: frozenset[str]) -> frozenset[str]:
+    """The flags of ``observations``, and ``revised`` when one of them replaced an earlier value."""
+    flags = frozenset(f for o in observations for f in o.flags)
+    return flags | {"revised"} if any(o.period.text in revised for o in observations) else flags
+
+
+def _trend_type(figure: go.Figure, frame: _Frame) -> None:
+    """The trend's legend in one row under the plot, its axes in the report's body size."""
+    figure.update_layout(
+        legend={
+            "orientation": "h",
+            "x": frame.x(PAD),
+            "xanchor": "left",
+            "y": frame.y(frame.height - frame.bottom + 66),
+            "yanchor": "top",
+            "font": {"size": BODY},
+        },
+        xaxis={"title": {"font": {"size": BODY}, "standoff": 8}, "tickfont": {"size": BODY}},
+        yaxis={"title": {"font": {"size": BODY}}, "tickfont": {"size": BODY}},
+    )
 
 
 # ---- gauge ----------------------------------------------------------------------------------------------------
@@ -595,15 +601,13 @@ def gauge_for_paper(
     width, height = _size(preset)
     indicator = registry.indicators[target.indicator]
     shown = _known(series, as_of)
-    judged = result if result is not None else _unjudged(target, region, as_of)
+    judged = result if result is not None else _unjudged(target, indicator, region, as_of)
     figure = gauge_figure(target, indicator, judged, lang, height=height)
     figure.layout.annotations = ()  # its small "无数据": the paper's own label replaces it
     has_value = judged.latest is not None
     measure = width - 2 * PAD
     parts = _latest_parts(shown, judged)
-    latest_flags = frozenset(f for o in parts for f in o.flags) | (
-        {"revised"} if any(o.period.text in revised for o in parts) else frozenset()
-    )
+    latest_flags = _flags_of(parts, revised)
     sources, named = _sources(parts, registry, target, lang)
     footer = [_footer_line(as_of, sources, named, lang, measure)]
     if latest_flags & set(FOOTNOTES):
@@ -628,20 +632,29 @@ def gauge_for_paper(
         number={"font": {"size": 56, "color": TEXT}},
         gauge={"axis": {"tickfont": {"size": BODY + 1}}, "threshold": {"line": {"width": 5}}},
     )
-    base = judged.components.get("base")
-    if target.comparator == "improve" and isinstance(
-        base, dict
-    ):  # the threshold line says what it is in words
-        line = t(
-            lang, f"红线为基期值（{base['period']}）", f"red line: the base-year value ({base['period']})"
-        )
-    elif judged.target_value is not None and target.comparator != "improve":
-        line = t(lang, "红线为目标 ", "red line: target ") + target_text(registry, target, lang)
-    else:
-        line = ""
     below, middle = _under_the_gauge(
         frame, bullet=target.comparator == "improve" or target.relative is not None
     )
+    _say_the_threshold(figure, _threshold_words(registry, target, judged, lang), below)
+    if not has_value:
+        place = registry.regions.get(region)
+        _no_data(figure, frame, registry, target, t(lang, place.name_zh, place.name_en), lang, middle)
+    return figure
+
+
+def _threshold_words(registry: Registry, target: Target, judged: Result, lang: Lang) -> str:
+    """What the gauge's red line is, in words: the base-year value of a direction-only target, else the target;
+    empty when there is no line."""
+    base = judged.components.base
+    if target.comparator == "improve" and base is not None:
+        return t(lang, f"红线为基期值（{base.period}）", f"red line: the base-year value ({base.period})")
+    if judged.target_value is not None and target.comparator != "improve":
+        return t(lang, "红线为目标 ", "red line: target ") + target_text(registry, target, lang)
+    return ""
+
+
+def _say_the_threshold(figure: go.Figure, line: str, below: float) -> None:
+    """The words for the red line, centred under the gauge at ``below`` (paper coordinates)."""
     if line:
         figure.add_annotation(
             name="paper:threshold",
@@ -655,10 +668,6 @@ def gauge_for_paper(
             showarrow=False,
             font={"size": BODY + 1, "color": TARGET_COLOUR},
         )
-    if not has_value:
-        place = registry.regions.get(region)
-        _no_data(figure, frame, registry, target, t(lang, place.name_zh, place.name_en), lang, middle)
-    return figure
 
 
 def _under_the_gauge(frame: _Frame, *, bullet: bool) -> tuple[float, float]:
@@ -673,7 +682,7 @@ def _under_the_gauge(frame: _Frame, *, bullet: bool) -> tuple[float, float]:
     return centre - 30 / height, centre + radius * 0.3 / height
 
 
-def _unjudged(target: Target, region: str, as_of: dt.date) -> Result:
+def _unjudged(target: Target, indicator: Indicator, region: str, as_of: dt.date) -> Result:
     """A stand-in result for a target nobody judged: no value, the target's own number."""
     return Result(
         target=target.id,
@@ -684,7 +693,9 @@ def _unjudged(target: Target, region: str, as_of: dt.date) -> Result:
         target_value=target.value,
         deadline=target.deadline,
         method="comparison",
-        components={"as_of": as_of.isoformat()},
+        components=Components(
+            comparator=target.comparator, direction=indicator.direction, deadline=target.deadline, as_of=as_of
+        ),
     )
 
 
@@ -708,67 +719,12 @@ def regions_for_paper(
     (region, period) pairs whose value replaced an earlier one."""
     width, height = _size(preset)
     indicator = registry.indicators[target.indicator]
-    with_values = [s for s in standings if s.result.latest is not None]
-    rows = []
-    shown: list[Observation] = []
-    flags: set[str] = set()
-    for s in with_values:
-        assert s.result.latest is not None
-        parts = _latest_parts(_known(s.series, as_of), s.result)
-        shown.extend(parts)
-        own = {f for o in parts for f in o.flags}
-        if any((s.region, o.period.text) in revised for o in parts):
-            own.add("revised")
-        flags |= own
-        place = registry.regions.get(s.region)
-        marks = "".join(
-            t(lang, *_REGION_MARKS[f]).strip() for f in ("provisional", "revised", "estimated") if f in own
-        )
-        name = (
-            t(lang, place.name_zh, place.name_en)
-            + (f" {marks}" if marks else "")
-            + (f" {SYNTHETIC_MARK}" if "synthetic" in own else "")
-        )
-        rows.append((name, s.result.latest.value, s.result.latest.period, s.status))
+    rows, shown, flags = _region_bars(registry, standings, as_of=as_of, lang=lang, revised=revised)
     goals = {s.result.target_value for s in standings}
     goal = goals.pop() if len(goals) == 1 else target.value if target.relative is None else None
     figure = ranked_regions_figure(indicator, goal, rows, lang)
     measure = width - 2 * PAD
-    status_lines = _region_status_lines(standings, lang)
-    status_lines.append(
-        (
-            None,
-            t(lang, "目标 ", "Target ")
-            + target_text(registry, target, lang)
-            + t(lang, "，", ", ")
-            + _deadline(target, lang),
-        )
-    )
-    outlooks: dict[str, list[str]] = {}
-    for s in standings:
-        outlook = s.result.components.get("outlook")
-        if s.status == "awaiting_data" and isinstance(outlook, dict) and outlook.get("latest"):
-            place = registry.regions.get(s.region)
-            outlooks.setdefault(str(outlook["status"]), []).append(t(lang, place.name_zh, place.name_en))
-    if outlooks:
-        year = target.deadline.year
-        groups = t(lang, "；", "; ").join(
-            f"{_status_label(status, lang)}：{'、'.join(names)}"
-            if lang == "zh"
-            else f"{_status_label(status, lang).lower()}: {', '.join(names)}"
-            for status, names in sorted(outlooks.items(), key=lambda kv: STATUS_ORDER.index(kv[0]))
-        )
-        status_lines.append(
-            (
-                None,
-                t(
-                    lang,
-                    f"展望（待{year}年数据，按已有数据）：",
-                    f"Outlook (awaiting {year} data, on the data so far): ",
-                )
-                + groups,
-            )
-        )
+    status_lines = _regions_header_lines(registry, target, standings, lang)
     sources, named = _sources(shown, registry, target, lang)
     footer = [_footer_line(as_of, sources, named, lang, measure)]
     if flags & set(FOOTNOTES):
@@ -789,11 +745,103 @@ def regions_for_paper(
         below=64,  # tick labels and the axis title
     )
     frame.apply(figure)
+    _fit_bars(figure, frame, rows)
+    if not rows:
+        figure.update_yaxes(visible=False)
+        figure.update_xaxes(range=list(_empty_range(indicator, goal)), autorange=False)
+        parent = registry.regions.get(region)
+        where = t(lang, f"{parent.name_zh}下辖各地区", f"the regions under {parent.name_en}")
+        _no_data(figure, frame, registry, target, where, lang)
+    return figure
+
+
+def _regions_header_lines(
+    registry: Registry, target: Target, standings: Sequence[Standing], lang: Lang
+) -> list[tuple[str | None, str]]:
+    """The lines over the bars: how many regions stand where, the target and its deadline, the outlooks."""
+    target_line = (
+        t(lang, "目标 ", "Target ")
+        + target_text(registry, target, lang)
+        + t(lang, "，", ", ")
+        + _deadline(target, lang)
+    )
+    lines = _region_status_lines(standings, lang)
+    lines.append((None, target_line))
+    return lines + _outlooks_line(registry, target, standings, lang)
+
+
+_Bar = tuple[str, float, str, str]  # the region's name with its marks, the value, its period, the status
+
+
+def _region_bars(
+    registry: Registry,
+    standings: Sequence[Standing],
+    *,
+    as_of: dt.date,
+    lang: Lang,
+    revised: frozenset[tuple[str, str]],
+) -> tuple[list[_Bar], list[Observation], set[str]]:
+    """A bar for each region with a value, named with the marks of its latest value (provisional, revised,
+    estimated, synthetic); with the observations behind the values and all their flags."""
+    rows: list[_Bar] = []
+    shown: list[Observation] = []
+    flags: set[str] = set()
+    for s in standings:
+        if s.result.latest is None:
+            continue
+        parts = _latest_parts(_known(s.series, as_of), s.result)
+        shown.extend(parts)
+        own = {f for o in parts for f in o.flags}
+        if any((s.region, o.period.text) in revised for o in parts):
+            own.add("revised")
+        flags |= own
+        place = registry.regions.get(s.region)
+        marks = "".join(
+            t(lang, *_REGION_MARKS[f]).strip() for f in ("provisional", "revised", "estimated") if f in own
+        )
+        name = (
+            t(lang, place.name_zh, place.name_en)
+            + (f" {marks}" if marks else "")
+            + (f" {SYNTHETIC_MARK}" if "synthetic" in own else "")
+        )
+        rows.append((name, s.result.latest.value, s.result.latest.period, s.status))
+    return rows, shown, flags
+
+
+def _outlooks_line(
+    registry: Registry, target: Target, standings: Sequence[Standing], lang: Lang
+) -> list[tuple[str | None, str]]:
+    """The regions awaiting the deadline period's value, grouped by where their data so far were heading (none
+    when no region awaits with data)."""
+    outlooks: dict[str, list[str]] = {}
+    for s in standings:
+        outlook = s.result.components.outlook
+        if s.status == "awaiting_data" and outlook is not None and outlook.latest is not None:
+            place = registry.regions.get(s.region)
+            outlooks.setdefault(outlook.status, []).append(t(lang, place.name_zh, place.name_en))
+    if not outlooks:
+        return []
+    year = target.deadline.year
+    groups = t(lang, "；", "; ").join(
+        f"{_status_label(status, lang)}：{'、'.join(names)}"
+        if lang == "zh"
+        else f"{_status_label(status, lang).lower()}: {', '.join(names)}"
+        for status, names in sorted(outlooks.items(), key=lambda kv: STATUS_ORDER.index(kv[0]))
+    )
+    heading = t(
+        lang, f"展望（待{year}年数据，按已有数据）：", f"Outlook (awaiting {year} data, on the data so far): "
+    )
+    return [(None, heading + groups)]
+
+
+def _fit_bars(figure: go.Figure, frame: _Frame, rows: Sequence[_Bar]) -> None:
+    """The bars fitted to the framed plot: the target line's label over it, the value labels sized to the bars,
+    the bars from the axis' left end, a gap between the names and the bars."""
     for note in figure.layout.annotations:  # the target line's label: over the plot, clear of the top bar
         if note.name is None:
             note.update(yref="paper", y=1, yanchor="bottom", font={"size": BODY})
     bars = max(len(rows), 1)
-    plot_height = height - frame.top - frame.bottom
+    plot_height = frame.height - frame.top - frame.bottom
     figure.update_traces(textfont={"size": min(BODY, max(10, int(plot_height / bars * 0.45)))})
     if rows:
         # Bars start at the axis' left end, not at zero off the plot: plotly then fits each label to the part of
@@ -813,13 +861,6 @@ def regions_for_paper(
             "tickcolor": "rgba(0,0,0,0)",
         },
     )
-    if not rows:
-        figure.update_yaxes(visible=False)
-        figure.update_xaxes(range=list(_empty_range(indicator, goal)), autorange=False)
-        parent = registry.regions.get(region)
-        where = t(lang, f"{parent.name_zh}下辖各地区", f"the regions under {parent.name_en}")
-        _no_data(figure, frame, registry, target, where, lang)
-    return figure
 
 
 def _region_status_lines(standings: Sequence[Standing], lang: Lang) -> list[tuple[str | None, str]]:
@@ -837,8 +878,8 @@ def _region_status_lines(standings: Sequence[Standing], lang: Lang) -> list[tupl
                 + (summary if summary else t(lang, "下辖地区尚无数据", "no region under it has data yet")),
             )
         )
-    compared = [s.result.components.get("reference") for s in standings if not s.result.binds]
-    levels = [c.get("at_target_level") if isinstance(c, dict) else None for c in compared]
+    compared = [s.result.components.reference for s in standings if not s.result.binds]
+    levels = [c.at_target_level if c is not None else None for c in compared]
     if compared:
         words = (
             (t(lang, "达到目标水平", "at the target's level"), levels.count(True)),

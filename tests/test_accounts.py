@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
 from qtm import accounts
-from qtm.accounts import AccountError, User, Users
+from qtm.accounts import AccountError, User, Users, may
 from qtm.errors import ConfigError
 from qtm.regions import Regions, load_regions
 from qtm.store import Store
@@ -126,31 +126,28 @@ def test_there_is_no_default_account(store, accounts_of):
 def test_a_reporter_reports_for_their_regions_and_those_under_them(regions):
     gansu = User("gansu", "reporter", frozenset({"620000"}), True)
     lanzhou = User("lanzhou", "reporter", frozenset({"620100"}), True)
-    assert gansu.may_report("620000", regions) and gansu.may_report("620100", regions)
-    assert not gansu.may_report("310000", regions) and not gansu.may_report("100000", regions)
-    assert lanzhou.may_report("620100", regions)
-    assert not lanzhou.may_report("620000", regions)
-    assert not lanzhou.may_report("999999", regions)  # an unknown code is nobody's region
-    assert not User("gansu", "reporter", frozenset({"620000"}), False).may_report("620100", regions)
-    assert not (gansu.may_withdraw() or gansu.may_manage_users())
-    assert gansu.may_view()
+    assert may(gansu, "upload", "620000", regions) and may(gansu, "upload", "620100", regions)
+    assert not may(gansu, "upload", "310000", regions) and not may(gansu, "upload", "100000", regions)
+    assert may(lanzhou, "upload", "620100", regions)
+    assert not may(lanzhou, "upload", "620000", regions)
+    assert not may(lanzhou, "upload", "999999", regions)  # an unknown code is nobody's region
+    assert not may(User("gansu", "reporter", frozenset({"620000"}), False), "upload", "620100", regions)
+    assert not (may(gansu, "withdraw") or may(gansu, "manage_users") or may(gansu, "read_audit"))
+    assert may(gansu, "view") and may(gansu, "upload")
 
 
 def test_an_admin_may_do_everything_and_a_viewer_only_view(regions):
     admin = User("boss", "admin", frozenset(), True)
     viewer = User("v", "viewer", frozenset(), True)
     codes = [r.code for r in regions]
-    assert all(admin.may_report(code, regions) for code in codes)
-    assert admin.may_withdraw() and admin.may_manage_users() and admin.may_view()
-    assert not any(viewer.may_report(code, regions) for code in codes)
-    assert viewer.may_view() and not viewer.may_withdraw() and not viewer.may_manage_users()
-    disabled = User("boss", "admin", frozenset(), False)
-    assert not (
-        disabled.may_view()
-        or disabled.may_report("620000", regions)
-        or disabled.may_withdraw()
-        or disabled.may_manage_users()
-    )
+    assert all(may(admin, "upload", code, regions) for code in codes)
+    assert all(may(admin, action) for action in accounts.ACTIONS)
+    assert not any(may(viewer, "upload", code, regions) for code in codes)
+    assert [a for a in accounts.ACTIONS if may(viewer, a)] == ["view"]
+    assert not any(may(None, action) for action in accounts.ACTIONS)  # nobody logged in
+    disabled = User("boss", "admin", frozenset(), False)  # disabled: nothing at all
+    assert not may(disabled, "upload", "620000", regions)
+    assert not any(may(disabled, action) for action in accounts.ACTIONS)
 
 
 # ---- adding and changing accounts ------------------------------------------------------------------------------
@@ -233,7 +230,7 @@ def test_roles_passwords_and_disabling_take_effect(accounts_of, regions):
     assert promoted == User("lz", "admin", frozenset(), True) == accounts_of.get("lz")
     assert accounts_of.count_admins() == 2
     demoted = accounts_of.set_role("lz", "reporter", ["620000"], actor="boss")
-    assert demoted.may_report("620100", regions) and not demoted.may_report("310000", regions)
+    assert may(demoted, "upload", "620100", regions) and not may(demoted, "upload", "310000", regions)
     accounts_of.set_password("lz", "a brand new password", actor="boss")
     assert accounts_of.authenticate("lz", PASSWORD) is None
     assert accounts_of.authenticate("lz", "a brand new password") == demoted
@@ -261,7 +258,7 @@ def test_the_last_active_admin_can_be_neither_disabled_nor_demoted(accounts_of):
         accounts_of.disable("boss", actor="boss")
     accounts_of.enable("deputy", actor="boss")
     accounts_of.set_role("boss", "viewer", [], actor="deputy")
-    assert accounts_of.count_admins() == 1 and accounts_of.get("deputy").may_manage_users()
+    assert accounts_of.count_admins() == 1 and may(accounts_of.get("deputy"), "manage_users")
 
 
 # ---- sessions and the login limit ----------------------------------------------------------------------------

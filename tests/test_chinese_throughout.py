@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 ALLOWED = frozenset(
     {
         "kg", "h", "km", "GB", "T", "GDP", "qtm", "PNG", "Excel", "CSV", "xlsx", "xls", "csv", "docx", "zip", "English",
-        "ISO", "IEC", "CCC", "SDG", "Eurostat", "Open", "MB", "k",
+        "ISO", "IEC", "CCC", "SDG", "Eurostat", "Open", "MB",
         "Quality", "Target", "Monitor",  # the product's name, beside 质量目标监测
         "admin", "root", "lanzhou", "shanghai", "viewer", "demo",  # names of accounts and of the machine's user
     }
@@ -172,3 +172,20 @@ def test_sources_read_as_citations(page, server):
     withdrawn = page.locator("#data-table tr", has_text="95.1").inner_text()
     assert "初步" in withdrawn and "撤回" in withdrawn  # the withdrawn provisional value, in its history
     assert "引自：新华社，《中共中央 国务院印发〈质量强国建设纲要〉》" in zh
+
+
+def test_the_audit_export_reads_in_chinese_and_beijing_time_and_keeps_the_record(page, server):
+    import csv
+    import datetime as dt
+    import io
+
+    log_in(page, server, "admin")
+    answer = page.request.get(f"{server}/audit.csv")
+    assert answer.ok
+    rows = list(csv.DictReader(io.StringIO(answer.text().lstrip("\ufeff"))))
+    withdrawal = next(row for row in rows if row["action"] == "withdraw")
+    assert withdrawal["操作"] == "撤回批次" and "报错" in withdrawal["说明"]
+    utc = dt.datetime.fromisoformat(withdrawal["at (UTC)"])
+    beijing = dt.datetime.strptime(withdrawal["时间（北京时间）"], "%Y-%m-%d %H:%M:%S")
+    assert beijing - utc.replace(tzinfo=None, microsecond=0) == dt.timedelta(hours=8)
+    assert withdrawal["detail (JSON)"].startswith("{")

@@ -17,6 +17,7 @@ import pytest
 
 from qtm.store import Store
 from tests.conftest import QTM
+from tests.store_helpers import history as history_of
 
 HEADER = "指标名称,地区,年份,数值,计量单位\n"
 #: Provinces and years: each return holds 3 × 31 × 24 = 2 232 values, all of them in every return, so that the
@@ -87,7 +88,7 @@ def test_eight_uploads_of_the_same_values_at_once_all_commit_in_turn(tmp_path, r
         assert len(uploads) == 8
         # Each batch superseded every value of the one that committed before it (the first: none).
         assert sorted(b.n_superseded for b in uploads) == [0] + [N_VALUES] * 7
-        history = store.history(*SHARED_KEY)
+        history = history_of(store, *SHARED_KEY)
         assert len(history) == 8
         # Oldest first, in the order the batches committed: each revision superseded by the next one's batch.
         assert [h.batch_id for h in history] == sorted(b.id for b in uploads)
@@ -126,6 +127,6 @@ def test_two_identical_files_at_once_store_their_values_once(tmp_path, request, 
         stored = store.batches()
         assert [b.n_observations for b in stored] == [N_VALUES]
         assert all(b.n_superseded == 0 for b in stored)
-        assert len(store.history(*SHARED_KEY)) == 1
+        assert len(history_of(store, *SHARED_KEY)) == 1
     finally:
         store.engine.dispose()

@@ -150,7 +150,9 @@ def test_trend_marks_provisional_and_revised_values_and_draws_the_target(registr
     assert list(annual.text) == ["2022", "2023 · revised", "2024 · provisional"]
     assert list(annual.marker.symbol) == ["circle", "circle", "circle-open"]
     projection = next(t for t in figure.data if t.name == "Projection")
-    assert projection.y[-1] == pytest.approx(result.components["expected_path"]["projection"]["value"])
+    assert projection.y[-1] == pytest.approx(
+        result.components.as_json()["expected_path"]["projection"]["value"]
+    )
     assert any(shape.y0 == 94 for shape in figure.layout.shapes)  # the target line
 
 
@@ -410,7 +412,7 @@ def test_every_reason_the_methods_give_has_a_chinese_reading(registry):
             data = [Observation(indicator.id, target.jurisdiction, Period.parse(p), v) for p, v in values]
             for day in (dt.date(2025, 6, 30), TODAY):
                 result = judge(target, indicator, target.jurisdiction, data, day)
-                for detail in (result.components, result.components.get(result.method)):
+                for detail in (result.components.as_json(), result.components.as_json().get(result.method)):
                     if isinstance(detail, dict) and detail.get("reason"):
                         assert reason_text(str(detail["reason"]), "zh") != detail["reason"], detail["reason"]
 

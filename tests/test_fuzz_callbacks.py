@@ -205,7 +205,12 @@ def test_a_non_list_staged_is_refused_before_any_job_starts(server):
     body["changedPropIds"] = ["commit.n_clicks"]
     answer = send(client, server, body)
     assert answer.status_code == 400
-    assert answer.json()["error"] == "bad_request" and "staged.data" in answer.json()["message"]
+    error = answer.json()["error"]
+    assert (
+        error["code"] == "bad_request"
+        and "staged.data" in error["message_en"]
+        and "请求有误" in error["message"]
+    )
 
 
 def malformed_requests() -> Iterator[tuple[str, str]]:
@@ -251,7 +256,8 @@ def test_the_malformed_requests_of_the_issue_answer_400_in_the_one_error_shape(s
         server + UPDATE, data=text.encode(), headers={"Content-Type": "application/json"}, timeout=60
     )
     assert answer.status_code == 400
-    assert set(answer.json()) == {"error", "message"} and answer.json()["error"] == "bad_request"
+    assert set(answer.json()) == {"error"} and answer.json()["error"]["code"] == "bad_request"
+    assert set(answer.json()["error"]) == {"code", "message", "message_en", "status", "place"}
 
 
 def test_a_json_body_nested_too_deeply_is_refused_on_every_route(server):
@@ -261,7 +267,7 @@ def test_a_json_body_nested_too_deeply_is_refused_on_every_route(server):
         answer = client.post(
             server + path, data=deep, headers={"Content-Type": "application/json"}, timeout=60
         )
-        assert answer.status_code == 400 and answer.json()["error"] == "bad_request", path
+        assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad_request", path
 
 
 @pytest.mark.parametrize("limit", ["abc", "-1", "0", "1.5", "10001", "9" * 5000, "١٢"])
@@ -270,8 +276,13 @@ def test_an_audit_limit_that_is_not_one_answers_400(server, limit):
     answer = client.get(server + "/api/audit", params={"limit": limit}, timeout=30)
     assert answer.status_code == 400
     assert answer.json() == {
-        "error": "bad_request",
-        "message": "limit must be a whole number from 1 to 10000",
+        "error": {
+            "code": "bad_limit",
+            "message": "limit 须为 1 至 10000 的整数",
+            "message_en": "limit must be a whole number from 1 to 10000",
+            "status": 400,
+            "place": None,
+        }
     }
 
 
@@ -300,4 +311,12 @@ def test_a_callback_or_api_request_without_a_login_answers_401_in_the_one_error_
     for method, path in (("post", UPDATE), ("get", "/api/audit"), ("post", "/api/users")):
         answer = getattr(client, method)(path, json=live_check(), headers={"X-CSRFToken": token.value})
         assert answer.status_code == 401, path
-        assert answer.json == {"error": "login_required", "message": "请先登录 / log in first"}, path
+        assert answer.json == {
+            "error": {
+                "code": "login_required",
+                "message": "请先登录",
+                "message_en": "log in first",
+                "status": 401,
+                "place": None,
+            }
+        }, path

@@ -22,6 +22,7 @@ from qtm.regions import DEFAULT_REGIONS_FILE, load_regions
 from qtm.registry import load_registry
 from qtm.store import Store
 from tests.conftest import QTM, run_qtm
+from tests.store_helpers import history as history_of
 
 HEADER = "指标名称,地区,年份,数值,计量单位\n"
 MEMORY_LIMIT = 1536 * 1024 * 1024  # the address space a `qtm ingest` of a hostile file is given
@@ -464,7 +465,7 @@ def test_re_uploading_an_earlier_file_after_a_wrong_correction_restores_its_valu
     again = ingest_file(first, registry, store, uploaded_by="a")
     assert again.status == "committed", again.report.as_json()
     assert [o.value for o in store.current()] == [93.1]
-    history = store.history("manufacturing_pass_rate", "620000", "2023")
+    history = history_of(store, "manufacturing_pass_rate", "620000", "2023")
     assert [h.observation.value for h in history] == [93.1, 99.9, 93.1]
     assert [h.superseded_by is None for h in history] == [False, False, True]
 

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from loaders.ingest import ingest_file
 from qtm.store import Store
 from tests.conftest import run_qtm
+from tests.store_helpers import history as history_of
 
 HEADER = "指标名称,地区,年份,数值,计量单位\n"
 
@@ -235,7 +236,7 @@ def test_a_changed_value_supersedes_and_history_is_kept(tmp_path, registry, data
     assert ingest_file(second, registry, store, uploaded_by="b").status == "committed"
     current = {str(o.period): o.value for o in store.current()}
     assert current == {"2022": 93.1, "2023": 93.6}
-    history = store.history("manufacturing_pass_rate", "620000", "2023")
+    history = history_of(store, "manufacturing_pass_rate", "620000", "2023")
     assert [h.observation.value for h in history] == [93.5, 93.6] and history[0].superseded_by == history[
         1
     ].batch_id

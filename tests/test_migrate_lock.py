@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, func, make_url, select, text
 
 from qtm.errors import StoreError
 from qtm.store import Store
-from qtm.store.migrate import LOCK_KEY, alembic_config
+from qtm.store.migrate import LOCK_KEY, alembic_config, head_revision
 from tests.conftest import QTM, run_qtm
 
 N_PROCESSES = 10
@@ -86,7 +86,7 @@ def test_ten_ingests_into_a_new_database_at_once_all_succeed(tmp_path, request, 
         assert [f["status"] for f in json.loads(out)["files"]] == ["committed"], out
     store = Store.open(database_url, migrate=False)
     try:
-        assert store.schema_revision() == Store.head_revision()
+        assert store.schema_revision() == head_revision()
         stored = store.batches()
         every_file = sorted(hashlib.sha256(f.read_bytes()).hexdigest() for f in files)
         assert sorted(b.sha256 for b in stored) == every_file  # each batch once
@@ -119,7 +119,7 @@ def test_a_database_at_head_opens_without_waiting_for_the_migration_lock(new_pos
         behind.join(timeout=30)
         assert behind.done
     holder.dispose()
-    assert store.schema_revision() == Store.head_revision()
+    assert store.schema_revision() == head_revision()
     store.engine.dispose()
 
 

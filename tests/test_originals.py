@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from qtm import PROJECT_ROOT
+from qtm.store import Store
 from qtm.store.schema import batches
 from tests.conftest import QTM, run_qtm, served, served_settings
 
@@ -66,29 +66,14 @@ def check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 @contextlib.contextmanager
 def write_lock(url: str) -> Iterator[None]:
-    """The database's write lock, held by the test as another committing process would hold it: on SQLite
-    ``BEGIN IMMEDIATE``, on PostgreSQL the advisory lock every batch write takes."""
-    if url.startswith("sqlite"):
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+    """The database's write lock, held by the test as another committing process would hold it
+    (:meth:`Store.writing`: on SQLite ``BEGIN IMMEDIATE``, on PostgreSQL the advisory lock every batch write takes)."""
+    store = Store.open(url, migrate=False)
+    try:
+        with store.writing():
             yield
-        finally:
-            connection.execute("ROLLBACK")
-            connection.close()
-        return
-    from qtm.store.database import _WRITE_LOCK_KEY
-
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        connection.execute(select(func.pg_advisory_lock(_WRITE_LOCK_KEY)))
-        connection.commit()
-        try:
-            yield
-        finally:
-            connection.execute(select(func.pg_advisory_unlock(_WRITE_LOCK_KEY)))
-            connection.commit()
-    engine.dispose()
+    finally:
+        store.engine.dispose()
 
 
 def wait_for(condition, process: subprocess.Popen[bytes], what: str) -> None:

@@ -47,7 +47,7 @@ def test_growth_ratio_by_hand(registry):
     target = target_of(registry, "national_tractor_mtbf_2025", baseline=None)
     data = series("tractor_mtbf", {"2020": 100, "2023": 121})
     result = judge(target, registry.indicators["tractor_mtbf"], "100000", data, BEFORE)
-    detail = result.components["growth_ratio"]
+    detail = result.components.as_json()["growth_ratio"]
     actual = 1.21 ** (1 / 3) - 1  # 3 years from the end of 2020 to the end of 2023
     required = 2.5 ** (1 / 5) - 1  # 5 years from the end of 2020 to the end of 2025
     assert detail["actual_rate"] == pytest.approx(actual)
@@ -70,7 +70,7 @@ def test_growth_ratio_thresholds(registry, latest, status):
         series("tractor_mtbf", {"2020": 100, "2024": latest}),
         BEFORE,
     )
-    ratio = result.components["growth_ratio"]["ratio"]
+    ratio = result.components.as_json()["growth_ratio"]["ratio"]
     expected = (
         "on_track"
         if ratio >= 0.95
@@ -101,7 +101,7 @@ def test_expected_path_near_a_ceiling_by_hand(registry):
     indicator = registry.indicators[target.indicator]
     values = {"2022": 97.8, "2023": 97.9, "2024": 97.95}
     result = judge(target, indicator, "620000", series(indicator.id, values, "620000"), BEFORE)
-    detail = result.components["expected_path"]
+    detail = result.components.as_json()["expected_path"]
     t = np.array([2023.0, 2024.0, 2025.0])
     weights = 0.5 ** ((2025.0 - t) / 3)
     slope, intercept = np.polyfit(t, list(values.values()), 1, w=np.sqrt(weights))
@@ -118,7 +118,7 @@ def test_a_projection_never_passes_100_percent(registry):
     result = judge(
         target, indicator, "620000", series(indicator.id, {"2022": 90, "2024": 97.9}, "620000"), BEFORE
     )
-    assert result.components["expected_path"]["projection"]["value"] <= 100
+    assert result.components.as_json()["expected_path"]["projection"]["value"] <= 100
 
 
 def test_about_n_is_a_growth_target_stated_loosely(registry):
@@ -136,8 +136,8 @@ def test_about_n_is_a_growth_target_stated_loosely(registry):
     # Overshooting is 超额完成, not a failure: 12 600 against about 10 000 is met, exceeded by 26 %.
     final = status({"2022": 6000, "2025": 12600}, AFTER)
     assert final.status == "met"
-    assert final.components["about"]["exceeded_by"] == pytest.approx(0.26)
-    assert final.components["about"]["band"] == [9000, 11000]
+    assert final.components.as_json()["about"]["exceeded_by"] == pytest.approx(0.26)
+    assert final.components.as_json()["about"]["band"] == [9000, 11000]
     assert status({"2022": 6000, "2025": 8900}, AFTER).status == "missed"
 
 
@@ -149,9 +149,9 @@ def test_a_running_total_that_already_meets_its_target_is_met_before_the_year_en
         target, indicator, "310000", series(indicator.id, {"2022": 6000, "2025-04": 12600}), AFTER
     )
     assert reached.status == "met"
-    assert reached.components["final"] == {"period": "2025-04", "value": 12600, "early": True}
+    assert reached.components.as_json()["final"] == {"period": "2025-04", "value": 12600, "early": True}
     short = judge(target, indicator, "310000", series(indicator.id, {"2022": 6000, "2025-04": 8000}), AFTER)
-    assert short.status == "awaiting_data" and "outlook" in short.components
+    assert short.status == "awaiting_data" and "outlook" in short.components.as_json()
 
 
 def test_about_n_on_a_lower_is_better_indicator_is_met_up_to_n_plus_tolerance(registry):
@@ -173,11 +173,11 @@ def test_relative_target_needs_its_baseline_as_data(registry):
     data = series(indicator.id, {"2022": 700, "2024": 820})
     none = judge(target, indicator, "100000", data, BEFORE)
     assert none.status == "insufficient_data" and none.target_value is None
-    assert "no baseline value" in none.components["reason"]
+    assert "no baseline value" in none.components.as_json()["reason"]
     standard = series("excavator_mtbf_standard", {"2018": 500})
     judged = judge(target, indicator, "100000", data, BEFORE, standard)
     assert judged.target_value == pytest.approx(800) and judged.status == "achieved"
-    assert judged.components["relative"]["baseline_value"] == 500
+    assert judged.components.as_json()["relative"]["baseline_value"] == 500
 
 
 def test_a_revised_standard_does_not_move_a_relative_target(registry):
@@ -189,7 +189,7 @@ def test_a_revised_standard_does_not_move_a_relative_target(registry):
     standard = series("excavator_mtbf_standard", {"2021": 500, "2024": 800})
     result = judge(target, indicator, "100000", series(indicator.id, {"2025": 850}), AFTER, standard)
     assert result.target_value == pytest.approx(800) and result.status == "met"
-    relative = result.components["relative"]
+    relative = result.components.as_json()["relative"]
     assert (relative["baseline_period"], relative["baseline_value"]) == ("2021", 500)
     assert relative["baseline_no_later_than"] == "2022-11"
 
@@ -200,7 +200,10 @@ def test_a_standard_entered_only_for_later_years_gives_no_target(registry):
     standard = series("excavator_mtbf_standard", {"2024": 800})
     result = judge(target, indicator, "100000", series(indicator.id, {"2024": 850}), BEFORE, standard)
     assert result.target_value is None and result.status == "insufficient_data"
-    assert "no later than 2022-11" in result.components["reason"] and "2024" in result.components["reason"]
+    assert (
+        "no later than 2022-11" in result.components.as_json()["reason"]
+        and "2024" in result.components.as_json()["reason"]
+    )
 
 
 def test_after_the_deadline_the_outlook_says_where_things_are_heading(registry):
@@ -211,22 +214,22 @@ def test_after_the_deadline_the_outlook_says_where_things_are_heading(registry):
     result = judge(target, indicator, "100000", data, AFTER)
     assert result.status == "awaiting_data"
     before = judge(target, indicator, "100000", data, target.deadline)
-    assert result.components["outlook"] == {
+    assert result.components.as_json()["outlook"] == {
         "status": before.status,
         "method": "expected_path",
         "latest": {"period": "2024", "value": 93.93},
     }
     assert before.status == "on_track"
     with_final = judge(target, indicator, "100000", [*data, *series(indicator.id, {"2025": 94.1})], AFTER)
-    assert with_final.status == "met" and "outlook" not in with_final.components
+    assert with_final.status == "met" and "outlook" not in with_final.components.as_json()
 
 
 def test_an_outlook_with_too_little_data_says_so(registry):
     target = registry.targets["national_manufacturing_pass_rate_2025"]
     indicator = registry.indicators[target.indicator]
     result = judge(target, indicator, "100000", [], AFTER)
-    assert result.components["outlook"]["status"] == "insufficient_data"
-    assert result.components["outlook"]["latest"] is None
+    assert result.components.as_json()["outlook"]["status"] == "insufficient_data"
+    assert result.components.as_json()["outlook"]["latest"] is None
 
 
 def test_direction_only_compares_with_the_base_year(registry):
@@ -235,7 +238,10 @@ def test_direction_only_compares_with_the_base_year(registry):
     better = judge(target, indicator, "100000", series(indicator.id, {"2021": 97.0, "2024": 97.3}), BEFORE)
     worse = judge(target, indicator, "100000", series(indicator.id, {"2021": 97.0, "2024": 96.8}), BEFORE)
     assert (better.status, worse.status) == ("achieved", "deteriorating")
-    assert better.method == "comparison" and better.components["base"] == {"period": "2021", "value": 97.0}
+    assert better.method == "comparison" and better.components.as_json()["base"] == {
+        "period": "2021",
+        "value": 97.0,
+    }
     final = judge(target, indicator, "100000", series(indicator.id, {"2021": 97.0, "2025": 97.5}), AFTER)
     assert final.status == "met"
 
@@ -296,7 +302,7 @@ def test_milestones_are_checked_as_they_pass(registry):
         series(indicator.id, {"2022": 93.0, "2023": 93.5, "2024": 93.9}, "620000"),
         BEFORE,
     )
-    assert result.components["milestones"] == [
+    assert result.components.as_json()["milestones"] == [
         {"date": "2023-12-31", "value": 93.6, "actual": 93.5, "met": False}
     ]
     assert result.status != "on_track"
@@ -407,7 +413,7 @@ def test_no_exception_on_any_finite_series(registry, data, goal, target_id, as_o
     ]
     result = judge(target, indicator, target.jurisdiction, observations, as_of)
     assert result.status in STATUS_ORDER
-    for value in result.components.values():
+    for value in result.components.as_json().values():
         if isinstance(value, float):
             assert not math.isnan(value)
 
@@ -428,7 +434,7 @@ def test_a_growth_rate_that_does_not_exist_gives_insufficient_data_with_the_reas
     status, detail = growth_ratio(
         Point("2021", 2022.0, base), Point("2022", 2023.0, latest), 250, 2026.0, "higher"
     )
-    assert status == "insufficient_data" and reason in str(detail["reason"])
+    assert status == "insufficient_data" and reason in str(detail.reason)
 
 
 def test_status_command_contract(sqlite_url, registry):
@@ -468,6 +474,15 @@ def test_status_command_contract(sqlite_url, registry):
         "awaiting_data",
         "insufficient_data",
     }
+    # The components' keys, in the order they are printed, for one result of each method (and a region compared).
+    for when, target, region in COMPONENT_LAYOUTS:
+        row = next(
+            r for r in (rows if when == "before" else after) if (r["target"], r["region"]) == (target, region)
+        )
+        assert (row["method"], row["status"], _layout(row["components"])) == COMPONENT_LAYOUTS[
+            when, target, region
+        ]
+
     # A region below a target's jurisdiction is only compared with it (issue #17).
     assert all(
         (r["status"] == "reference")
@@ -479,6 +494,77 @@ def test_status_command_contract(sqlite_url, registry):
     table = run_qtm("status", "--as-of", "2025-06-30", env=env)
     assert "national_manufacturing_pass_rate_2025" in table.stdout
     assert run_qtm("status", "--as-of", "yesterday", env=env).returncode == 2
+
+
+def _layout(value: object) -> object:
+    """The keys of a JSON object in order, nested: what a reader of ``qtm status --json`` relies on."""
+    if isinstance(value, dict):
+        return [(k, _layout(v)) if isinstance(v, dict) else k for k, v in value.items()]
+    return value
+
+
+_READING = ["period", "value"]
+_HEAD = ["comparator", "direction", ("base", _READING), ("latest", _READING), "deadline", "as_of"]
+_PATH = [
+    "thresholds",
+    "slope_per_year",
+    ("projection", ["value", "at", "band"]),
+    "expected_now",
+    "gap_closure",
+]
+COMPONENT_LAYOUTS = {
+    ("before", "national_manufacturing_quality_competitiveness_2025", "100000"): (
+        "growth_ratio",
+        "on_track",
+        [
+            "comparator",
+            "direction",
+            ("base", ["period", "value", "stands_in_for"]),
+            ("latest", _READING),
+            "deadline",
+            "as_of",
+            "target_value",
+            "goal",
+            (
+                "growth_ratio",
+                [
+                    "thresholds",
+                    "actual_rate",
+                    "required_rate",
+                    "ratio",
+                    ("projection", ["value", "at"]),
+                    "score",
+                ],
+            ),
+        ],
+    ),
+    ("before", "national_manufacturing_pass_rate_2025", "100000"): (
+        "expected_path",
+        "on_track",
+        [*_HEAD, "target_value", "goal", ("expected_path", [*_PATH, "score", "half_life_years", "points"])],
+    ),
+    ("before", "national_manufacturing_pass_rate_2025", "620000"): (
+        "comparison",
+        "reference",
+        [
+            *_HEAD,
+            "target_value",
+            "goal",
+            ("expected_path", [*_PATH, "score", "half_life_years", "points"]),
+            ("reference", ["jurisdiction", ("compared", _READING), "at_target_level"]),
+        ],
+    ),
+    ("after", "gansu_manufacturing_pass_rate_2025", "620000"): (
+        "comparison",
+        "missed",
+        [*_HEAD, ("final", _READING)],
+    ),
+    ("after", "national_manufacturing_pass_rate_2025", "100000"): (
+        "comparison",
+        "awaiting_data",
+        [*_HEAD, "reason", ("outlook", ["status", "method", ("latest", _READING)])],
+    ),
+}
 
 
 def test_status_counts_per_plan_kind_and_jurisdiction(sqlite_url, registry):
@@ -507,7 +593,9 @@ def test_lower_is_better_targets_by_hand(registry):
     data = series("tractor_mtbf", {"2020": 10, "2023": 8})
     result = judge(target, indicator, "100000", data, BEFORE)
     actual, required = 0.8 ** (1 / 3) - 1, 0.5 ** (1 / 5) - 1
-    assert result.components["growth_ratio"]["ratio"] == pytest.approx(-actual / abs(required))  # 0.554
+    assert result.components.as_json()["growth_ratio"]["ratio"] == pytest.approx(
+        -actual / abs(required)
+    )  # 0.554
     assert result.status == "limited_progress"
     assert (
         judge(target, indicator, "100000", series("tractor_mtbf", {"2020": 10, "2023": 4.9}), BEFORE).status
@@ -518,8 +606,8 @@ def test_lower_is_better_targets_by_hand(registry):
         == "deteriorating"
     )
     path = judge(target.model_copy(update={"method": "expected_path"}), indicator, "100000", data, BEFORE)
-    projection = path.components["expected_path"]["projection"]["value"]
-    assert path.components["expected_path"]["score"] == pytest.approx((projection - 10) / (5 - 10))
+    projection = path.components.as_json()["expected_path"]["projection"]["value"]
+    assert path.components.as_json()["expected_path"]["score"] == pytest.approx((projection - 10) / (5 - 10))
 
 
 def test_share_of_the_way_from_base_to_target(registry):
@@ -553,7 +641,7 @@ def test_a_target_binds_its_own_jurisdiction_only(registry):
     lanzhou = by[("national_manufacturing_pass_rate_2025", "620100")]
     assert (national.status, national.binds) == ("met", True)
     assert (lanzhou.status, lanzhou.binds, lanzhou.method) == ("reference", False, "comparison")
-    assert lanzhou.components["reference"] == {
+    assert lanzhou.components.as_json()["reference"] == {
         "jurisdiction": "100000",
         "compared": {"period": "2025", "value": 94.26},
         "at_target_level": True,
@@ -585,12 +673,14 @@ def test_a_direction_only_target_needs_its_base_year_value(registry, target_id):
     for as_of in (dt.date(2025, 6, 30), AFTER):
         result = judge(target, indicator, target.jurisdiction, data, as_of)
         assert result.status == "insufficient_data", as_of
-        assert result.components["reason"] == f"no value for the base year ({base_year})"
-        assert "base" not in result.components and result.components["base_missing"] == str(base_year)
+        assert result.components.as_json()["reason"] == f"no value for the base year ({base_year})"
+        assert "base" not in result.components.as_json() and result.components.as_json()[
+            "base_missing"
+        ] == str(base_year)
     # A value from before the plan period stands in, flagged; the judgement then follows the data.
     earlier = series(indicator.id, {str(base_year - 1): 78.0}, target.jurisdiction)
     stood_in = judge(target, indicator, target.jurisdiction, [*earlier, *data], AFTER)
-    assert stood_in.components["base"] == {
+    assert stood_in.components.as_json()["base"] == {
         "period": str(base_year - 1),
         "value": 78.0,
         "stands_in_for": str(base_year),
@@ -606,7 +696,7 @@ def test_a_relative_target_needs_its_baseline_before_and_after_the_deadline(regi
     for as_of in (BEFORE, AFTER):
         result = judge(target, indicator, "100000", data, as_of)
         assert (result.status, result.target_value) == ("insufficient_data", None), as_of
-        assert "no baseline value" in str(result.components["reason"])
+        assert "no baseline value" in str(result.components.as_json()["reason"])
 
 
 def _improve(registry, direction: str = "higher"):
@@ -623,12 +713,12 @@ def _judged(registry, values: dict[str, float], direction: str = "higher", as_of
 def test_improve_is_judged_by_the_trend_not_by_any_rise(registry):
     # 80 → 81.5 → 80.5 → 80.2: two falls after a rise; the fitted slope is −0.04 a year, inside 2·se = 0.73.
     zigzag = _judged(registry, {"2022": 80, "2023": 81.5, "2024": 80.5, "2025": 80.2})
-    assert zigzag.status == "missed" and zigzag.components["trend"]["verdict"] == "stable"
-    assert zigzag.components["trend"]["slope_per_year"] == pytest.approx(-0.04)
-    assert zigzag.components["reason"] == "change within the series' own noise (基本持平)"
+    assert zigzag.status == "missed" and zigzag.components.as_json()["trend"]["verdict"] == "stable"
+    assert zigzag.components.as_json()["trend"]["slope_per_year"] == pytest.approx(-0.04)
+    assert zigzag.components.as_json()["reason"] == "change within the series' own noise (基本持平)"
     # A rise of 0.01 is no improvement: 0.004 % a year is below 0.5 % a year.
     tiny = _judged(registry, {"2022": 80, "2025": 80.01})
-    assert (tiny.status, tiny.components["trend"]["verdict"]) == ("missed", "stable")
+    assert (tiny.status, tiny.components.as_json()["trend"]["verdict"]) == ("missed", "stable")
     # A steady rise is met; the same before the deadline is achieved; a clear fall is missed.
     assert _judged(registry, {"2022": 80, "2023": 81, "2024": 82, "2025": 83}).status == "met"
     assert _judged(registry, {"2022": 80, "2023": 81, "2024": 82}, as_of=BEFORE).status == "achieved"
@@ -636,7 +726,7 @@ def test_improve_is_judged_by_the_trend_not_by_any_rise(registry):
         _judged(registry, {"2022": 80, "2023": 81.5, "2024": 80.5}, as_of=BEFORE).status == "limited_progress"
     )
     fall = _judged(registry, {"2022": 80, "2023": 79, "2024": 78.1, "2025": 77})
-    assert (fall.status, fall.components["trend"]["verdict"]) == ("missed", "worse")
+    assert (fall.status, fall.components.as_json()["trend"]["verdict"]) == ("missed", "worse")
     assert _judged(registry, {"2022": 80, "2023": 79, "2024": 78.1}, as_of=BEFORE).status == "deteriorating"
 
 
@@ -644,10 +734,13 @@ def test_improve_on_a_lower_is_better_indicator(registry):
     # 逐步下降: the mirror images of the series above.
     assert _judged(registry, {"2022": 80, "2023": 79, "2024": 78, "2025": 77}, "lower").status == "met"
     zigzag = _judged(registry, {"2022": 80, "2023": 78.5, "2024": 79.5, "2025": 79.8}, "lower")
-    assert (zigzag.status, zigzag.components["trend"]["verdict"]) == ("missed", "stable")
-    assert _judged(registry, {"2022": 80, "2025": 79.99}, "lower").components["trend"]["verdict"] == "stable"
+    assert (zigzag.status, zigzag.components.as_json()["trend"]["verdict"]) == ("missed", "stable")
+    assert (
+        _judged(registry, {"2022": 80, "2025": 79.99}, "lower").components.as_json()["trend"]["verdict"]
+        == "stable"
+    )
     rise = _judged(registry, {"2022": 80, "2023": 81, "2024": 82, "2025": 83}, "lower")
-    assert (rise.status, rise.components["trend"]["verdict"]) == ("missed", "worse")
+    assert (rise.status, rise.components.as_json()["trend"]["verdict"]) == ("missed", "worse")
 
 
 def test_improve_rule_by_hand(registry):
@@ -659,12 +752,12 @@ def test_improve_rule_by_hand(registry):
     trend = direction_trend(points, "higher", 100.0)
     # Least squares on t = 0…3: slope −0.2/5 = −0.04; residuals −0.61, 0.93, −0.03, −0.29 → s² = 1.322/2,
     # se = √(0.661/5) = 0.3636; noise = 2·se·3 = 2.18; C = 1 − 0.8^4.44 = 0.629, floor 0.5 %·C = 0.31 %.
-    assert trend["standard_error"] == pytest.approx(math.sqrt(0.661 / 5), rel=1e-3)
-    assert trend["noise"] == pytest.approx(2 * math.sqrt(0.661 / 5) * 3, rel=1e-3)
-    assert trend["limit_coefficient"] == pytest.approx(1 - 0.8**4.44)
-    assert trend["floor"] == pytest.approx(0.005 * (1 - 0.8**4.44))
-    assert trend["annual_growth"] == pytest.approx((80.2 / 80) ** (1 / 3) - 1)
-    assert trend["verdict"] == "stable"
+    assert trend.standard_error == pytest.approx(math.sqrt(0.661 / 5), rel=1e-3)
+    assert trend.noise == pytest.approx(2 * math.sqrt(0.661 / 5) * 3, rel=1e-3)
+    assert trend.limit_coefficient == pytest.approx(1 - 0.8**4.44)
+    assert trend.floor == pytest.approx(0.005 * (1 - 0.8**4.44))
+    assert trend.annual_growth == pytest.approx((80.2 / 80) ** (1 / 3) - 1)
+    assert trend.verdict == "stable"
 
 
 def test_after_the_deadline_the_outlook_rests_on_the_deadline_years_own_data(registry):
@@ -676,7 +769,7 @@ def test_after_the_deadline_the_outlook_rests_on_the_deadline_years_own_data(reg
     quarters = {"2025Q1": 96.0, "2025Q2": 96.2, "2025Q3": 96.1}
     result = judge(target, indicator, "100000", series(indicator.id, {**annual, **quarters}), AFTER)
     assert result.status == "awaiting_data" and result.latest.period == "2024"
-    outlook = result.components["outlook"]
+    outlook = result.components.as_json()["outlook"]
     assert outlook["latest"] == {"period": "2025Q3", "value": pytest.approx(96.1)}
     assert outlook["status"] not in ("achieved", "on_track")
     basis = outlook["basis"]
@@ -684,7 +777,8 @@ def test_after_the_deadline_the_outlook_rests_on_the_deadline_years_own_data(reg
     assert basis["parts"] == ["2025Q1", "2025Q2", "2025Q3"] and basis["compared"] is True
     without = judge(target, indicator, "100000", series(indicator.id, annual), AFTER)
     assert (
-        without.components["outlook"]["status"] == "achieved" and "basis" not in without.components["outlook"]
+        without.components.as_json()["outlook"]["status"] == "achieved"
+        and "basis" not in without.components.as_json()["outlook"]
     )
 
 
@@ -694,7 +788,7 @@ def test_a_partial_sum_of_the_deadline_year_is_shown_not_compared(registry):
     )
     target = target_of(registry, "gansu_manufacturing_pass_rate_2025", value=100.0)
     data = series(indicator.id, {"2022": 80, "2023": 90, "2024": 95, "2025Q1": 30, "2025Q2": 40}, "620000")
-    outlook = judge(target, indicator, "620000", data, AFTER).components["outlook"]
+    outlook = judge(target, indicator, "620000", data, AFTER).components.as_json()["outlook"]
     assert outlook["basis"]["value"] == 70 and outlook["basis"]["compared"] is False
     assert outlook["latest"] == {
         "period": "2024",
@@ -773,7 +867,7 @@ def test_the_growth_ratio_is_open_sdgs_with_a_target(registry, higher, base, gro
     data = series("tractor_mtbf", {str(y): v for y, v in values.items()})
     result = judge(target, indicator, "100000", data, BEFORE)
     oracle = open_sdg_progress(values, 2021, goal, 2025, higher)
-    ratio = result.components.get("growth_ratio", {}).get("ratio")
+    ratio = result.components.as_json().get("growth_ratio", {}).get("ratio")
     if (
         ratio is not None
         and abs(abs(ratio) - 0.95) > 1e-6
@@ -795,7 +889,7 @@ def test_direction_only_agrees_with_open_sdg_without_a_target(registry, directio
     values = {2022 + i: v for i, v in enumerate(data)}
     as_of = AFTER if 2025 in values else BEFORE  # judged on the latest value: final, or before the deadline
     result = _judged(registry, {str(y): v for y, v in values.items()}, direction, as_of)
-    verdict = result.components["trend"]["verdict"]
+    verdict = result.components.as_json()["trend"]["verdict"]
     higher = direction == "higher"
     oracle = open_sdg_progress(values, 2022, None, 2025, higher, 100.0 if higher else 0.0)
     if verdict == "improved":

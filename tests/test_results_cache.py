@@ -1,11 +1,13 @@
-"""Judgements computed once per data version and shared by every worker through Redis; without Redis, or with
-Redis gone, each process computes its own and nothing fails."""
+"""Judgements computed once per data version in each process; nothing of them goes through Redis, where whoever
+can write could plant a pickle that every worker would run."""
 
 from __future__ import annotations
 
 import datetime as dt
+import pickle
+from typing import ClassVar
 
-import pytest
+import redis
 
 from qtm.observations import Observation
 from qtm.periods import Period
@@ -16,23 +18,35 @@ from tests.conftest import empty_redis
 REDIS_DB = 13  # a database of its own on the shared Redis, flushed first; never 0
 
 
-@pytest.fixture
-def redis_url() -> str:
-    return empty_redis(REDIS_DB)
+class _Planted:
+    """What an attacker with write access to Redis would leave: unpickling it runs a command."""
+
+    ran: ClassVar[list[str]] = []
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (_Planted.ran.append, ("unpickled",))
 
 
-def test_a_second_worker_reads_what_the_first_computed(redis_url):
-    first, second = ResultsCache(redis_url), ResultsCache(redis_url)
-    calls: list[str] = []
-    assert first.get_or_compute(("k", 1), lambda: calls.append("first") or [1, 2]) == [1, 2]
-    assert second.get_or_compute(("k", 1), lambda: calls.append("second") or [9]) == [1, 2]
-    assert calls == ["first"]
+def test_a_value_planted_in_redis_is_never_read_or_unpickled(monkeypatch, store, registry):
+    url = empty_redis(REDIS_DB)
+    monkeypatch.setenv("QTM_REDIS_URL", url)
+    client = redis.Redis.from_url(url)
+    as_of = dt.date(2025, 6, 30)
+    overview(
+        registry, store, Filters(as_of=as_of)
+    )  # whatever keys the cache would use now exist in this process
+    for key in [*client.keys("*"), b"qtm:results:*"]:
+        client.set(key, pickle.dumps(_Planted()))
+    monkeypatch.setattr("qtm.results_cache._shared", None)  # a fresh worker
+    assert overview(registry, store, Filters(as_of=as_of))
+    assert _Planted.ran == []
+    assert client.keys("qtm:results:*") in ([], [b"qtm:results:*"])  # nothing of ours was written either
 
 
-def test_without_redis_each_process_computes_and_nothing_fails():
-    gone = ResultsCache("redis://127.0.0.1:1/0")  # nothing listens on port 1
-    assert gone.get_or_compute(("k",), lambda: 42) == 42
-    assert gone.get_or_compute(("k",), lambda: 43) == 42  # its own copy
+def test_each_process_computes_its_own_and_keeps_it():
+    cache = ResultsCache()
+    assert cache.get_or_compute(("k",), lambda: 42) == 42
+    assert cache.get_or_compute(("k",), lambda: 43) == 42  # its own copy
 
 
 def test_a_commit_makes_the_overview_new_in_every_worker(store, registry):
@@ -60,7 +74,7 @@ def test_pages_asking_at_once_after_a_commit_compute_once():
     import threading
     import time
 
-    cache, calls, start = ResultsCache(None), [], threading.Barrier(8)
+    cache, calls, start = ResultsCache(), [], threading.Barrier(8)
 
     def slow() -> str:
         calls.append(1)

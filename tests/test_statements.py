@@ -432,7 +432,10 @@ def test_a_missed_milestone_is_said(registry):
     changed.targets = {**registry.targets, target.id: target}
     data = {"manufacturing_pass_rate": {"2022": 93.0, "2023": 93.5, "2024": 93.95}}
     result = result_for(changed, target.id, "620000", data, BEFORE)
-    assert result.status == "needs_acceleration" and result.components["milestone_missed"] == "2023-12-31"
+    assert (
+        result.status == "needs_acceleration"
+        and result.components.as_json()["milestone_missed"] == "2023-12-31"
+    )
     assert statement(changed, result, "zh").endswith("需加快进度；2023年阶段目标93.6%未实现（实际为93.5%）。")
     assert statement(changed, result, "en").endswith(
         "progress needs to accelerate; the milestone of 93.6% by the end of 2023 was not met (the value was 93.5%)."
@@ -811,7 +814,10 @@ def test_the_outlook_reads_as_an_official_writes_it(registry):
     # Issue #19: not "按2024年数据：倒退" but the words of a report, in the indicator's own direction.
     falling = {"manufacturing_pass_rate": {"2022": 93.9, "2023": 93.7, "2024": 93.5}}
     result = result_for(registry, "national_manufacturing_pass_rate_2025", "100000", falling, AFTER)
-    assert result.status == "awaiting_data" and result.components["outlook"]["status"] == "deteriorating"
+    assert (
+        result.status == "awaiting_data"
+        and result.components.as_json()["outlook"]["status"] == "deteriorating"
+    )
     zh = statement(registry, result, "zh")
     assert zh.endswith("待2025年数据；按2024年数据，呈下降态势，完成目标难度较大。") and "：" not in zh
     assert "on 2024 data, falling, away from the target: it will be hard to meet" in statement(
@@ -820,7 +826,7 @@ def test_the_outlook_reads_as_an_official_writes_it(registry):
     changed = lower_is_better(registry)
     rising = {"tractor_mtbf": {"2020": 8, "2023": 9, "2024": 10}}
     result = result_for(changed, "national_tractor_mtbf_2025", "100000", rising, AFTER)
-    assert result.components["outlook"]["status"] == "deteriorating"
+    assert result.components.as_json()["outlook"]["status"] == "deteriorating"
     assert statement(changed, result, "zh").endswith("按2024年数据，呈上升态势，完成目标难度较大。")
 
 

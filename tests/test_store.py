@@ -11,7 +11,9 @@ from qtm.errors import StoreError
 from qtm.observations import Observation
 from qtm.periods import Period
 from qtm.store import NothingChanged, Store
+from qtm.store.migrate import alembic_config, head_revision
 from qtm.store.schema import metadata
+from tests.store_helpers import history as history_of
 
 
 def obs(
@@ -32,7 +34,7 @@ def commit(store: Store, name: str, records: list[Observation]):
 
 
 def test_migrations_reach_head_and_match_the_schema(store):
-    assert store.schema_revision() == Store.head_revision()
+    assert store.schema_revision() == head_revision()
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
@@ -41,7 +43,7 @@ def test_migrations_reach_head_and_match_the_schema(store):
 def test_opening_twice_is_harmless(database_url):
     Store.open(database_url).engine.dispose()
     again = Store.open(database_url)
-    assert again.schema_revision() == Store.head_revision()
+    assert again.schema_revision() == head_revision()
     again.engine.dispose()
 
 
@@ -51,7 +53,7 @@ def test_a_later_value_supersedes_and_the_earlier_stays_in_history(store):
     assert (second.n_inserted, second.n_superseded) == (1, 1)
     current = {str(o.period): o.value for o in store.current()}
     assert current == {"2023": 93.65, "2024": 93.9}
-    history = store.history("manufacturing_pass_rate", "100000", "2023")
+    history = history_of(store, "manufacturing_pass_rate", "100000", "2023")
     assert [(h.observation.value, h.batch_id, h.superseded_by) for h in history] == [
         (93.6, first.batch_id, second.batch_id),
         (93.65, second.batch_id, None),
@@ -62,7 +64,7 @@ def test_the_same_value_again_is_counted_unchanged_not_stored(store):
     commit(store, "a", [obs(93.6)])
     again = commit(store, "b", [obs(93.6)])
     assert (again.n_inserted, again.n_unchanged) == (0, 1)
-    assert len(store.history("manufacturing_pass_rate", "100000", "2023")) == 1
+    assert len(history_of(store, "manufacturing_pass_rate", "100000", "2023")) == 1
 
 
 def test_a_new_flag_is_a_change(store):
@@ -158,7 +160,7 @@ def test_concurrent_uploads_of_the_same_values_both_land(database_url):
     assert (
         len(current) == 10 and len({o.value for o in current}) == 1
     )  # one worker's values, whole, are current
-    history = stores[0].history("manufacturing_pass_rate", "100000", "2020")
+    history = history_of(stores[0], "manufacturing_pass_rate", "100000", "2020")
     assert len(history) == 5 and sum(h.superseded_by is None for h in history) == 1
     for store in stores:
         store.engine.dispose()
@@ -223,11 +225,9 @@ def test_migration_0002_renames_stored_mttf_ids_to_mtbf(database_url):
     # under the id the registry uses now.
     from alembic import command
 
-    from qtm.store.database import _alembic_config
-
     store = Store.open(database_url, migrate=False)
     with store.engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "0001")
+        command.upgrade(alembic_config(connection), "0001")
     # Written as 0001 knew the store (the code of today writes an audit row too, which 0001 has no table for).
     with store.engine.begin() as connection:
         connection.execute(
@@ -278,7 +278,7 @@ def test_withdrawing_a_batch_falls_back_to_the_previous_values(store):
     assert listed[second.batch_id].withdrawn_by == result.withdrawal_batch_id
     assert listed[first.batch_id].withdrawn_by is None and listed[first.batch_id].kind == "upload"
     # Nothing is deleted: the withdrawn value stays in the history, marked with the withdrawal.
-    history = store.history("manufacturing_pass_rate", "100000", "2023")
+    history = history_of(store, "manufacturing_pass_rate", "100000", "2023")
     assert [(h.observation.value, h.batch_id, h.superseded_by) for h in history] == [
         (93.6, first.batch_id, None),
         (93.65, second.batch_id, result.withdrawal_batch_id),
@@ -403,11 +403,9 @@ def test_a_withdrawal_from_another_process_refreshes_cached_answers(database_url
 def test_migration_0003_keeps_batches_written_before_it_and_they_can_be_withdrawn(database_url):
     from alembic import command
 
-    from qtm.store.database import _alembic_config
-
     store = Store.open(database_url, migrate=False)
     with store.engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "0002")
+        command.upgrade(alembic_config(connection), "0002")
     # Written as 0002 knew batches, without the columns 0003 adds: b.xlsx revised a.xlsx's value.
     with store.engine.begin() as connection:
         for number, name in [(1, "a.xlsx"), (2, "b.xlsx")]:
@@ -433,7 +431,7 @@ def test_migration_0003_keeps_batches_written_before_it_and_they_can_be_withdraw
         with store.engine.begin() as connection:
             connection.execute(text("SELECT setval(pg_get_serial_sequence('batches', 'id'), 2)"))
     store.upgrade()
-    assert store.schema_revision() == Store.head_revision()
+    assert store.schema_revision() == head_revision()
     assert [(b.file_name, b.kind, b.withdraws, b.withdrawn_by) for b in store.batches()] == [
         ("a.xlsx", "upload", None, None),
         ("b.xlsx", "upload", None, None),
@@ -447,14 +445,12 @@ def test_migration_0003_keeps_batches_written_before_it_and_they_can_be_withdraw
 def test_migration_0003_downgrades_and_upgrades_again(database_url):
     from alembic import command
 
-    from qtm.store.database import _alembic_config
-
     store = Store.open(database_url)
     commit(store, "a", [obs(93.6)])
     commit(store, "b", [obs(93.65)])
     store.withdraw_batch(2, withdrawn_by="tester")
     with store.engine.begin() as connection:
-        command.downgrade(_alembic_config(connection), "0002")
+        command.downgrade(alembic_config(connection), "0002")
     assert store.schema_revision() == "0002"
     store.upgrade()
     # 0002 cannot say that a batch was withdrawn: the withdrawal reads as an upload that stored nothing, and the
@@ -529,11 +525,10 @@ def test_migration_0004_adds_accounts_and_the_audit_trail_to_a_database_holding_
     from alembic import command
 
     from qtm.accounts import Users
-    from qtm.store.database import _alembic_config
 
     store = Store.open(database_url, migrate=False)
     with store.engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "0003")
+        command.upgrade(alembic_config(connection), "0003")
     # Written as 0003 knew the store: an upload, a revision, and the revision's withdrawal.
     with store.engine.begin() as connection:
         for number, name, kind, withdraws in [
@@ -570,7 +565,7 @@ def test_migration_0004_adds_accounts_and_the_audit_trail_to_a_database_holding_
         with store.engine.begin() as connection:
             connection.execute(text("SELECT setval(pg_get_serial_sequence('batches', 'id'), 3)"))
     store.upgrade()
-    assert store.schema_revision() == Store.head_revision()  # 0004 and every later one
+    assert store.schema_revision() == head_revision()  # 0004 and every later one
     # The data are as they were; the trail starts empty (nothing was audited before 0004); there are no accounts.
     assert [(b.id, b.kind, b.withdrawn_by) for b in store.batches()] == [
         (1, "upload", None),
@@ -591,13 +586,12 @@ def test_migration_0004_downgrades_and_upgrades_again(database_url):
     from sqlalchemy import inspect
 
     from qtm.accounts import Users
-    from qtm.store.database import _alembic_config
 
     store = Store.open(database_url)
     Users(store).add("boss", "admin", [], "correct horse battery staple", actor="tester")
     commit(store, "a", [obs(93.6)])
     with store.engine.begin() as connection:
-        command.downgrade(_alembic_config(connection), "0003")
+        command.downgrade(alembic_config(connection), "0003")
     assert store.schema_revision() == "0003"
     assert {"users", "user_regions", "audit"}.isdisjoint(inspect(store.engine).get_table_names())
     assert current_values(store) == {"2023": 93.6}  # the data stay; the accounts and the trail go

@@ -159,9 +159,9 @@ def test_the_template_follows_the_reporter_and_checks_the_region(server):
     assert _template_regions(own.content) == {"兰州市"}
     outside = lanzhou.get(server + "/template.xlsx?plan=gansu_2023_2025&region=310000", timeout=60)
     assert outside.status_code == 403
-    assert outside.json()["error"] == "forbidden" and "上海" in outside.json()["message"]
+    assert outside.json()["error"]["code"] == "forbidden" and "上海" in outside.json()["error"]["message"]
     unknown = lanzhou.get(server + "/template.xlsx?region=999999", timeout=60)
-    assert unknown.status_code == 400 and unknown.json()["error"] == "forbidden"
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "unknown_region"
     admin = web_client(server, "admin")
     asked = admin.get(server + "/template.xlsx?plan=gansu_2023_2025&region=620100", timeout=60)
     assert _template_regions(asked.content) == {"兰州市"}

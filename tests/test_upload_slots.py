@@ -59,8 +59,8 @@ def test_an_upload_that_finds_every_slot_taken_is_answered_503_and_checked_once_
     assert int(busy.headers["Retry-After"]) > 0
     assert busy.headers["Content-Type"].startswith("application/json")
     refusal = busy.json()
-    assert refusal["error"] == "busy"
-    zh, en = refusal["message"].split(" / ")
+    assert refusal["error"]["code"] == "busy" and refusal["error"]["status"] == 503
+    zh, en = refusal["error"]["message"], refusal["error"]["message_en"]
     assert "服务器正忙" in zh and "try again" in en
     assert batches(folder) == before  # nothing checked, nothing stored
     answer = client.post(server + "/api/upload", files={"files": ("兰州.csv", lanzhou_return())}, timeout=60)

@@ -8,6 +8,7 @@ from dash import dcc, html
 from dashboard import auth, context, i18n
 from dashboard.i18n import t
 from dashboard.views.common import data
+from qtm.accounts import may
 from qtm.formatting import audit_action, audit_detail, beijing_time
 
 dash.register_page(__name__, path="/audit", name="审计 Audit", title="审计 Audit · 质量目标监测")
@@ -15,7 +16,7 @@ dash.register_page(__name__, path="/audit", name="审计 Audit", title="审计 A
 
 def layout(**_query: str) -> html.Div:
     lang, user = i18n.current(), auth.current()
-    if user is None or not user.may_manage_users():
+    if not may(user, "read_audit"):
         return html.Div(
             [
                 html.H1(t(lang, "审计", "Audit")),

@@ -24,6 +24,7 @@ from dashboard.views.upload import (
     withdraw_summary,
 )
 from loaders.staging import Staging, StagingRefused, label
+from qtm.accounts import may
 from qtm.config import current as settings
 from qtm.errors import StoreError
 from qtm.observations import Observation
@@ -171,7 +172,7 @@ def ask_to_withdraw(clicks: list[int | None]) -> tuple[Any, ...]:
     """A batch's 撤回 opens the confirmation: what falls back, and a reason to give. Nothing is withdrawn yet."""
     user = auth.current()
     batch_id = ctx.triggered_id.get("batch") if isinstance(ctx.triggered_id, dict) else None
-    if user is None or not user.may_withdraw() or not isinstance(batch_id, int) or not any(clicks):
+    if not may(user, "withdraw") or not isinstance(batch_id, int) or not any(clicks):
         raise PreventUpdate
     if isinstance(batch_id, bool) or not 0 < batch_id < 2**63:
         raise PreventUpdate

@@ -61,13 +61,13 @@ def region_link(registry: Registry, code: str, lang: Lang, *, mark: str = "") ->
 def outlook_line(result: Result | None, lang: Lang) -> html.Div | None:
     """Under an awaiting-data badge: where the data so far were heading (nothing where there are no data)."""
     text = outlook_text(result)
-    outlook = result.components.get("outlook") if result is not None else None
-    if text is None or not isinstance(outlook, dict) or outlook.get("latest") is None:
+    outlook = result.components.outlook if result is not None else None
+    if text is None or outlook is None or outlook.latest is None:
         return None
     return html.Div(
         t(lang, *text),
-        className=f"outlook status-text-{outlook['status']}",
-        **data(outlook=outlook["status"]),
+        className=f"outlook status-text-{outlook.status}",
+        **data(outlook=outlook.status),
     )
 
 

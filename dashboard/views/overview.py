@@ -75,7 +75,7 @@ def filters_query(filters: Filters) -> str:
 def _as_of(*groups: list[Standing]) -> str:
     for group in groups:
         if group:
-            return str(group[0].result.components.get("as_of", ""))
+            return group[0].result.components.as_of.isoformat()
     return ""
 
 
@@ -94,7 +94,7 @@ def _fingerprint(standing: Standing) -> str:
             result.status,
             latest and (latest.period, latest.value),
             result.target_value,
-            result.components.get("outlook"),
+            None if result.components.outlook is None else result.components.outlook.as_json(),
             sorted(standing.latest_flags),
             sorted((o.period.text, o.value) for o in standing.series),
         )
@@ -154,97 +154,99 @@ def plan_summaries(registry: Registry, every: list[Standing], filters: Filters, 
 
 def filter_bar(registry: Registry, filters: Filters, lang: Lang) -> html.Div:
     """Plan, jurisdiction, category, status, as-of date and order; their values live in the URL."""
-    jurisdictions = sorted({t_.jurisdiction for t_ in registry.targets.values()})
-
-    def dropdown(name: str, value: str | None, options: list[dict[str, str]], zh: str, en: str) -> html.Label:
-        return html.Label(
-            [
-                html.Span(t(lang, zh, en)),
-                dcc.Dropdown(
-                    id=f"filter-{name}",
-                    options=options,
-                    value=value,
-                    placeholder=t(lang, "全部", "All"),
-                    clearable=True,
-                    searchable=False,
-                ),
-            ],
-            className="filter",
-        )
-
+    options = _filter_options(registry, lang)
     return html.Div(
         [
-            dropdown(
-                "plan",
-                filters.plan,
-                [{"label": t(lang, p.title.zh, p.title.en), "value": p.id} for p in registry.plans.values()],
-                "规划",
-                "Plan",
-            ),
-            dropdown(
+            _dropdown("plan", filters.plan, options["plan"], t(lang, "规划", "Plan"), lang),
+            _dropdown(
                 "jurisdiction",
                 filters.jurisdiction,
-                [
-                    {
-                        "label": t(lang, registry.regions.get(c).name_zh, registry.regions.get(c).name_en),
-                        "value": c,
-                    }
-                    for c in jurisdictions
-                ],
-                "地区",
-                "Jurisdiction",
+                options["jurisdiction"],
+                t(lang, "地区", "Jurisdiction"),
+                lang,
             ),
-            dropdown(
-                "category",
-                filters.category,
-                [{"label": pair(lang, v), "value": k} for k, v in CATEGORY_LABELS.items()],
-                "领域",
-                "Category",
-            ),
-            dropdown(
-                "status",
-                filters.status,
-                [
-                    {"label": pair(lang, STATUS_LABELS[s]), "value": s}
-                    for s in STATUS_ORDER
-                    if s != "reference"
-                ],
-                "状态",
-                "Status",
-            ),
-            html.Label(
-                [
-                    html.Span(t(lang, "评估日期", "As of")),
-                    dcc.Input(
-                        id="filter-as-of",
-                        type="text",
-                        value=filters.as_of.isoformat() if filters.as_of else None,
-                        placeholder=t(lang, "今天 (YYYY-MM-DD)", "today (YYYY-MM-DD)"),
-                        pattern=r"\d{4}-\d{2}-\d{2}",
-                        debounce=True,
-                        size="12",
-                    ),
-                ],
-                className="filter",
-            ),
-            html.Label(
-                [
-                    html.Span(t(lang, "排序", "Order")),
-                    dcc.RadioItems(
-                        id="filter-order",
-                        options=[
-                            {"label": t(lang, "最需关注在前", "Worst first"), "value": "worst"},
-                            {"label": t(lang, "按规划顺序", "Plan order"), "value": "plan"},
-                        ],
-                        value=filters.order,
-                        inline=True,
-                    ),
-                ],
-                className="filter",
-            ),
+            _dropdown("category", filters.category, options["category"], t(lang, "领域", "Category"), lang),
+            _dropdown("status", filters.status, options["status"], t(lang, "状态", "Status"), lang),
+            _as_of_filter(filters, lang),
+            _order_filter(filters, lang),
         ],
         className="filter-bar",
         id="filters",
+    )
+
+
+def _filter_options(registry: Registry, lang: Lang) -> dict[str, list[dict[str, str]]]:
+    """The choices of each dropdown of the filter bar, in ``lang``."""
+    regions = registry.regions
+    jurisdictions = sorted({t_.jurisdiction for t_ in registry.targets.values()})
+    return {
+        "plan": [{"label": t(lang, p.title.zh, p.title.en), "value": p.id} for p in registry.plans.values()],
+        "jurisdiction": [
+            {"label": t(lang, regions.get(c).name_zh, regions.get(c).name_en), "value": c}
+            for c in jurisdictions
+        ],
+        "category": [{"label": pair(lang, v), "value": k} for k, v in CATEGORY_LABELS.items()],
+        "status": [
+            {"label": pair(lang, STATUS_LABELS[s]), "value": s} for s in STATUS_ORDER if s != "reference"
+        ],
+    }
+
+
+def _dropdown(
+    name: str, value: str | None, options: list[dict[str, str]], title: str, lang: Lang
+) -> html.Label:
+    """One filter of the bar: a titled dropdown (empty: all)."""
+    return html.Label(
+        [
+            html.Span(title),
+            dcc.Dropdown(
+                id=f"filter-{name}",
+                options=options,
+                value=value,
+                placeholder=t(lang, "全部", "All"),
+                clearable=True,
+                searchable=False,
+            ),
+        ],
+        className="filter",
+    )
+
+
+def _as_of_filter(filters: Filters, lang: Lang) -> html.Label:
+    """The as-of date (YYYY-MM-DD; empty: today)."""
+    return html.Label(
+        [
+            html.Span(t(lang, "评估日期", "As of")),
+            dcc.Input(
+                id="filter-as-of",
+                type="text",
+                value=filters.as_of.isoformat() if filters.as_of else None,
+                placeholder=t(lang, "今天 (YYYY-MM-DD)", "today (YYYY-MM-DD)"),
+                pattern=r"\d{4}-\d{2}-\d{2}",
+                debounce=True,
+                size="12",
+            ),
+        ],
+        className="filter",
+    )
+
+
+def _order_filter(filters: Filters, lang: Lang) -> html.Label:
+    """The order of the cards: the worst first, or the plan's."""
+    return html.Label(
+        [
+            html.Span(t(lang, "排序", "Order")),
+            dcc.RadioItems(
+                id="filter-order",
+                options=[
+                    {"label": t(lang, "最需关注在前", "Worst first"), "value": "worst"},
+                    {"label": t(lang, "按规划顺序", "Plan order"), "value": "plan"},
+                ],
+                value=filters.order,
+                inline=True,
+            ),
+        ],
+        className="filter",
     )
 
 

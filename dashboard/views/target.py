@@ -33,7 +33,7 @@ from qtm.formatting import (
     value_text,
 )
 from qtm.observations import Observation
-from qtm.progress import Result
+from qtm.progress import AboutReading, Relative, Result, Trend
 from qtm.registry import Indicator, Registry, Target
 from qtm.standings import Standing
 from qtm.store import StoredObservation
@@ -374,36 +374,33 @@ def component_rows(result: Result, indicator: Indicator, lang: Lang) -> list[tup
     """(label, value) for every component of a result, for a person to check by hand."""
     c = result.components
     rows: list[tuple[str, str]] = [(t(lang, "方法", "Method"), pair(lang, METHOD_LABELS[result.method]))]
-    for key, zh, en in (
-        ("base", "基期", "Base"),
-        ("latest", "最新值", "Latest"),
-        ("final", "期限期数值", "Deadline-period value"),
+    for point, zh, en in (
+        (c.base, "基期", "Base"),
+        (c.latest, "最新值", "Latest"),
+        (c.final, "期限期数值", "Deadline-period value"),
     ):
-        point = c.get(key)
-        if isinstance(point, dict):
-            rows.append((t(lang, zh, en), f"{_number(point['value'], indicator, lang)} ({point['period']})"))
-    rows.extend(_relative_rows(c.get("relative"), indicator, lang))
+        if point is not None:
+            rows.append((t(lang, zh, en), f"{_number(point.value, indicator, lang)} ({point.period})"))
+    rows.extend(_relative_rows(c.relative, indicator, lang))
     rows.append((t(lang, "目标值", "Target value"), _number(result.target_value, indicator, lang)))
-    rows.extend(_about_rows(c.get("about"), indicator, lang))
+    rows.extend(_about_rows(c.about, indicator, lang))
     rows.append((t(lang, "期限", "Deadline"), result.deadline.isoformat()))
-    rows.append((t(lang, "评估日期", "As of"), str(c.get("as_of", ""))))
-    detail = c.get(result.method)
-    if isinstance(detail, dict):
-        rows.extend(_method_rows(detail, indicator, lang))
-    rows.extend(_trend_rows(c.get("trend"), lang))
-    for milestone in c.get("milestones", []) or []:  # type: ignore[attr-defined]
-        met = t(lang, "达成", "met") if milestone["met"] else t(lang, "未达成", "missed")
+    rows.append((t(lang, "评估日期", "As of"), c.as_of.isoformat()))
+    rows.extend(_method_rows(result, indicator, lang))
+    rows.extend(_trend_rows(c.trend, lang))
+    for milestone in c.milestones:
+        met = t(lang, "达成", "met") if milestone.met else t(lang, "未达成", "missed")
         rows.append(
             (
                 t(lang, "阶段目标", "Milestone"),
-                f"{milestone['date']}: {milestone['value']} → {milestone['actual']} ({met})",
+                f"{milestone.date}: {milestone.value} → {milestone.actual} ({met})",
             )
         )
     outlook = outlook_text(result)
     if outlook is not None:
         rows.append((t(lang, "展望", "Outlook"), t(lang, *outlook)))
-    if c.get("reason"):
-        rows.append((t(lang, "说明", "Note"), reason_text(str(c["reason"]), lang)))
+    if c.reason:
+        rows.append((t(lang, "说明", "Note"), reason_text(c.reason, lang)))
     return rows
 
 
@@ -449,76 +446,82 @@ _TREND_VERDICTS = {
 }
 
 
-def _trend_rows(trend: object, lang: Lang) -> list[tuple[str, str]]:
+def _trend_rows(trend: Trend | None, lang: Lang) -> list[tuple[str, str]]:
     """A direction-only target's trend (qtm.progress.direction_trend): the numbers its verdict rests on."""
-    if not isinstance(trend, dict):
+    if trend is None:
         return []
-    error = trend.get("standard_error")
+    error = trend.standard_error
     return [
-        (t(lang, "趋势斜率（每年）", "Trend slope (a year)"), f"{float(trend['slope_per_year']):.4g}"),
+        (t(lang, "趋势斜率（每年）", "Trend slope (a year)"), f"{float(trend.slope_per_year):.4g}"),
         (t(lang, "斜率标准误", "Its standard error"), "—" if error is None else f"{float(error):.4g}"),
         (
             t(lang, "拟合变化 / 波动阈值", "Fitted change / noise"),
-            f"{float(trend['fitted_change']):.4g} / {float(trend['noise']):.4g}",
+            f"{float(trend.fitted_change):.4g} / {float(trend.noise):.4g}",
         ),
         (
             t(lang, "年均增长 / 下限", "Annual growth / floor"),
-            f"{_rate(trend.get('annual_growth'))} / {_rate(trend.get('floor'))}",
+            f"{_rate(trend.annual_growth)} / {_rate(trend.floor)}",
         ),
-        (t(lang, "趋势判断", "Trend"), t(lang, *_TREND_VERDICTS[str(trend["verdict"])])),
+        (t(lang, "趋势判断", "Trend"), t(lang, *_TREND_VERDICTS[trend.verdict])),
     ]
 
 
-def _method_rows(detail: dict[str, object], indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
+def _method_rows(result: Result, indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
+    """The workings of the result's method (none for a comparison)."""
+    detail = result.detail
+    if detail is None:
+        return []
     rows: list[tuple[str, str]] = []
-    if "actual_rate" in detail:
-        rows.append((t(lang, "实际年均增长率", "Actual annual growth"), _rate(detail["actual_rate"])))
-        rows.append((t(lang, "所需年均增长率", "Required annual growth"), _rate(detail["required_rate"])))
-        rows.append((t(lang, "比值 R", "Ratio R"), f"{float(detail['ratio']):.3f}"))  # type: ignore[arg-type]
-    projection = detail.get("projection")
-    if isinstance(projection, dict):
-        band = projection.get("band")
+    growth = result.components.growth_ratio if result.method == "growth_ratio" else None
+    path = result.components.expected_path if result.method == "expected_path" else None
+    if growth is not None and growth.reason is None:
+        rows.append((t(lang, "实际年均增长率", "Actual annual growth"), _rate(growth.actual_rate)))
+        rows.append((t(lang, "所需年均增长率", "Required annual growth"), _rate(growth.required_rate)))
+        rows.append((t(lang, "比值 R", "Ratio R"), f"{float(growth.ratio or 0):.3f}"))
+    projection = detail.projection
+    if projection is not None:
+        band = projection.band
         band_text = (
             f" [{_number(band[0], indicator, lang)} – {_number(band[1], indicator, lang)}]"
-            if isinstance(band, list)
+            if band is not None
             else ""
         )
         rows.append(
             (
                 t(lang, "期限预测值", "Projection at the deadline"),
-                _number(projection["value"], indicator, lang) + band_text,
+                _number(projection.value, indicator, lang) + band_text,
             )
         )
-    if "score" in detail:
-        rows.append((t(lang, "得分", "Score"), f"{float(detail['score']):.3f}"))  # type: ignore[arg-type]
-    if detail.get("gap_closure") is not None:
-        rows.append((t(lang, "差距缩小比例", "Gap closure so far"), f"{float(detail['gap_closure']):.3f}"))  # type: ignore[arg-type]
-    if "thresholds" in detail:
-        rows.append((t(lang, "阈值", "Thresholds"), " / ".join(str(x) for x in detail["thresholds"])))  # type: ignore[attr-defined]
-    if detail.get("reason"):
-        rows.append((t(lang, "说明", "Note"), reason_text(str(detail["reason"]), lang)))
+    if detail.score is not None:
+        rows.append((t(lang, "得分", "Score"), f"{float(detail.score):.3f}"))
+    gap_closure = path.gap_closure if path is not None else None
+    if gap_closure is not None:
+        rows.append((t(lang, "差距缩小比例", "Gap closure so far"), f"{float(gap_closure):.3f}"))
+    rows.append((t(lang, "阈值", "Thresholds"), " / ".join(str(x) for x in detail.thresholds)))
+    if growth is not None and growth.reason:
+        rows.append((t(lang, "说明", "Note"), reason_text(growth.reason, lang)))
     return rows
 
 
-def _relative_rows(relative: object, indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
+def _relative_rows(relative: Relative | None, indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
     """The baseline a relative target stands on: the value in force when the plan was issued."""
-    if not isinstance(relative, dict):
+    if relative is None:
         return []
-    until = relative["baseline_no_later_than"]
+    until = relative.baseline_no_later_than
     rule = t(lang, f"不晚于 {until} 的最新值", f"latest up to {until}")
     label = t(lang, "基准值", "Baseline (data)")
-    if "baseline_value" not in relative:
+    if relative.baseline_period is None:
         return [(label, t(lang, f"待录入（{rule}）", f"not entered ({rule})"))]
-    value = _number(relative["baseline_value"], indicator, lang)
-    return [(label, f"{value} ({relative['baseline_period']}) × {relative['factor']} — {rule}")]
+    value = _number(relative.baseline_value, indicator, lang)
+    return [(label, f"{value} ({relative.baseline_period}) × {relative.factor} — {rule}")]
 
 
-def _about_rows(about: object, indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
+def _about_rows(about: AboutReading | None, indicator: Indicator, lang: Lang) -> list[tuple[str, str]]:
     """How an 'about N' target is read: its band, and by how much it is exceeded."""
-    if not isinstance(about, dict):
+    if about is None:
         return []
-    low, high = about["band"]
-    goal = _number(about["goal"], indicator, lang)
+    low, high = about.band
+    goal = _number(about.goal, indicator, lang)
     rows = [
         (
             t(lang, "约数目标", "About N"),
@@ -530,8 +533,8 @@ def _about_rows(about: object, indicator: Indicator, lang: Lang) -> list[tuple[s
             ),
         )
     ]
-    if "exceeded_by" in about:
-        rows.append((t(lang, "超额完成", "Exceeded by"), f"{float(about['exceeded_by']) * 100:.0f} %"))
+    if about.exceeded_by is not None:
+        rows.append((t(lang, "超额完成", "Exceeded by"), f"{float(about.exceeded_by) * 100:.0f} %"))
     return rows
 
 

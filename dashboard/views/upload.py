@@ -10,7 +10,7 @@ from dashboard.i18n import Lang, t
 from dashboard.views.common import data
 from loaders.ingest import FileResult
 from loaders.values import note_of
-from qtm.accounts import User
+from qtm.accounts import User, may, scoped
 from qtm.formatting import beijing_time, flags_text, value_text
 from qtm.observations import Observation
 from qtm.registry import Indicator, Registry
@@ -35,82 +35,105 @@ _STATUS_WORDS = {
 def upload_page(
     registry: Registry, batches: list[StoredBatch], lang: Lang, *, max_mb: float, user: User | None
 ) -> html.Div:
-    plans = [{"label": t(lang, p.title.zh, p.title.en), "value": p.id} for p in registry.plans.values()]
+    """The upload page: how it works, who may upload, the template, the drop zone with its preview and commit,
+    and the batches stored."""
     return html.Div(
         [
             html.H1(t(lang, "数据上报", "Upload returns")),
-            html.P(
-                t(
-                    lang,
-                    "把报表（.xlsx、.xls 或 .csv）拖到下面，或点击选择；可一次多份。提交前会先列出将要存储的每个数值和每个问题（含工作表和单元格）。有错误的文件不会存储任何数据。",
-                    "Drop returns (.xlsx, .xls or .csv) below, or click to choose; several at once. Before anything "
-                    "is stored you see every value it would store and every problem, with its sheet and cell. A file "
-                    "with an error stores nothing.",
-                ),
-                className="summary",
-            ),
+            _how_it_works(lang),
             who_may_upload(registry, user, lang),
-            html.Div(
-                [
-                    html.Label(
-                        [
-                            html.Span(t(lang, "填报模板", "Fill-in template")),
-                            dcc.Dropdown(
-                                id="template-plan",
-                                options=plans,
-                                placeholder=t(lang, "全部规划", "All plans"),
-                                searchable=False,
-                            ),
-                        ],
-                        className="filter",
-                    ),
-                    html.A(
-                        t(lang, "下载模板 (.xlsx)", "Download the template (.xlsx)"),
-                        href="/template.xlsx",
-                        id="template-link",
-                        className="button",
-                    ),
-                ],
-                className="filter-bar",
-            ),
-            dcc.Upload(
-                id="upload",
-                multiple=True,
-                max_size=int(max_mb * 1024 * 1024),
-                accept=".xlsx,.xlsm,.xls,.csv",
-                children=html.Div(
-                    [
-                        html.Strong(t(lang, "拖放报表到此处", "Drop returns here")),
-                        html.Span(
-                            t(
-                                lang,
-                                f" 或点击选择文件（每份不超过 {max_mb:g} MB）",
-                                f" or click to choose (up to {max_mb:g} MB each)",
-                            )
-                        ),
-                    ]
-                ),
-                className="drop-zone",
-            ),
-            busy_note("upload-busy", t(lang, "正在检查报表…", "Checking the returns…"), lang),
-            dcc.Loading(html.Div(id="preview"), type="dot"),
-            html.Button(
-                t(lang, "提交存储", "Commit"),
-                id="commit",
-                disabled=True,
-                className="button primary",
-                **data(action="commit"),
-            ),
-            busy_note("commit-busy", t(lang, "正在存储…", "Storing…"), lang),
-            dcc.Loading(html.Div(id="commit-result"), type="dot"),
-            dcc.Store(id="staged", data=[]),
-            dcc.Store(id="committed"),
+            _template_chooser(registry, lang),
+            _drop_zone(lang, max_mb),
+            *_preview_and_commit(lang),
             html.H2(t(lang, "上报记录", "Batches stored"), className="section"),
             withdraw_dialog(lang),
             html.Div(batch_table(batches, lang, user=user), id="batches"),
         ],
         className="upload-page",
     )
+
+
+def _how_it_works(lang: Lang) -> html.P:
+    return html.P(
+        t(
+            lang,
+            "把报表（.xlsx、.xls 或 .csv）拖到下面，或点击选择；可一次多份。提交前会先列出将要存储的每个数值和每个问题（含工作表和单元格）。有错误的文件不会存储任何数据。",
+            "Drop returns (.xlsx, .xls or .csv) below, or click to choose; several at once. Before anything "
+            "is stored you see every value it would store and every problem, with its sheet and cell. A file "
+            "with an error stores nothing.",
+        ),
+        className="summary",
+    )
+
+
+def _template_chooser(registry: Registry, lang: Lang) -> html.Div:
+    """A plan to choose, and the link to its fill-in template."""
+    plans = [{"label": t(lang, p.title.zh, p.title.en), "value": p.id} for p in registry.plans.values()]
+    return html.Div(
+        [
+            html.Label(
+                [
+                    html.Span(t(lang, "填报模板", "Fill-in template")),
+                    dcc.Dropdown(
+                        id="template-plan",
+                        options=plans,
+                        placeholder=t(lang, "全部规划", "All plans"),
+                        searchable=False,
+                    ),
+                ],
+                className="filter",
+            ),
+            html.A(
+                t(lang, "下载模板 (.xlsx)", "Download the template (.xlsx)"),
+                href="/template.xlsx",
+                id="template-link",
+                className="button",
+            ),
+        ],
+        className="filter-bar",
+    )
+
+
+def _drop_zone(lang: Lang, max_mb: float) -> dcc.Upload:
+    """Where returns are dropped (or chosen), up to ``max_mb`` each."""
+    return dcc.Upload(
+        id="upload",
+        multiple=True,
+        max_size=int(max_mb * 1024 * 1024),
+        accept=".xlsx,.xlsm,.xls,.csv",
+        children=html.Div(
+            [
+                html.Strong(t(lang, "拖放报表到此处", "Drop returns here")),
+                html.Span(
+                    t(
+                        lang,
+                        f" 或点击选择文件（每份不超过 {max_mb:g} MB）",
+                        f" or click to choose (up to {max_mb:g} MB each)",
+                    )
+                ),
+            ]
+        ),
+        className="drop-zone",
+    )
+
+
+def _preview_and_commit(lang: Lang) -> list[Component]:
+    """The preview of the dropped files, the commit button, their progress notes and what the page keeps."""
+    return [
+        busy_note("upload-busy", t(lang, "正在检查报表…", "Checking the returns…"), lang),
+        dcc.Loading(html.Div(id="preview"), type="dot"),
+        html.Button(
+            t(lang, "提交存储", "Commit"),
+            id="commit",
+            disabled=True,
+            className="button primary",
+            **data(action="commit"),
+        ),
+        busy_note("commit-busy", t(lang, "正在存储…", "Storing…"), lang),
+        dcc.Loading(html.Div(id="commit-result"), type="dot"),
+        dcc.Store(id="staged", data=[]),
+        dcc.Store(id="committed"),
+    ]
 
 
 def busy_note(note_id: str, doing: str, lang: Lang) -> html.Div:
@@ -139,14 +162,14 @@ def who_may_upload(registry: Registry, user: User | None, lang: Lang) -> html.Di
             className="banner forbidden",
             id="who",
         )
-    if user.role == "admin":
-        scope = t(lang, "全部地区（管理员）", "every region (admin)")
-    elif user.role == "reporter":
+    if scoped(user, "upload"):
         names = [
             t(lang, registry.regions.get(c).name_zh, registry.regions.get(c).name_en)
             for c in sorted(user.regions)
         ]
         scope = "、".join(names) + t(lang, "及其下辖地区", " and the regions under them")
+    elif may(user, "upload"):
+        scope = t(lang, "全部地区（管理员）", "every region (admin)")
     else:
         return html.Div(
             t(
@@ -399,7 +422,7 @@ def batch_state(b: StoredBatch, lang: Lang) -> str:
 
 
 def batch_table(batches: list[StoredBatch], lang: Lang, *, user: User | None) -> html.Table | html.P:
-    can_withdraw = user is not None and user.may_withdraw()
+    can_withdraw = may(user, "withdraw")
     if not batches:
         return html.P(t(lang, "尚无上报记录。", "Nothing stored yet."), className="empty")
     head = [

@@ -6,32 +6,30 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, create_engine, event, func, or_, select, tuple_, update
+from sqlalchemy import Engine, Select, and_, create_engine, event, func, or_, select, update
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from qtm import forking
 from qtm.errors import StoreError
 from qtm.observations import Observation
 from qtm.periods import Period
 from qtm.store import audit as _audit
+from qtm.store import locking as _locking
 from qtm.store import migrate as _migrate
 from qtm.store.audit import AuditEntry
 from qtm.store.schema import batches, observations
 
-_ATTEMPTS = 4  # a batch is retried this many times when concurrent uploads collide on the same keys
-# SQLite: how long a writer waits for the write lock (writers take turns: see _take_write_lock) before giving up
+# SQLite: how long a writer waits for the write lock (writers take turns: see Store.writing) before giving up
 _BUSY_TIMEOUT_MS = 120_000
-# PostgreSQL: the advisory lock every batch write (upload, withdrawal) holds for its transaction (an arbitrary key)
-_WRITE_LOCK_KEY = 0x51_54_4D_01
 _CURRENT_COLUMNS = (
     observations.c.indicator_id,
     observations.c.region_code,
@@ -70,17 +68,8 @@ class StoredBatch:
     #: On an upload: the name its original was held under before the commit (loaders.originals); None for a
     #: withdrawal, an upload stored before schema 0005, or one stored by a script without an original.
     original: str | None = None
-
-    @property
-    def reason(self) -> str | None:
-        """Why a withdrawal was made, as its maker said (None for uploads, or when no reason was given)."""
-        if self.kind != "withdrawal":
-            return None
-        for entry in self.report:
-            if entry.get("code") == "withdrawal":
-                reason = entry.get("reason")
-                return str(reason) if reason is not None else None
-        return None
+    #: On a withdrawal: why it was made, as its maker said; None for an upload, or when no reason was given.
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +100,20 @@ class _Moved(Exception):
     """Another process changed the rows a withdrawal was about to change: try again on the new state."""
 
 
-_alembic_config = _migrate.alembic_config  # under its former name, which tests of older migrations use
+@dataclass(frozen=True)
+class _Upload:
+    """What :meth:`Store.commit_batch` was given to store."""
+
+    file_name: str
+    sha256: str
+    uploaded_by: str
+    records: Sequence[Observation]
+    report: list[dict[str, Any]]
+    n_warnings: int
+    address: str | None
+    original: str | None
+    #: commit_batch_if_changed: store nothing when every record equals its current value
+    unless_unchanged: bool
 
 
 class Store:
@@ -152,9 +154,18 @@ class Store:
         with self.engine.connect() as connection:
             return _migrate.current_revision(connection)
 
-    @staticmethod
-    def head_revision() -> str | None:
-        return _migrate.head_revision()
+    def writing(self) -> AbstractContextManager[Connection]:
+        """A transaction holding the store's write lock, taken before anything is read::
+
+            with store.writing() as connection:
+                ...  # read what will change, then change it
+
+        It commits when the block ends and rolls back if the block raises. Writes take turns, so what a writer
+        reads still holds when it writes: every write that reads first (an upload's commit, a withdrawal, a change
+        to the accounts) goes through it. Readers are not held up. On SQLite the database's write lock (``BEGIN
+        IMMEDIATE``, waiting up to the busy timeout); on PostgreSQL an advisory lock held to the end of the
+        transaction. See :mod:`qtm.store.locking`, which also retries a write another writer got in the way of."""
+        return _locking.writing(self.engine)
 
     # ---- batches -------------------------------------------------------------------------------------------
 
@@ -219,13 +230,14 @@ class Store:
         counted as unchanged and not stored again; one with a different value supersedes the current row.
         When another process stores the same keys at the same moment, the transaction is retried on the new state
         (a few times); if it still cannot go through, :class:`StoreError` says so and nothing is stored.
-        Batch writes take turns (see :func:`_take_write_lock`): each sees every batch committed before it.
+        Batch writes take turns (see :meth:`writing`): each sees every batch committed before it.
         ``original``: the name the upload's original is held under (loaders.originals), recorded with the batch in
         the same transaction, so that the batch and its original are never apart.
         """
-        return self._commit(
-            file_name, sha256, uploaded_by, records, report, n_warnings, address, False, original
+        upload = _Upload(
+            file_name, sha256, uploaded_by, records, report, n_warnings, address, original, False
         )
+        return self._commit(upload)
 
     def commit_batch_if_changed(
         self,
@@ -242,116 +254,67 @@ class Store:
         """:meth:`commit_batch`, except that when every record equals its current value (flags included) no batch
         is stored and :class:`NothingChanged` is raised: the duplicate rule, decided under the write lock. Of two
         identical files uploaded at the same moment, the second is then a duplicate, not an empty batch."""
-        return self._commit(
-            file_name, sha256, uploaded_by, records, report, n_warnings, address, True, original
+        upload = _Upload(file_name, sha256, uploaded_by, records, report, n_warnings, address, original, True)
+        return self._commit(upload)
+
+    def _commit(self, upload: _Upload) -> CommitResult:
+        return _locking.retrying(
+            lambda: self._commit_once(upload),
+            gave_up=f"{upload.file_name}: other uploads kept changing the same values; nothing was stored, try again",
+            also_on=(IntegrityError,),
         )
 
-    def _commit(
-        self,
-        file_name: str,
-        sha256: str,
-        uploaded_by: str,
-        records: Sequence[Observation],
-        report: list[dict[str, Any]],
-        n_warnings: int,
-        address: str | None,
-        unless_unchanged: bool,
-        original: str | None = None,
-    ) -> CommitResult:
-        for attempt in range(_ATTEMPTS):
-            try:
-                return self._commit_once(
-                    file_name,
-                    sha256,
-                    uploaded_by,
-                    records,
-                    report,
-                    n_warnings,
-                    address,
-                    unless_unchanged,
-                    original,
-                )
-            except (IntegrityError, OperationalError) as exc:
-                if isinstance(exc, OperationalError) and not _is_contention(exc):
-                    raise
-                if attempt == _ATTEMPTS - 1:
-                    raise StoreError(
-                        f"{file_name}: other uploads kept changing the same values; nothing was stored, try again"
-                    ) from exc
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    def _commit_once(
-        self,
-        file_name: str,
-        sha256: str,
-        uploaded_by: str,
-        records: Sequence[Observation],
-        report: list[dict[str, Any]],
-        n_warnings: int,
-        address: str | None,
-        unless_unchanged: bool = False,
-        original: str | None = None,
-    ) -> CommitResult:
+    def _commit_once(self, upload: _Upload) -> CommitResult:
         now = dt.datetime.now(dt.UTC)
-        with self.engine.begin() as connection:
-            _take_write_lock(connection)
-            current = self._current_for_keys(connection, records)
-            fresh: list[Observation] = list(records)
-            replaced: list[int] = []
-            unchanged = 0
-            if current:
-                fresh = []
-                for record in records:
-                    existing = current.get((record.indicator, record.region, record.period.text))
-                    if existing is not None:
-                        row_id, value, flags = existing
-                        if value == record.value and flags == _flags_text(record.flags):
-                            unchanged += 1
-                            continue
-                        replaced.append(row_id)
-                    fresh.append(record)
-            if unless_unchanged and records and not fresh:
-                raise NothingChanged(file_name, unchanged)  # the transaction rolls back: nothing was written
-            inserted = connection.execute(
-                batches.insert().values(
-                    file_name=file_name,
-                    sha256=sha256,
-                    uploaded_by=uploaded_by,
-                    uploaded_at=now,
-                    n_observations=len(fresh),
-                    n_superseded=len(replaced),
-                    n_unchanged=unchanged,
-                    n_warnings=n_warnings,
-                    report=json.dumps(report, ensure_ascii=False),
-                    original=original,
-                )
-            )
-            assert inserted.inserted_primary_key is not None
-            batch_id = int(inserted.inserted_primary_key[0])
-            for chunk in _chunks(replaced, 500):
-                connection.execute(
-                    update(observations).where(observations.c.id.in_(chunk)).values(superseded_by=batch_id)
-                )
+        with self.writing() as connection:
+            fresh, replaced, unchanged = self._what_changes(connection, upload.records)
+            if upload.unless_unchanged and upload.records and not fresh:
+                raise NothingChanged(
+                    upload.file_name, unchanged
+                )  # the transaction rolls back: nothing was written
+            batch_id = _insert_upload(connection, upload, now, len(fresh), len(replaced), unchanged)
+            _supersede(connection, replaced, batch_id)
             if fresh:
                 self._insert_observations(connection, fresh, batch_id)
             _audit.record(
                 connection,
-                user=uploaded_by,
+                user=upload.uploaded_by,
                 action="upload",
                 batch=batch_id,
-                address=address,
+                address=upload.address,
                 at=now,
                 detail={
-                    "file": file_name,
-                    "sha256": sha256,
+                    "file": upload.file_name,
+                    "sha256": upload.sha256,
                     "stored": len(fresh),
                     "superseded": len(replaced),
                     "unchanged": unchanged,
-                    "warnings": n_warnings,
+                    "warnings": upload.n_warnings,
                 },
             )
         return CommitResult(batch_id, len(fresh), len(replaced), unchanged)
+
+    def _what_changes(
+        self, connection: Connection, records: Sequence[Observation]
+    ) -> tuple[list[Observation], list[int], int]:
+        """The records to store (new keys, or a value or flags other than the current ones), the ids of the current
+        rows they supersede, and how many records equal their current value (not stored again)."""
+        current = self._current_for_keys(connection, records)
+        if not current:
+            return list(records), [], 0
+        fresh: list[Observation] = []
+        replaced: list[int] = []
+        unchanged = 0
+        for record in records:
+            existing = current.get((record.indicator, record.region, record.period.text))
+            if existing is not None:
+                row_id, value, flags = existing
+                if value == record.value and flags == _flags_text(record.flags):
+                    unchanged += 1
+                    continue
+                replaced.append(row_id)
+            fresh.append(record)
+        return fresh, replaced, unchanged
 
     def withdraw_batch(
         self, batch_id: int, *, withdrawn_by: str, reason: str | None = None, address: str | None = None
@@ -366,40 +329,19 @@ class Store:
         Refused with :class:`StoreError`, changing nothing, for an unknown batch, a withdrawal or a batch
         already withdrawn. A withdrawn file can be uploaded again.
         """
-        for attempt in range(_ATTEMPTS):
-            try:
-                return self._withdraw_once(batch_id, withdrawn_by, reason, address)
-            except (IntegrityError, OperationalError, _Moved) as exc:
-                if isinstance(exc, OperationalError) and not _is_contention(exc):
-                    raise
-                if attempt == _ATTEMPTS - 1:
-                    raise StoreError(
-                        f"batch {batch_id}: other uploads kept changing the same values; nothing was withdrawn, "
-                        "try again"
-                    ) from exc
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+        return _locking.retrying(
+            lambda: self._withdraw_once(batch_id, withdrawn_by, reason, address),
+            gave_up=f"batch {batch_id}: other uploads kept changing the same values; nothing was withdrawn, try again",
+            also_on=(IntegrityError, _Moved),
+        )
 
     def _withdraw_once(
         self, batch_id: int, withdrawn_by: str, reason: str | None, address: str | None
     ) -> WithdrawResult:
         now = dt.datetime.now(dt.UTC)
         c = observations.c
-        with self.engine.begin() as connection:
-            _take_write_lock(connection)
-            row = connection.execute(select(batches).where(batches.c.id == batch_id)).first()
-            if row is None:
-                raise StoreError(f"there is no batch {batch_id} (qtm batches lists them)")
-            upload = _batch(row._mapping)
-            if upload.kind != "upload":
-                raise StoreError(
-                    f"batch {batch_id} is the withdrawal of batch {upload.withdraws}, not an upload: "
-                    "only uploads can be withdrawn"
-                )
-            if upload.withdrawn_by is not None:
-                raise StoreError(
-                    f"batch {batch_id} ({upload.file_name}) was already withdrawn by batch {upload.withdrawn_by}"
-                )
+        with self.writing() as connection:
+            upload = _upload_to_withdraw(connection, batch_id)
             live = connection.execute(
                 select(c.id, c.indicator_id, c.region_code, c.period).where(
                     c.batch_id == batch_id, c.superseded_by.is_(None)
@@ -407,61 +349,13 @@ class Store:
             ).all()
             keys = {(r.indicator_id, r.region_code, r.period) for r in live}
             earlier = self._previous_revisions(connection, batch_id, keys)
-            report = [
-                {
-                    "severity": "info",
-                    "code": "withdrawal",
-                    "sheet": None,
-                    "cell": None,
-                    "message": f"撤回批次 {batch_id} / withdraws batch {batch_id}"
-                    + (f": {reason}" if reason else ""),
-                    "withdraws": batch_id,
-                    "reason": reason,
-                    "n_restored": len(earlier),
-                }
-            ]
-            inserted = connection.execute(
-                batches.insert().values(
-                    file_name=f"withdrawal of batch {batch_id}",
-                    sha256=hashlib.sha256(f"withdraw:{batch_id}:{now.isoformat()}".encode()).hexdigest(),
-                    uploaded_by=withdrawn_by,
-                    uploaded_at=now,
-                    n_observations=0,
-                    n_superseded=len(live),
-                    n_unchanged=0,
-                    n_warnings=0,
-                    report=json.dumps(report, ensure_ascii=False),
-                    kind="withdrawal",
-                    withdraws=batch_id,
-                )
+            withdrawal_id = _insert_withdrawal(
+                connection, batch_id, withdrawn_by, reason, now, len(live), len(earlier)
             )
-            assert inserted.inserted_primary_key is not None
-            withdrawal_id = int(inserted.inserted_primary_key[0])
-            marked = connection.execute(
-                update(batches)
-                .where(batches.c.id == batch_id, batches.c.withdrawn_by.is_(None))
-                .values(withdrawn_by=withdrawal_id)
+            _mark_withdrawn(connection, batch_id, withdrawal_id)
+            withdrawn, restored = _swap_current(
+                connection, [r.id for r in live], sorted(earlier.values()), withdrawal_id
             )
-            if marked.rowcount != 1:  # withdrawn by another process since it was read
-                raise _Moved(batch_id)
-            # First take the upload's values out, then bring back the ones they replaced: at no moment are there
-            # two current values for one key (ux_observations_current).
-            withdrawn = 0
-            for chunk in _chunks([r.id for r in live], 500):
-                withdrawn += connection.execute(
-                    update(observations)
-                    .where(c.id.in_(chunk), c.superseded_by.is_(None))
-                    .values(superseded_by=withdrawal_id)
-                ).rowcount
-            restored = 0
-            for chunk in _chunks(sorted(earlier.values()), 500):
-                restored += connection.execute(
-                    update(observations)
-                    .where(c.id.in_(chunk), c.superseded_by.is_not(None))
-                    .values(superseded_by=None)
-                ).rowcount
-            if (withdrawn, restored) != (len(live), len(earlier)):  # a concurrent upload got there first
-                raise _Moved(batch_id)
             _audit.record(
                 connection,
                 user=withdrawn_by,
@@ -714,8 +608,6 @@ class Store:
     def identity(self) -> str:
         """A short name of this database (its URL without a password, hashed): caches shared by several
         databases keep their entries apart."""
-        import hashlib
-
         shown = self.engine.url.render_as_string(hide_password=True)
         return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
@@ -727,20 +619,6 @@ class Store:
                 select(func.coalesce(func.max(batches.c.id), 0), func.count())
             ).one()
         return int(newest), int(count)
-
-    def history(self, indicator: str, region: str, period: str) -> list[StoredObservation]:
-        """Every value ever stored for one indicator, region and period, oldest first."""
-        c = observations.c
-        query = (
-            select(observations)
-            .where(tuple_(c.indicator_id, c.region_code, c.period) == (indicator, region, period))
-            .order_by(c.id)
-        )
-        with self.engine.connect() as connection:
-            return [
-                StoredObservation(_observation(r._mapping), r.batch_id, r.superseded_by)
-                for r in connection.execute(query)
-            ]
 
     def history_for(self, indicator: str, region: str) -> list[StoredObservation]:
         """Every value ever stored for one indicator and region, current and superseded, by period (oldest
@@ -765,27 +643,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cursor.close()
-
-
-def _take_write_lock(connection: Connection) -> None:
-    """Make batch writes take turns, before they read what they will change, so that what they read still holds when
-    they write: the current rows a batch supersedes, the values a withdrawal restores. Concurrent uploads then wait
-    for one another (instead of failing after a few retries) and store in the order they commit.
-
-    On SQLite, ``BEGIN IMMEDIATE`` takes the database's write lock at once (waiting up to the busy timeout) — as the
-    accounts do (qtm.accounts) — where the driver's own ``BEGIN`` would come only at the first write, after the
-    reads. On PostgreSQL, an advisory lock held to the end of the transaction; readers are not held up by either.
-    """
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    elif connection.dialect.name == "postgresql":
-        connection.execute(select(func.pg_advisory_xact_lock(_WRITE_LOCK_KEY)))
-
-
-def _is_contention(exc: OperationalError) -> bool:
-    """Whether the database refused for another writer (SQLite's lock, a PostgreSQL deadlock): worth a retry."""
-    text = str(exc.orig).lower()
-    return "locked" in text or "deadlock" in text
 
 
 def _flags_text(flags: Iterable[str]) -> str:
@@ -866,7 +723,140 @@ def _batch(row: Any) -> StoredBatch:
         withdraws=row["withdraws"],
         withdrawn_by=row["withdrawn_by"],
         original=row.get("original"),
+        reason=row.get("reason"),
     )
+
+
+def _insert_upload(
+    connection: Connection,
+    upload: _Upload,
+    now: dt.datetime,
+    n_stored: int,
+    n_superseded: int,
+    n_unchanged: int,
+) -> int:
+    """Add the batch row of an upload; its id."""
+    inserted = connection.execute(
+        batches.insert().values(
+            file_name=upload.file_name,
+            sha256=upload.sha256,
+            uploaded_by=upload.uploaded_by,
+            uploaded_at=now,
+            n_observations=n_stored,
+            n_superseded=n_superseded,
+            n_unchanged=n_unchanged,
+            n_warnings=upload.n_warnings,
+            report=json.dumps(upload.report, ensure_ascii=False),
+            original=upload.original,
+        )
+    )
+    assert inserted.inserted_primary_key is not None
+    return int(inserted.inserted_primary_key[0])
+
+
+def _supersede(connection: Connection, row_ids: list[int], batch_id: int) -> None:
+    """Mark the rows ``row_ids`` superseded by ``batch_id``."""
+    for chunk in _chunks(row_ids, 500):
+        connection.execute(
+            update(observations).where(observations.c.id.in_(chunk)).values(superseded_by=batch_id)
+        )
+
+
+def _upload_to_withdraw(connection: Connection, batch_id: int) -> StoredBatch:
+    """The upload ``batch_id``, read under the write lock; :class:`StoreError` unless it is an upload that stands."""
+    row = connection.execute(select(batches).where(batches.c.id == batch_id)).first()
+    if row is None:
+        raise StoreError(f"there is no batch {batch_id} (qtm batches lists them)")
+    upload = _batch(row._mapping)
+    if upload.kind != "upload":
+        raise StoreError(
+            f"batch {batch_id} is the withdrawal of batch {upload.withdraws}, not an upload: "
+            "only uploads can be withdrawn"
+        )
+    if upload.withdrawn_by is not None:
+        raise StoreError(
+            f"batch {batch_id} ({upload.file_name}) was already withdrawn by batch {upload.withdrawn_by}"
+        )
+    return upload
+
+
+def _insert_withdrawal(
+    connection: Connection,
+    batch_id: int,
+    withdrawn_by: str,
+    reason: str | None,
+    now: dt.datetime,
+    n_withdrawn: int,
+    n_restored: int,
+) -> int:
+    """Add the batch row of the withdrawal of ``batch_id``, with its reason in a column of its own; its id."""
+    report = [
+        {
+            "severity": "info",
+            "code": "withdrawal",
+            "sheet": None,
+            "cell": None,
+            "message": f"撤回批次 {batch_id} / withdraws batch {batch_id}"
+            + (f": {reason}" if reason else ""),
+            "withdraws": batch_id,
+            "n_restored": n_restored,
+        }
+    ]
+    inserted = connection.execute(
+        batches.insert().values(
+            file_name=f"withdrawal of batch {batch_id}",
+            sha256=hashlib.sha256(f"withdraw:{batch_id}:{now.isoformat()}".encode()).hexdigest(),
+            uploaded_by=withdrawn_by,
+            uploaded_at=now,
+            n_observations=0,
+            n_superseded=n_withdrawn,
+            n_unchanged=0,
+            n_warnings=0,
+            report=json.dumps(report, ensure_ascii=False),
+            kind="withdrawal",
+            withdraws=batch_id,
+            reason=reason,
+        )
+    )
+    assert inserted.inserted_primary_key is not None
+    return int(inserted.inserted_primary_key[0])
+
+
+def _mark_withdrawn(connection: Connection, batch_id: int, withdrawal_id: int) -> None:
+    """Point the upload at its withdrawal; :class:`_Moved` if another process withdrew it since it was read."""
+    marked = connection.execute(
+        update(batches)
+        .where(batches.c.id == batch_id, batches.c.withdrawn_by.is_(None))
+        .values(withdrawn_by=withdrawal_id)
+    )
+    if marked.rowcount != 1:
+        raise _Moved(batch_id)
+
+
+def _swap_current(
+    connection: Connection, live: list[int], earlier: list[int], withdrawal_id: int
+) -> tuple[int, int]:
+    """Take the rows ``live`` out (superseded by the withdrawal), then make the rows ``earlier`` current again: at no
+    moment are there two current values for one key (ux_observations_current). How many of each changed;
+    :class:`_Moved` when not all did (a concurrent upload got there first)."""
+    c = observations.c
+    withdrawn = 0
+    for chunk in _chunks(live, 500):
+        withdrawn += connection.execute(
+            update(observations)
+            .where(c.id.in_(chunk), c.superseded_by.is_(None))
+            .values(superseded_by=withdrawal_id)
+        ).rowcount
+    restored = 0
+    for chunk in _chunks(earlier, 500):
+        restored += connection.execute(
+            update(observations)
+            .where(c.id.in_(chunk), c.superseded_by.is_not(None))
+            .values(superseded_by=None)
+        ).rowcount
+    if (withdrawn, restored) != (len(live), len(earlier)):
+        raise _Moved(withdrawal_id)
+    return withdrawn, restored
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

@@ -21,6 +21,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+REASON_COMMENT = (
+    "On a withdrawal: why it was made, as its maker said; NULL for an upload, or when no reason was given"
+)
+
 batches = Table(
     "batches",
     metadata,
@@ -54,6 +58,7 @@ batches = Table(
         comment="On an upload: the name its original was held under in QTM_ORIGINALS_DIR before the commit "
         "(renamed after it to <id>-<sha256 prefix>); NULL for a withdrawal or an upload stored before 0005",
     ),
+    Column("reason", Text, comment=REASON_COMMENT),  # 0007
 )
 
 observations = Table(

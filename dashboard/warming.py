@@ -24,6 +24,7 @@ from dash import Dash
 from sqlalchemy import event
 
 from dashboard import i18n, plotly_bundle
+from qtm import forking
 from qtm.signals import LiveVersion
 
 _log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ class Warmer:
             plotly_bundle.encoded(encoding)
         while not self._stopped.is_set():
             try:
-                version = self.live.latest()
+                with forking.unforked():
+                    version = self.live.latest()
                 if version != self.warmed:
                     self._warm_version(version)
             except Exception:  # a warmer that fails leaves the pages to compute on demand, as without it
@@ -101,7 +103,11 @@ class Warmer:
         for lang, path, layout, kwargs in self._pages():
             if self._stopped.is_set():
                 break
-            with self.server.test_request_context(path, headers={"Cookie": f"{i18n.COOKIE}={lang}"}):
+            # a page at a time, no fork meanwhile (qtm.forking: a child must not inherit SQLite's locks held)
+            with (
+                forking.unforked(),
+                self.server.test_request_context(path, headers={"Cookie": f"{i18n.COOKIE}={lang}"}),
+            ):
                 layout(**kwargs)
             pages += 1
         return pages

@@ -59,3 +59,29 @@ def test_a_forked_child_opens_connections_of_its_own_and_leaves_the_parents_alon
     with store.engine.connect() as connection:
         assert connection.connection.dbapi_connection is parent  # still the parent's, and still working
     assert store.data_version() >= 0
+
+
+def test_a_fork_waits_for_work_that_must_not_be_cut_in_two():
+    """The warmer reads the store unforked: a child forked meanwhile would inherit SQLite's mutexes held and hang
+    at its first database (seen in CI: an upload's check forked while the warmer read)."""
+    import time
+
+    from qtm import forking
+
+    inside, entered = [False], threading.Event()
+
+    def warming() -> None:
+        with forking.unforked():
+            inside[0] = True
+            entered.set()
+            time.sleep(0.3)
+            inside[0] = False
+
+    thread = threading.Thread(target=warming)
+    thread.start()
+    assert entered.wait(10)
+    pid = os.fork()
+    if pid == 0:
+        os._exit(3 if inside[0] else 0)  # the child's copy of the flag: was the work under way at the fork?
+    thread.join()
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0

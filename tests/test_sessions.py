@@ -31,6 +31,8 @@ from tests.conftest import (
 from tests.test_security_web import session, upload
 from tests.test_workers import LOGIN_LIMIT, WORKER, client, workers
 
+REDIS_DB = 14  # a database of its own on the shared Redis, flushed first; never 0
+
 NEW_PASSWORD = "a brand new passphrase for qtm"
 #: Each upload stores a value of its own, so that each one commits a batch.
 VALUES = (f"{90 + n / 100:.2f}" for n in itertools.count())
@@ -288,7 +290,7 @@ def test_without_redis_two_workers_share_one_login_limit_in_the_database(tmp_pat
 
 def test_with_redis_a_throttled_login_is_in_the_audit_trail(tmp_path):
     settings = served_settings(
-        tmp_path, {"QTM_REDIS_URL": empty_redis(13), "QTM_LOGIN_LIMIT": "3 per minute"}
+        tmp_path, {"QTM_REDIS_URL": empty_redis(REDIS_DB), "QTM_LOGIN_LIMIT": "3 per minute"}
     )
     add_user(settings, "admin", "admin")
     with served(tmp_path, settings) as server:
@@ -301,7 +303,7 @@ def test_with_redis_a_throttled_login_is_in_the_audit_trail(tmp_path):
     assert [(e["user"], e["address"], e["detail"]) for e in refused] == [
         ("admin", "127.0.0.1", {"limit": "3 per minute"})
     ] * 2
-    empty_redis(13)
+    empty_redis(REDIS_DB)
 
 
 def test_a_throttled_login_page_says_why_and_when_to_retry(here):

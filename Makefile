@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8050
 PYTEST_ARGS ?=
+# the suite split over two processes, a test file each at a time (its servers and browser shared within it):
+# 9.7 min instead of 15.5 on the 2-core development machine; XDIST= runs it in one process
+XDIST ?= -n 2 --dist loadfile
 
 .PHONY: serve test lint typecheck install system-deps demo clean
 
@@ -44,7 +47,7 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from qtm.config import Settings
 from qtm.config import current as settings
 from qtm.errors import Place, QtmError
 
@@ -31,18 +32,22 @@ class Refused(QtmError):
         self.cell = cell
 
 
+#: The settings' defaults (QTM_MAX_UPLOAD_MB, QTM_MAX_CELLS), the limits of a file read without them.
+_DEFAULTS = Settings()
+
+
 @dataclass(frozen=True)
 class Limits:
     """How much a single upload may ask of the machine."""
 
-    max_bytes: int = 20 * 1024 * 1024  # QTM_MAX_UPLOAD_MB's default
+    max_bytes: int = _DEFAULTS.max_upload_bytes  # QTM_MAX_UPLOAD_MB's default
     max_uncompressed_bytes: int = 400 * 1024 * 1024  # all parts of an xlsx, unpacked
     max_ratio: float = 100.0  # unpacked / packed, for any part over 1 MB unpacked
     max_parts: int = 10_000
     max_cells: int = 10_000_000  # rows × columns of one sheet's used range
     max_total_cells: int = (
-        5_000_000  # QTM_MAX_CELLS's default; rows × columns of every sheet together, or the cells of a CSV
-    )
+        _DEFAULTS.max_cells
+    )  # rows × columns of every sheet together, or the cells of a CSV
     max_columns: int = MAX_COLUMNS  # the widest CSV line
 
     @classmethod

@@ -595,7 +595,7 @@ def _keep_an_admin(connection: Connection, name: str, refused: str) -> None:
 
 
 def _configured_regions() -> Regions:
-    from qtm.config import Settings
+    from qtm import config
     from qtm.regions import load_regions
 
-    return load_regions(Settings.from_env().regions_file)
+    return load_regions(config.current().regions_file)

@@ -106,7 +106,7 @@ VARIABLES: tuple[Variable, ...] = (
         "QTM_REGIONS", "regions_file", "data/regions.csv", "the regions (GB/T 2260 codes and names)", _path
     ),
     Variable(
-        "QTM_REDIS_URL", "redis_url", "", "Redis for the live version, login limits, caches and Celery", _text
+        "QTM_REDIS_URL", "redis_url", "", "Redis for the live data version, login limits and Celery", _text
     ),
     Variable(
         "QTM_SECRET_KEY", "secret_key", "", "the key that signs sessions (else QTM_SECRET_KEY_FILE)", _text

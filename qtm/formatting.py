@@ -6,9 +6,12 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from qtm.progress import Result
 from qtm.registry import Indicator, Registry, Target
+
+if TYPE_CHECKING:  # the judgement engine is not needed to format a value (a one-line ingest stays quick)
+    from qtm.progress import Result
 
 _UNIT_SYMBOLS = {"percent": "%", "hour": "h", "count": "", "dimensionless": ""}
 _UNIT_WORDS_ZH = {"percent": "%", "hour": "小时", "count": "个", "dimensionless": ""}

@@ -18,7 +18,7 @@ from qtm import PROJECT_ROOT
 from qtm.errors import ConfigError
 from qtm.periods import Period
 from qtm.regions import Regions, load_regions
-from qtm.units import convert, is_known_unit, normalise_text, parse_unit
+from qtm.units import convert, converts, is_dimensionless, is_known_unit, normalise_text
 
 DEFAULT_REGISTRY_FILE = PROJECT_ROOT / "targets.yaml"
 
@@ -123,7 +123,7 @@ class Indicator(_Strict):
 
     @model_validator(mode="after")
     def _kind_matches_unit(self) -> Indicator:
-        dimensionless = parse_unit(self.unit).dimensionless
+        dimensionless = is_dimensionless(self.unit)
         if self.kind in ("rate", "count", "index") and not dimensionless:
             raise ValueError(f"a {self.kind} needs a dimensionless unit, not {self.unit!r}")
         if self.kind == "duration" and dimensionless:
@@ -450,7 +450,7 @@ def _check_relative(
     base = indicators.get(target.relative.baseline_indicator)
     if base is None:
         raise place.fail(key, f"no indicator {target.relative.baseline_indicator!r} in the registry")
-    if not parse_unit(base.unit).is_compatible_with(parse_unit(indicator.unit)):
+    if not converts(base.unit, indicator.unit):
         raise place.fail(key, f"its unit {base.unit!r} does not convert to {indicator.unit!r}")
 
 

@@ -99,6 +99,11 @@ def main() -> None:
     config.current()  # a bad QTM_* setting stops every command here, in one line, before it opens anything
 
 
+from qtm_command.plans import plans  # noqa: E402  (a command group of its own module)
+
+main.add_command(plans)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
